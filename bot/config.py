@@ -1,0 +1,183 @@
+"""Every setting, read once from the environment and ``.env`` into one frozen ``Settings``.
+
+The rest of the bot takes ``Settings`` as an argument instead of reading ``os.environ``, so tests
+build it from a plain dict, and a bad value stops start-up with one line naming the setting
+(``ConfigError``) instead of failing mid-request. Environment variables win over ``.env``; empty
+values count as unset, so a copy of ``.env.example`` with blank tokens still loads. Secrets are
+kept out of ``repr`` and out of error messages.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATA_DIR = "./data"
+DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "glossary"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message is one line that names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The bot's whole configuration. Build it with ``load_settings``."""
+
+    slack_bot_token: str | None = field(repr=False)
+    slack_app_token: str | None = field(repr=False)
+    slack_signing_secret: str | None = field(repr=False)
+    slack_api_url: str
+    database_url: str = field(repr=False)  # may hold a database password
+    glossary_path: Path
+    explain_cooldown_hours: float
+    explain_max_terms: int
+    explain_in_slack_connect: bool
+    explain_in_channels: bool
+    log_level: str
+    port: int
+
+    @property
+    def explain_cooldown_s(self) -> float:
+        """The cooldown in the unit the store takes."""
+        return self.explain_cooldown_hours * 3600.0
+
+    def require_socket_mode(self) -> tuple[str, str]:
+        """The (bot token, app token) Socket Mode needs, or a ``ConfigError`` naming the gap."""
+        bot, app = _require(
+            "Socket Mode",
+            SLACK_BOT_TOKEN=self.slack_bot_token,
+            SLACK_APP_TOKEN=self.slack_app_token,
+        )
+        return bot, app
+
+    def require_http(self) -> tuple[str, str]:
+        """The (bot token, signing secret) HTTP mode needs, or a ``ConfigError`` naming the gap."""
+        bot, secret = _require(
+            "HTTP mode",
+            SLACK_BOT_TOKEN=self.slack_bot_token,
+            SLACK_SIGNING_SECRET=self.slack_signing_secret,
+        )
+        return bot, secret
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: str | None = ".env"
+) -> Settings:
+    """Read every setting from ``environ`` (default ``os.environ``) over the ``.env`` file.
+
+    ``dotenv_path`` is relative to the current directory; a missing file is fine, ``None`` skips it.
+    """
+    env = _read(os.environ if environ is None else environ, dotenv_path)
+    data_dir = env.get("DATA_DIR", DEFAULT_DATA_DIR).rstrip("/")
+    return Settings(
+        slack_bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-", "a bot token"),
+        slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-", "an app-level token"),
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET"),
+        slack_api_url=_api_url(env.get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
+        database_url=_database_url(
+            env.get("DATABASE_URL", f"sqlite:///{data_dir}/glossary-bot.sqlite3")
+        ),
+        glossary_path=Path(env.get("GLOSSARY_PATH", DEFAULT_GLOSSARY_PATH)),
+        explain_cooldown_hours=_hours(env, "EXPLAIN_COOLDOWN_HOURS", 24.0),
+        explain_max_terms=_whole(env, "EXPLAIN_MAX_TERMS", 3, 1, 10),
+        explain_in_slack_connect=_flag(env, "EXPLAIN_IN_SLACK_CONNECT", True),
+        explain_in_channels=_flag(env, "EXPLAIN_IN_CHANNELS", True),
+        log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+        port=_whole(env, "PORT", 3000, 1, 65535),
+    )
+
+
+def _read(environ: Mapping[str, str], dotenv_path: str | None) -> dict[str, str]:
+    """``.env`` values overlaid by the environment, stripped, with empty values dropped."""
+    merged: dict[str, str | None] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        merged.update(dotenv_values(dotenv_path))
+    merged.update(environ)
+    return {key: value.strip() for key, value in merged.items() if value and value.strip()}
+
+
+def _require(mode: str, **values: str | None) -> list[str]:
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ConfigError(
+            f"{mode} needs {' and '.join(values)}; set {' and '.join(missing)} "
+            "in the environment or .env"
+        )
+    return [value for value in values.values() if value]
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str, kind: str) -> str | None:
+    value = env.get(name)
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(f"{name} must be {kind} starting with {prefix!r} (value not shown)")
+    return value
+
+
+def _api_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"SLACK_API_URL must be an http(s) URL, got {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _database_url(value: str) -> str:
+    if "://" not in value:
+        raise ConfigError(
+            "DATABASE_URL must be a SQLAlchemy URL such as 'sqlite:///data/glossary-bot.sqlite3' "
+            "or 'postgresql+psycopg://user:password@host/db' (value not shown)"
+        )
+    return value
+
+
+def _hours(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise ConfigError(f"{name} must be a number ≥ 0, got {raw!r}")
+    return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off), got {raw!r}")
+
+
+def _log_level(raw: str) -> str:
+    if raw.upper() not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return raw.upper()

@@ -1,0 +1,93 @@
+"""The term service's one public object: a loaded glossary and everything asked of it.
+
+``Glossary`` is built once at start from validated terms and is immutable afterwards, so the
+Slack layer can share it across threads without locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+from bot.terms.detect import Scanner
+from bot.terms.loader import load_glossary
+from bot.terms.lookup import LookupIndex
+from bot.terms.model import LookupResult, Match, SearchHit, Term
+from bot.terms.search import SearchIndex
+from bot.terms.text import fold
+
+
+class Glossary:
+    """Lookup, detection and search over one set of terms."""
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        self.terms: tuple[Term, ...] = tuple(sorted(terms, key=lambda t: t.term.casefold()))
+        self._by_name = {fold(t.term): t for t in self.terms}
+
+    # Each engine is built on first use, so a CLI command pays only for the one it needs;
+    # the bot calls warm() at start so no Slack request waits for an index.
+    @cached_property
+    def _lookup(self) -> LookupIndex:
+        return LookupIndex(self.terms)
+
+    @cached_property
+    def _scanner(self) -> Scanner:
+        return Scanner(self.terms)
+
+    @cached_property
+    def _search(self) -> SearchIndex:
+        return SearchIndex(self.terms)
+
+    def warm(self) -> Glossary:
+        """Build every index now (at start-up) rather than on the first request."""
+        _ = self._lookup, self._scanner, self._search
+        return self
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Glossary:
+        """Load, validate and index the glossary; raises GlossaryError with every problem."""
+        return cls(load_glossary(path))
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def get(self, name: str) -> Term | None:
+        """The term with exactly this name (folded), e.g. from a button's value."""
+        return self._by_name.get(fold(name))
+
+    def define(self, query: str) -> LookupResult:
+        """What ``/define query`` answers."""
+        return self._lookup.lookup(query)
+
+    def scan(self, text: str, *, include_all: bool = False) -> list[Match]:
+        """The terms the bot would explain in ``text``."""
+        return self._scanner.scan(text, include_all=include_all)
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        """Full-text search over names, aliases and definitions."""
+        return self._search.search(query, limit)
+
+    def related(self, term: Term) -> list[Term]:
+        """The related terms that exist, in the order the glossary lists them."""
+        found = (self.get(name) for name in term.related)
+        return [t for t in found if t is not None]
+
+    def categories(self) -> dict[str, list[Term]]:
+        """Terms grouped by category, categories and terms alphabetical."""
+        groups: dict[str, list[Term]] = {}
+        for term in self.terms:
+            groups.setdefault(term.category, []).append(term)
+        return dict(sorted(groups.items(), key=lambda kv: kv[0].casefold()))
+
+    def category(self, name: str) -> tuple[str, list[Term]] | None:
+        """A category by folded name or unique prefix ("pricing" → "Pricing models")."""
+        wanted = fold(name)
+        groups = self.categories()
+        for label, terms in groups.items():
+            if fold(label) == wanted:
+                return label, terms
+        prefixed = [
+            (label, terms) for label, terms in groups.items() if fold(label).startswith(wanted)
+        ]
+        return prefixed[0] if len(prefixed) == 1 else None

@@ -1,0 +1,95 @@
+"""The glossary's value objects.
+
+Everything here is immutable and imports only the standard library, so the term service can be
+used (and tested) from the CLI, the Slack app or a notebook alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One glossary entry, as written by the glossary's maintainers."""
+
+    term: str
+    category: str
+    definition: str
+    acronyms: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    auto_expand: bool = True
+    source: str = ""
+    line: int = 0
+
+    @property
+    def acronym(self) -> str | None:
+        """The main acronym, for display ("Ecosystem Qualified Lead (EQL)")."""
+        return self.acronyms[0] if self.acronyms else None
+
+    @property
+    def title(self) -> str:
+        """Name with its acronym, unless the name already is or contains it."""
+        if self.acronym and self.acronym not in self.term:
+            return f"{self.term} ({self.acronym})"
+        return self.term
+
+    def to_dict(self) -> dict[str, object]:
+        """The public JSON shape used by ``--json`` outputs."""
+        return {
+            "term": self.term,
+            "acronym": list(self.acronyms) if len(self.acronyms) > 1 else self.acronym,
+            "aliases": list(self.aliases),
+            "category": self.category,
+            "definition": self.definition,
+            "related": list(self.related),
+        }
+
+
+class Status(StrEnum):
+    """How confident a lookup is; the Slack layer words each one differently."""
+
+    FOUND = "found"
+    AMBIGUOUS = "ambiguous"
+    SUGGEST = "suggest"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    """The answer to "what is X?": a status and the terms, best first."""
+
+    query: str
+    status: Status
+    terms: tuple[Term, ...] = ()
+    subject: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "status": self.status.value,
+            "terms": [t.to_dict() for t in self.terms],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A glossary term found in a message: ``text[start:end]`` is what was written."""
+
+    term: Term
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"term": self.term.term, "text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A full-text search result with its relevance score (higher is better)."""
+
+    term: Term
+    score: float = field(compare=False)

@@ -1,0 +1,117 @@
+"""Full-text search over names, aliases, acronyms and definitions, ranked with BM25.
+
+Fields are weighted (a word in the name counts more than one in the definition) so that
+"commission" lists Commission-based pricing before the partner types whose definitions
+mention commissions. Words are folded and singularised; a query word that is in no entry is
+replaced by its closest vocabulary word ("comission" → "commission") before scoring.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from bot.terms.model import SearchHit, Term
+from bot.terms.text import singular, words
+
+FIELD_WEIGHTS = {"name": 4.0, "alias": 2.5, "definition": 1.0}
+K1, B = 1.2, 0.75
+TYPO_SCORE = 85.0
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "what",
+        "which",
+        "who",
+        "will",
+        "with",
+        "within",
+        "without",
+    ]
+)
+
+
+def _stems(text: str) -> list[str]:
+    return [singular(w) for w in words(text) if w not in STOPWORDS]
+
+
+class SearchIndex:
+    """An inverted index of weighted word counts per term."""
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        self._terms = list(terms)
+        self._postings: dict[str, dict[int, float]] = {}
+        self._lengths: list[float] = []
+        for number, term in enumerate(self._terms):
+            counts: dict[str, float] = {}
+            for weight, text in (
+                (FIELD_WEIGHTS["name"], term.term),
+                (FIELD_WEIGHTS["alias"], " ".join((*term.aliases, *term.acronyms))),
+                (FIELD_WEIGHTS["definition"], term.definition),
+            ):
+                for word, times in Counter(words(text)).items():
+                    if word not in STOPWORDS:
+                        stem = singular(word)
+                        counts[stem] = counts.get(stem, 0.0) + weight * times
+            for stem, weight in counts.items():
+                self._postings.setdefault(stem, {})[number] = weight
+            self._lengths.append(sum(counts.values()))
+        self._average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
+        self._vocabulary = sorted(self._postings)
+
+    def _resolve(self, stem: str) -> str | None:
+        """The indexed word for a query word, forgiving one typo in longer words."""
+        if stem in self._postings:
+            return stem
+        if len(stem) < 5:
+            return None
+        best = process.extractOne(
+            stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE
+        )
+        return best[0] if best else None
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        """Terms matching any query word, best first; ties broken alphabetically."""
+        total = len(self._terms)
+        scores: dict[int, float] = {}
+        for stem in dict.fromkeys(_stems(query)):
+            word = self._resolve(stem)
+            if word is None:
+                continue
+            postings = self._postings[word]
+            idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
+            for number, weight in postings.items():
+                norm = K1 * (1 - B + B * self._lengths[number] / self._average)
+                scores[number] = scores.get(number, 0.0) + idf * weight * (K1 + 1) / (weight + norm)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self._terms[kv[0]].term))
+        return [SearchHit(self._terms[n], round(s, 3)) for n, s in ranked[:limit]]

@@ -100,6 +100,10 @@ class Scanner:
                 index += 1
                 continue
             start, end = tokens[index][0], tokens[index + length - 1][1]
+            if masked.startswith(")", end) and masked.count("(", start, end) > masked.count(
+                ")", start, end
+            ):
+                end += 1  # "exclusivity (de facto)" keeps its closing bracket
             for term in owners:
                 if term.term in seen or not (include_all or term.auto_expand):
                     continue

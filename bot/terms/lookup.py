@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.terms.model import LookupResult, Status, Term
-from bot.terms.text import fold, singular_phrase
+from bot.terms.text import fold, singular, singular_phrase
 
 FOUND_SCORE = 88.0
 """Indel ratio from which a fuzzy match is an answer (one typo in ~8 letters)."""
@@ -32,6 +32,8 @@ SUGGEST_SCORE = 72.0
 MARGIN = 5.0
 """How far the best term must lead the next one to be an answer rather than a suggestion."""
 MAX_SUGGESTIONS = 5
+NAME_BONUS = 10.0
+"""Ranking bonus, among suggestions only, for a term whose name holds every query word."""
 MAX_QUERY = 200
 """Longer queries are cut: no glossary name is that long and fuzzy cost grows with length."""
 
@@ -63,6 +65,10 @@ def reduce_question(folded: str) -> str:
         else:
             break
     return subject or folded
+
+
+def _name_words(term: Term) -> set[str]:
+    return {singular(w) for w in fold(term.term).split()} | set(fold(term.term).split())
 
 
 def _variants(folded: str) -> list[str]:
@@ -173,12 +179,18 @@ class LookupIndex:
         scores = self._candidates(subject, FOUND_SCORE)
         if not scores:
             scores = self._candidates(subject, SUGGEST_SCORE)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0].term))
-        if not ranked:
+        if not scores:
             return LookupResult(query, Status.NONE, (), subject)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0].term))
         best_term, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if best >= FOUND_SCORE and best - runner_up >= MARGIN:
             return LookupResult(query, Status.FOUND, (best_term,), subject)
+        # As suggestions, terms whose name contains every query word come first:
+        # "partner" suggests "Partner tier" before "System integrator" (alias "SI partner").
+        wanted = {singular(w) for w in subject.split()}
+        ranked.sort(
+            key=lambda kv: (-(kv[1] + NAME_BONUS * (wanted <= _name_words(kv[0]))), kv[0].term)
+        )
         terms = tuple(term for term, _ in ranked[:MAX_SUGGESTIONS])
         return LookupResult(query, Status.SUGGEST, terms, subject)

@@ -3,13 +3,17 @@
 The 10,000-term glossary is built from partnership vocabulary plus invented product words, so
 names look like "channel rebate ledger" or "Zorvak alliance tier" and about a third carry an
 acronym; the messages mix everyday chat, glossary terms (names, aliases, plurals, acronyms), code
-spans, links, mentions and emoji in the proportions of a busy partner channel.
+spans, links, mentions and emoji in the proportions of a busy partner channel, and
+``make_queries`` turns names and aliases into the typo'd ``/define`` queries people type.
+Everything is seeded, so two runs (and two machines) measure exactly the same inputs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import string
 from pathlib import Path
 
 import yaml
@@ -75,7 +79,11 @@ def make_glossary(count: int, seed: int = 7) -> list[dict[str, object]]:
 
 
 def make_messages(terms: list[dict[str, object]], count: int, seed: int = 11) -> list[str]:
-    """Chat messages, about half mentioning one to three glossary terms in varied forms."""
+    """Chat messages, about half mentioning one to three glossary terms in varied forms.
+
+    Only the first letter is capitalised: ``str.capitalize`` would lower-case the acronyms
+    (which match only in capitals) and so never exercise the acronym path.
+    """
     rng = random.Random(seed)
     messages = []
     for _ in range(count):
@@ -83,7 +91,8 @@ def make_messages(terms: list[dict[str, object]], count: int, seed: int = 11) ->
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
             term = rng.choice(terms)
             forms = [str(term["term"]), str(term["term"]).lower() + "s"]
-            if "acronym" in term:
+            forms += [str(a) for a in term.get("aliases") or ()][:1]  # type: ignore[attr-defined]
+            if term.get("acronym"):
                 forms += [str(term["acronym"]), str(term["acronym"]) + "s"]
             parts.insert(rng.randrange(len(parts) + 1), rng.choice(forms))
         extra = rng.random()
@@ -95,8 +104,108 @@ def make_messages(terms: list[dict[str, object]], count: int, seed: int = 11) ->
             parts.insert(0, "<@U024BE7LH>")
         elif extra < 0.27:
             parts.append(":tada:")
-        messages.append(" ".join(parts).capitalize() + rng.choice(".?!"))
+        text = " ".join(parts)
+        messages.append(text[:1].upper() + text[1:] + rng.choice(".?!"))
     return messages
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """One insertion, deletion, substitution or transposition of adjacent letters."""
+    pos = rng.randrange(len(word))
+    letter = rng.choice(string.ascii_lowercase.replace(word[pos].lower(), ""))
+    kind = rng.choice(("insert", "delete", "substitute", "transpose"))
+    if kind == "insert":
+        return word[:pos] + letter + word[pos:]
+    if kind == "delete":
+        return word[:pos] + word[pos + 1 :]
+    if kind == "transpose" and pos < len(word) - 1 and word[pos] != word[pos + 1]:
+        return word[:pos] + word[pos + 1] + word[pos] + word[pos + 2 :]
+    return word[:pos] + letter + word[pos + 1 :]
+
+
+def make_queries(
+    terms: list[dict[str, object]], count: int, seed: int = 13
+) -> list[dict[str, object]]:
+    """``/define`` queries: 80 % one typo in a word of ≥ 5 letters, 10 % exact, 10 % nonsense.
+
+    Each query records its ``kind`` and ``intended`` term, so recall can be measured.
+    """
+    rng = random.Random(seed)
+    queries: list[dict[str, object]] = []
+    while len(queries) < count:
+        term = rng.choice(terms)
+        name = str(term["term"])
+        form = rng.choice([name, *(str(a) for a in term.get("aliases") or ())])  # type: ignore[attr-defined]
+        roll = rng.random()
+        if roll < 0.1:
+            query = str(term.get("acronym") or form)
+            queries.append({"query": query, "kind": "exact", "intended": name})
+        elif roll < 0.2:
+            junk = "".join(rng.choice("qxzjkvwaeiou") for _ in range(rng.randint(4, 12)))
+            filler = " ".join(rng.choice(CHAT) for _ in range(rng.randint(0, 2)))
+            query = f"{filler} {junk}".strip()
+            queries.append({"query": query, "kind": "nonsense", "intended": None})
+        else:
+            words = form.split()
+            long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+            if not long:
+                continue
+            at = rng.choice(long)
+            words[at] = _typo(words[at], rng)
+            query = " ".join(words)
+            query = query.lower() if rng.random() < 0.5 else query
+            queries.append({"query": query, "kind": "typo", "intended": name})
+    return queries
+
+
+def _entries(glossary: Path) -> list[dict[str, object]]:
+    """An existing glossary's terms, in the dict shape the generators take."""
+    from bot.terms import load_glossary  # imported here: only the real glossary needs it
+
+    return [
+        {"term": t.term, "acronym": t.acronym, "aliases": list(t.aliases)}
+        for t in load_glossary(glossary)
+    ]
+
+
+def prepare(
+    folder: Path, *, terms: int, messages: int, queries: int, glossary: Path | None = None
+) -> dict[str, Path]:
+    """The glossary, ``messages.jsonl`` and ``queries.jsonl`` under ``folder``, made once.
+
+    With ``glossary`` the messages and queries come from that glossary's terms instead of a
+    synthetic one. A stamp of the parameters and of this file's source decides reuse, so
+    changing either regenerates rather than silently measuring stale data.
+    """
+    stamp = {
+        "terms": terms,
+        "messages": messages,
+        "queries": queries,
+        "glossary": str(glossary),
+        "source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
+    }
+    paths = {
+        "glossary": glossary or folder / "glossary",
+        "messages": folder / "messages.jsonl",
+        "queries": folder / "queries.jsonl",
+    }
+    stamp_file = folder / "params.json"
+    if stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    if glossary is None:
+        paths["glossary"].mkdir(exist_ok=True)
+        entries = make_glossary(terms)
+        text = yaml.safe_dump({"terms": entries}, sort_keys=False, width=100)
+        (paths["glossary"] / "synthetic.yaml").write_text(text)
+    else:
+        entries = _entries(glossary)
+    lines = [json.dumps({"text": t}) for t in make_messages(entries, messages)]
+    paths["messages"].write_text("\n".join(lines) + "\n")
+    lines = [json.dumps(q) for q in make_queries(entries, queries)]
+    paths["queries"].write_text("\n".join(lines) + "\n")
+    stamp_file.write_text(json.dumps(stamp))
+    return paths
 
 
 def write(folder: Path, terms: int = 10_000, messages: int = 20_000) -> tuple[Path, Path]:

@@ -89,11 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if command == "serve":
         return runner.serve(settings, port=args.port, workers=args.workers)
-    if command == "socket":
-        return runner.socket(settings)
-    if command == "console":
-        return runner.console(settings)
-    return runner.default(settings)
+    modes = {"socket": runner.socket, "console": runner.console}
+    return modes.get(command, runner.default)(settings)
 
 
 if __name__ == "__main__":

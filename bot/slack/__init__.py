@@ -1,0 +1,1 @@
+"""The Slack surfaces: Bolt app factory, thin listeners, Block Kit rendering, runners."""

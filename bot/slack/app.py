@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -15,8 +16,11 @@ from slack_sdk.web import WebClient
 
 from bot.service import GlossaryService
 from bot.slack import listeners
+from bot.slack.send import Sender
 
 logger = logging.getLogger(__name__)
+POST_THREADS = 4
+"""Threads per process that post thread explanations and mention replies to Slack."""
 BOLT_LOGGER = "bot.slack.bolt"
 
 
@@ -53,13 +57,21 @@ def build_app(
     client: WebClient,
     *,
     signing_secret: str | None = None,
-    process_before_response: bool = False,
+    process_before_response: bool = True,
     token_verification: bool = True,
+    background_posts: bool = True,
 ) -> App:
     """The Bolt app with every listener registered.
 
     ``signing_secret`` is required for HTTP mode (Bolt then refuses unsigned or stale
     requests); Socket Mode and the console run without one.
+
+    Listeners run in the request's own thread (``process_before_response``): each does well
+    under a millisecond of work before its ack, and hands slow Slack calls (thread
+    explanations, mention replies) to the Sender's background threads. Measured with
+    ``bench/bench_serve.py``, this keeps /define acks at a few milliseconds under load, where
+    Bolt's default (listener thread pool + a 10 ms ack poll) let GIL contention between dozens
+    of threads push them past 250 ms.
     """
     app = App(
         client=client,
@@ -70,7 +82,10 @@ def build_app(
         ignoring_self_events_enabled=True,
         logger=logging.getLogger(BOLT_LOGGER),
     )
-    listeners.register(app, service)
+    background = (
+        ThreadPoolExecutor(POST_THREADS, thread_name_prefix="post") if background_posts else None
+    )
+    listeners.register(app, service, Sender(background))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -103,7 +103,7 @@ class Console:
         )
         service = GlossaryService(glossary, MemoryStore(), policy)
         client = ConsoleClient(out)
-        self.app = build_app(service, client, process_before_response=True)
+        self.app = build_app(service, client, process_before_response=True, background_posts=False)
 
         # Bolt gives each request a fresh WebClient built from the app's settings; swap in the
         # printing one so listeners "send" to the terminal.

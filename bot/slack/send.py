@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -27,13 +28,29 @@ EXPECTED_ERRORS = frozenset(
 
 
 class Sender:
-    """Posts messages and views; remembers which failures it already reported."""
+    """Posts messages and views; remembers which failures it already reported.
+
+    With a ``background`` executor, ``post_soon`` hands thread explanations to it, so the
+    listener threads Bolt shares with ``/define`` are not held up waiting on Slack; without
+    one (tests, the console) it posts at once.
+    """
 
     MAX_REMEMBERED = 10_000
 
-    def __init__(self) -> None:
+    def __init__(self, background: Executor | None = None) -> None:
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self._background = background
+
+    def post_soon(self, client: WebClient, channel: str, message: Message, **extra: Any) -> None:
+        """``post`` on the background executor when there is one."""
+        if self._background is None:
+            self.post(client, channel, message, **extra)
+            return
+        try:
+            self._background.submit(self.post, client, channel, message, **extra)
+        except RuntimeError:  # the executor is shutting down: post now rather than lose it
+            self.post(client, channel, message, **extra)
 
     def post(self, client: WebClient, channel: str, message: Message, **extra: Any) -> bool:
         """chat.postMessage with links unfurled off; True if Slack accepted it."""

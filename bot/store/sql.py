@@ -243,11 +243,18 @@ def _claim_term(
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """WAL for concurrent readers; driver-side BEGIN off so ``_sqlite_begin_immediate`` rules."""
+    """WAL for concurrent readers; driver-side BEGIN off so ``_sqlite_begin_immediate`` rules.
+
+    ``synchronous=NORMAL`` is SQLite's recommended setting in WAL mode: commits no longer wait
+    for an fsync each (the slowest part of a claim), and the database cannot be corrupted —
+    only the last moments before a power cut may be lost, which for dedupe ids and cooldowns
+    means at worst one repeated explanation.
+    """
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
 

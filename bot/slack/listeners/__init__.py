@@ -13,9 +13,10 @@ from bot.slack.listeners.actions import register as register_actions
 from bot.slack.listeners.commands import register as register_commands
 from bot.slack.listeners.events import register as register_events
 from bot.slack.listeners.shortcuts import register as register_shortcuts
+from bot.slack.send import Sender
 
 
-def register(app: App, service: GlossaryService) -> None:
-    """Attach every listener the bot has."""
+def register(app: App, service: GlossaryService, sender: Sender) -> None:
+    """Attach every listener the bot has; they all send through ``sender``."""
     for register_kind in (register_commands, register_events, register_actions, register_shortcuts):
-        register_kind(app, service)
+        register_kind(app, service, sender)

@@ -152,8 +152,8 @@ def ignore_action(ack: Ack, body: dict[str, Any]) -> None:
     logger.debug("ignored action %s", _action(body).get("action_id"))
 
 
-def register(app: App, service: GlossaryService) -> None:
-    for key, handler in make_handlers(service, Sender()).items():
+def register(app: App, service: GlossaryService, sender: Sender) -> None:
+    for key, handler in make_handlers(service, sender).items():
         if isinstance(key, tuple):
             app.view(key[1])(handler)
         else:

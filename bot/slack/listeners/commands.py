@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from bot.service import Answer, GlossaryService
 from bot.slack.parse import text_of
 from bot.slack.render import cards
+from bot.slack.send import Sender
 
 logger = logging.getLogger(__name__)
 COMMAND = "/define"
@@ -48,5 +49,5 @@ def make_define(service: GlossaryService) -> Callable[..., None]:
     return define
 
 
-def register(app: App, service: GlossaryService) -> None:
+def register(app: App, service: GlossaryService, sender: Sender) -> None:
     app.command(COMMAND)(make_define(service))

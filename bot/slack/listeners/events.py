@@ -40,7 +40,7 @@ def make_handlers(service: GlossaryService, sender: Sender) -> dict[str, Callabl
             return
         question = strip_mentions(text_of(event.get("text")))
         message, answer = answer_question(service, question)
-        sender.post(client, str(event.get("channel", "")), message, **extra)
+        sender.post_soon(client, str(event.get("channel", "")), message, **extra)
         if answer is not None:
             service.record(answer, str(event.get("user", "")))
 
@@ -56,14 +56,16 @@ def make_handlers(service: GlossaryService, sender: Sender) -> dict[str, Callabl
         if mentions(text, context.bot_user_id):
             return  # the app_mention event answers it
         channel, root = str(event.get("channel", "")), thread_root(event)
-        if not service.first_delivery(str(body.get("event_id", ""))):
-            return
-        slack_connect = bool(body.get("is_ext_shared_channel"))
         explanation = service.explain(
-            channel=channel, thread_ts=root, text=text, slack_connect=slack_connect
+            channel=channel,
+            thread_ts=root,
+            text=text,
+            event_id=str(body.get("event_id", "")),
+            slack_connect=bool(body.get("is_ext_shared_channel")),
         )
         if explanation is not None:
-            sender.post(client, channel, cards.explanation_message(explanation), thread_ts=root)
+            message = cards.explanation_message(explanation)
+            sender.post_soon(client, channel, message, thread_ts=root)
 
     def on_mention(client: WebClient, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("bot_id"):
@@ -79,6 +81,6 @@ def make_handlers(service: GlossaryService, sender: Sender) -> dict[str, Callabl
     return {"message": on_message, "app_mention": on_mention, "app_home_opened": on_home_opened}
 
 
-def register(app: App, service: GlossaryService) -> None:
-    for event, handler in make_handlers(service, Sender()).items():
+def register(app: App, service: GlossaryService, sender: Sender) -> None:
+    for event, handler in make_handlers(service, sender).items():
         app.event(event)(handler)

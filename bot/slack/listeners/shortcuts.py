@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from bot.service import GlossaryService
 from bot.slack.parse import get_path, text_of
 from bot.slack.render import cards
+from bot.slack.send import Sender
 
 CALLBACK_ID = "explain_message_terms"
 
@@ -31,5 +32,5 @@ def make_explain(service: GlossaryService) -> Callable[..., None]:
     return explain
 
 
-def register(app: App, service: GlossaryService) -> None:
+def register(app: App, service: GlossaryService, sender: Sender) -> None:
     app.shortcut(CALLBACK_ID)(make_explain(service))

@@ -36,11 +36,15 @@ def check(path: Path, out: IO[str]) -> int:
     acronyms = sum(len(t.acronyms) for t in terms)
     aliases = sum(len(t.aliases) for t in terms)
     print(
-        f"OK: {len(terms)} terms in {categories} categories "
-        f"({acronyms} acronyms, {aliases} aliases) from {path}",
+        f"OK: {_count(len(terms), 'term')} in {_count(categories, 'category', 'categories')} "
+        f"({_count(acronyms, 'acronym')}, {_count(aliases, 'alias', 'aliases')}) from {path}",
         file=out,
     )
     return EXIT_OK
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def load(path: Path, err: IO[str]) -> Glossary | None:
@@ -125,20 +129,27 @@ def jsonl(
 ) -> int:
     """Answer one JSON object per input line; a bad line gets an error object, never a crash."""
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            value = request[field] if isinstance(request, dict) else None
-            if not isinstance(value, str):
-                raise ValueError(f'expected an object with a text "{field}"')
-        except (ValueError, KeyError) as exc:
-            reason = exc.args[0] if isinstance(exc, ValueError) else f'missing "{field}"'
+        value, reason = _request_field(line, field)
+        if value is None:
             out.write(_dump({"error": f"line {number}: {reason}"}) + "\n")
             continue
         out.write(_dump(answer(value)) + "\n")
     out.flush()
     return EXIT_OK
+
+
+def _request_field(line: str, field: str) -> tuple[str | None, str]:
+    """The text ``field`` of one JSON line, or None and why not."""
+    if not line.strip():
+        return None, "empty line"
+    try:
+        request = json.loads(line)
+    except ValueError as exc:
+        return None, f"not valid JSON ({getattr(exc, 'msg', exc)})"
+    value = request.get(field) if isinstance(request, dict) else None
+    if not isinstance(value, str):
+        return None, f'expected an object with a text "{field}"'
+    return value, ""
 
 
 def read_stdin() -> str:

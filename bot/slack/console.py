@@ -100,6 +100,8 @@ class Console:
         policy = Policy(
             cooldown_s=settings.explain_cooldown_s,
             max_terms=settings.explain_max_terms,
+            in_channels=settings.explain_in_channels,
+            in_slack_connect=settings.explain_in_slack_connect,
         )
         service = GlossaryService(glossary, MemoryStore(), policy)
         client = ConsoleClient(out)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.slack.app import make_client
@@ -40,8 +41,12 @@ class _BotApplication(BaseApplication):  # type: ignore[misc]
 def _check_token(settings: Settings, token: str) -> None:
     try:
         make_client(token, settings.slack_api_url).auth_test()
-    except Exception as exc:
-        raise StartupError(f"Slack did not accept the bot token ({exc})") from None
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        raise StartupError(f"Slack did not accept the bot token ({error})") from None
+    except Exception as exc:  # unreachable: network, TLS, a wrong SLACK_API_URL
+        reason = " ".join(str(exc).split())  # keep the promised single line
+        raise StartupError(f"cannot reach Slack at {settings.slack_api_url}: {reason}") from None
 
 
 def serve_http(

@@ -9,7 +9,7 @@ The loader is the only place in the term service that touches the file system.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,10 +91,23 @@ class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
         return mapping
 
 
+class _Sequence(list[Any]):
+    """A YAML sequence that remembers the line of each item."""
+
+    item_lines: list[int]
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
+    items = _Sequence(loader.construct_object(child, deep=True) for child in node.value)
+    items.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
 _LineLoader.add_constructor(
     "tag:yaml.org,2002:map",
     lambda loader, node: loader.construct_mapping(node, deep=True),
 )
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 def glossary_files(path: Path) -> list[Path]:
@@ -121,15 +134,17 @@ def read_glossary(path: Path) -> tuple[list[Term], list[Problem]]:
         return [], [Problem(str(path), 0, "no .yaml or .yml glossary files in this folder")]
     terms: list[Term] = []
     problems: list[Problem] = []
+    broken: list[str] = []
     for file in files:
-        file_terms, file_problems = _read_file(file)
+        file_terms, file_problems = _read_file(file, broken)
         terms.extend(file_terms)
         problems.extend(file_problems)
-    problems.extend(_cross_check(terms))
+    problems.extend(_cross_check(terms, broken))
     return terms, problems
 
 
-def _read_file(file: Path) -> tuple[list[Term], list[Problem]]:
+def _read_file(file: Path, broken: list[str]) -> tuple[list[Term], list[Problem]]:
+    """Terms and problems of one file; names of entries too broken to load go to ``broken``."""
     name = str(file)
     try:
         text = file.read_text(encoding="utf-8")
@@ -155,11 +170,15 @@ def _read_file(file: Path) -> tuple[list[Term], list[Problem]]:
         line = data.key_lines["terms"]
         return [], [*problems, Problem(name, line, "'terms' must be a list of entries")]
     terms: list[Term] = []
+    lines = getattr(entries, "item_lines", [])
     for index, entry in enumerate(entries):
-        term, entry_problems = _read_entry(name, entry, data.key_lines["terms"], index)
+        line = lines[index] if index < len(lines) else data.key_lines["terms"]
+        term, entry_problems = _read_entry(name, entry, line, index)
         problems.extend(entry_problems)
         if term is not None:
             terms.append(term)
+        elif isinstance(entry, dict) and isinstance(entry.get("term"), str):
+            broken.append(entry["term"])
     return terms, problems
 
 
@@ -173,11 +192,11 @@ def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
 
 
 def _read_entry(
-    name: str, entry: object, list_line: int, index: int
+    name: str, entry: object, line: int, index: int
 ) -> tuple[Term | None, list[Problem]]:
     if not isinstance(entry, _Mapping):
         where = f"entry {index + 1} of 'terms'"
-        return None, [Problem(name, list_line, f"{where} must be a mapping with term, definition…")]
+        return None, [Problem(name, line, f"{where} must be a mapping with term, definition…")]
     problems: list[Problem] = []
 
     def problem(key: str | None, message: str) -> None:
@@ -203,6 +222,8 @@ def _read_entry(
     acronyms = _string_list(entry, "acronym", label, problem, allow_single=True)
     aliases = _string_list(entry, "aliases", label, problem, allow_single=False)
     related = _string_list(entry, "related", label, problem, allow_single=False)
+    for alias in {a for a in aliases if aliases.count(a) > 1}:
+        problem("aliases", f"'{label}': alias '{alias}' is listed twice")
     for acronym in acronyms:
         if acronym != acronym.upper() or " " in acronym:
             problem("acronym", f"'{label}': acronym '{acronym}' must be one word in capitals")
@@ -246,7 +267,7 @@ def _string_list(
     return [str(v).strip() for v in value]
 
 
-def _cross_check(terms: list[Term]) -> list[Problem]:
+def _cross_check(terms: list[Term], broken: Sequence[str] = ()) -> list[Problem]:
     """Problems that span entries: duplicates, colliding aliases, unknown related terms.
 
     Names, aliases and acronyms are compared folded (case, hyphens, spaces, punctuation).
@@ -278,9 +299,12 @@ def _cross_check(terms: list[Term]) -> list[Problem]:
                 )
             problems.append(Problem(term.source, term.line, message))
     by_name = {fold(t.term): t for t in reversed(terms)}
+    reported_elsewhere = {fold(name) for name in broken}
     for term in terms:
         for name in term.related:
             target = by_name.get(fold(name))
+            if target is None and fold(name) in reported_elsewhere:
+                continue  # that entry's own problems are already reported
             if target is None:
                 close = difflib.get_close_matches(name, [t.term for t in terms], n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -298,7 +322,7 @@ def _clean(text: str) -> str:
 
 
 def _kind(value: object) -> str:
-    names = {bool: "true/false", int: "a number", float: "a number", list: "a list"}
+    names = {bool: "true/false", int: "a number", float: "a number", list: "a list", str: "text"}
     for kind, label in {**names, dict: "a mapping"}.items():
         if isinstance(value, kind):
             return label

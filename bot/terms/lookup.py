@@ -7,10 +7,13 @@ in any word order. Questions ("what's a VAD?", "what does ICP stand for") are fi
 their subject.
 
 Only then does fuzzy matching (rapidfuzz's normalised Indel ratio) run, and it is deliberately
-strict: a confident ``found`` needs a score of at least FOUND_SCORE and a clear margin over the
-next term; otherwise the candidates become ``suggest``ions. Acronym-like queries (three letters
-or fewer, or typed in capitals) never fuzzy-match to a *different* acronym — "CRM" is not "PRM"
-— only a swapped pair of letters ("ELQ") is offered as a suggestion.
+strict: a confident ``found`` needs a score of at least FOUND_SCORE, a clear margin over the
+next term, and its corrections must all be in words of five letters or more — a changed short
+word is a different word ("CRM software" is not "PRM software"). Otherwise the candidates become
+``suggest``ions, led by the terms whose names contain every word asked ("hybrid" → Hybrid
+pricing). Acronym-like queries (three letters or fewer, or typed in capitals) never fuzzy-match
+to a *different* acronym — "CRM" is not "PRM" — only a swapped pair of letters ("ELQ") is
+offered as a suggestion. A name matched only with its words reordered is a suggestion too.
 """
 
 from __future__ import annotations
@@ -31,20 +34,24 @@ SUGGEST_SCORE = 72.0
 """Indel ratio from which a fuzzy match is worth offering as "did you mean"."""
 MARGIN = 5.0
 """How far the best term must lead the next one to be an answer rather than a suggestion."""
+MIN_CORRECTED_WORD = 5
+"""Shorter words are never typo-corrected into an answer: too many are other real words."""
 MAX_SUGGESTIONS = 5
-NAME_BONUS = 10.0
-"""Ranking bonus, among suggestions only, for a term whose name holds every query word."""
+MAX_CONTAINED_WORDS = 4
+"""Queries of more words are not a name fragment ("hybrid", "flat fee") but a sentence."""
 MAX_QUERY = 200
 """Longer queries are cut: no glossary name is that long and fuzzy cost grows with length."""
+STOPWORDS = frozenset({"a", "an", "the", "of", "and", "or", "for", "to", "in", "on", "is"})
 
 # Kinds of exact forms, best first.
-NAME, ACRONYM, ALIAS, HEAD = 0, 1, 2, 3
+NAME, ACRONYM, ALIAS, HEAD, REORDERED = 0, 1, 2, 3, 4
 
 _QUESTION_PATTERNS = [
     re.compile(p)
     for p in (
+        r"^(.+?) (?:please|pls|plz|thanks|thank you|thx)$",
         r"^(?:please )?(?:define|explain|describe|definition of|meaning of|tell me about) (.+)$",
-        r"^(?:(?:hey|hi|hello) )?(?:what|who)(?:s| is| are| was| were| does| do)? (.+)$",
+        r"^(?:(?:hey|hi|hello) )?(?:what|who)(?:s| is| are| was| were| does| do| re)? (.+)$",
         r"^(?:can you |could you )?(?:explain|define) (.+)$",
         r"^(.+?) (?:stand for|stands for|mean|means|meaning|definition|abbreviation)$",
         r"^(?:an?|the) (.+)$",
@@ -56,7 +63,7 @@ _QUESTION_PATTERNS = [
 def reduce_question(folded: str) -> str:
     """The subject of a question: "what does icp stand for" → "icp"."""
     subject = folded
-    for _ in range(4):
+    for _ in range(6):
         for pattern in _QUESTION_PATTERNS:
             match = pattern.match(subject)
             if match:
@@ -67,18 +74,19 @@ def reduce_question(folded: str) -> str:
     return subject or folded
 
 
-def _name_words(term: Term) -> set[str]:
-    return {singular(w) for w in fold(term.term).split()} | set(fold(term.term).split())
-
-
-def _variants(folded: str) -> list[str]:
-    """The exact-match keys tried for one folded query, most literal first."""
+def _variants(folded: str) -> list[tuple[str, bool]]:
+    """Exact-match keys for one folded text, most literal first; True marks a reordering."""
     one = singular_phrase(folded)
     if " " not in folded:
-        return [folded] if one == folded else [folded, one]
+        return [(folded, False)] if one == folded else [(folded, False), (one, False)]
     forms = [folded, one, folded.replace(" ", ""), one.replace(" ", "")]
-    forms.append(" ".join(sorted(one.split())))
-    return list(dict.fromkeys(forms))
+    keys = [(form, False) for form in dict.fromkeys(forms)]
+    keys.append((" ".join(sorted(one.split())), True))
+    return keys
+
+
+def _words(folded: str) -> list[str]:
+    return [singular(w) for w in folded.split() if w not in STOPWORDS]
 
 
 class LookupIndex:
@@ -87,8 +95,10 @@ class LookupIndex:
     def __init__(self, terms: Sequence[Term]) -> None:
         self._exact: dict[str, dict[int, list[Term]]] = {}
         fuzzy: dict[str, set[Term]] = {}
+        self._word_terms: dict[str, set[Term]] = {}
+        self._name_sizes: dict[Term, int] = {}
         for term in terms:
-            forms = [(term.term, NAME)]
+            forms = [(term.term, NAME), (term.title, NAME)]
             forms += [(a, ACRONYM) for a in term.acronyms]
             forms += [(a, ALIAS) for a in term.aliases]
             head = re.sub(r"\s*\(.*?\)\s*", " ", term.term).strip()
@@ -98,18 +108,26 @@ class LookupIndex:
                 folded = fold(form)
                 if not folded:
                     continue
-                for key in _variants(folded):
-                    bucket = self._exact.setdefault(key, {}).setdefault(kind, [])
-                    if term not in bucket:
-                        bucket.append(term)
+                for key, reordered in _variants(folded):
+                    bucket = self._exact.setdefault(key, {})
+                    owners = bucket.setdefault(REORDERED if reordered else kind, [])
+                    if term not in owners:
+                        owners.append(term)
                 if kind != ACRONYM:
                     fuzzy.setdefault(folded, set()).add(term)
+                    for word in _words(folded):
+                        self._word_terms.setdefault(word, set()).add(term)
+            self._name_sizes[term] = len(fold(term.term).split())
         ordered = sorted(fuzzy, key=len)
         self._fuzzy_keys = ordered
         self._fuzzy_lengths = [len(k) for k in ordered]
         self._fuzzy_terms = [sorted(fuzzy[k], key=lambda t: t.term) for k in ordered]
+        self._acronym_owners: dict[str, set[Term]] = {}
+        for term in terms:
+            for acronym in term.acronyms:
+                self._acronym_owners.setdefault(fold(acronym), set()).add(term)
         self._acronyms = sorted(
-            {(fold(a), a): t for t in terms for a in t.acronyms}.items(), key=lambda kv: kv[0]
+            ((fold(a), t) for t in terms for a in t.acronyms), key=lambda kv: (kv[0], kv[1].term)
         )
 
     def lookup(self, query: str) -> LookupResult:
@@ -120,21 +138,46 @@ class LookupIndex:
             return LookupResult(query, Status.NONE)
         subject = folded
         exact = self._exact_match(folded)
-        if exact is None:
-            subject = reduce_question(folded)
-            exact = self._exact_match(subject) if subject != folded else None
+        if exact is None or exact[0] == REORDERED:
+            reduced = reduce_question(folded)
+            for attempt in (self._exact_match(reduced), self._without_own_acronym(reduced)):
+                if attempt is not None and (exact is None or attempt[0] < exact[0]):
+                    exact, subject = attempt, reduced
         if exact is not None:
-            status = Status.FOUND if len(exact) == 1 else Status.AMBIGUOUS
-            return LookupResult(query, status, tuple(exact), subject)
+            kind, terms = exact
+            if kind == REORDERED:
+                status = Status.SUGGEST
+            else:
+                status = Status.FOUND if len(terms) == 1 else Status.AMBIGUOUS
+            return LookupResult(query, status, tuple(terms[: MAX_SUGGESTIONS * 2]), subject)
         if self._acronym_like(query, subject):
             return self._acronym_suggestions(query, subject)
         return self._fuzzy(query, subject)
 
-    def _exact_match(self, folded: str) -> list[Term] | None:
-        for key in _variants(folded):
+    def _exact_match(self, folded: str) -> tuple[int, list[Term]] | None:
+        best: tuple[int, list[Term]] | None = None
+        for key, _ in _variants(folded):
             kinds = self._exact.get(key)
             if kinds:
-                return kinds[min(kinds)]
+                kind = min(kinds)
+                if best is None or kind < best[0]:
+                    best = (kind, kinds[kind])
+        return best
+
+    def _without_own_acronym(self, folded: str) -> tuple[int, list[Term]] | None:
+        """Names written with their acronym inside: "OEM (original equipment manufacturer)",
+        "Partner Relationship Management (PRM) Software" — the seed glossary's own spellings."""
+        words = folded.split()
+        for position, word in enumerate(words):
+            owners = self._acronym_owners.get(word)
+            if not owners or len(words) == 1:
+                continue
+            rest = " ".join(words[:position] + words[position + 1 :])
+            exact = self._exact_match(rest)
+            if exact is not None and exact[0] != REORDERED:
+                matching = [t for t in exact[1] if t in owners]
+                if matching:
+                    return NAME, matching
         return None
 
     @staticmethod
@@ -149,8 +192,9 @@ class LookupIndex:
         compact = subject.replace(" ", "")
         hits = [
             term
-            for (key, _), term in self._acronyms
-            if len(key) == len(compact)
+            for key, term in self._acronyms
+            if len(compact) >= 3
+            and len(key) == len(compact)
             and sorted(key) == sorted(compact)
             and OSA.distance(key, compact) == 1
         ]
@@ -158,39 +202,58 @@ class LookupIndex:
             return LookupResult(query, Status.SUGGEST, tuple(hits[:MAX_SUGGESTIONS]), subject)
         return LookupResult(query, Status.NONE, (), subject)
 
-    def _candidates(self, subject: str, cutoff: float) -> dict[Term, float]:
-        """Best fuzzy score per term among keys whose length allows ``cutoff``."""
+    def _candidates(self, subject: str, cutoff: float) -> dict[Term, tuple[float, str]]:
+        """Best fuzzy score (and the key that gave it) per term, among keys long enough."""
         size = len(subject)
         ratio = cutoff / 100.0
         low = bisect.bisect_left(self._fuzzy_lengths, int(size * ratio / (2 - ratio)))
         high = bisect.bisect_right(self._fuzzy_lengths, int(size * (2 - ratio) / ratio) + 1)
         choices = self._fuzzy_keys[low:high]
-        scores: dict[Term, float] = {}
+        scores: dict[Term, tuple[float, str]] = {}
         hits = process.extract(
             subject, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4 * MAX_SUGGESTIONS
         )
-        for _, score, index in hits:
+        for key, score, index in hits:
             for term in self._fuzzy_terms[low + index]:
-                if score > scores.get(term, 0.0):
-                    scores[term] = score
+                if score > scores.get(term, (0.0, ""))[0]:
+                    scores[term] = (score, key)
         return scores
 
-    def _fuzzy(self, query: str, subject: str) -> LookupResult:
-        scores = self._candidates(subject, FOUND_SCORE)
-        if not scores:
-            scores = self._candidates(subject, SUGGEST_SCORE)
-        if not scores:
-            return LookupResult(query, Status.NONE, (), subject)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0].term))
-        best_term, best = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if best >= FOUND_SCORE and best - runner_up >= MARGIN:
-            return LookupResult(query, Status.FOUND, (best_term,), subject)
-        # As suggestions, terms whose name contains every query word come first:
-        # "partner" suggests "Partner tier" before "System integrator" (alias "SI partner").
-        wanted = {singular(w) for w in subject.split()}
-        ranked.sort(
-            key=lambda kv: (-(kv[1] + NAME_BONUS * (wanted <= _name_words(kv[0]))), kv[0].term)
+    @staticmethod
+    def _confident(query: str, subject: str, key: str) -> bool:
+        """Whether every corrected word is long enough, and none was typed as an acronym."""
+        shouted = {fold(w) for w in query.split() if len(w) > 1 and w.isupper()}
+        known = set(key.split()) | {singular(w) for w in key.split()}
+        return all(
+            len(word) >= MIN_CORRECTED_WORD and word not in shouted
+            for word in subject.split()
+            if word not in known and singular(word) not in known
         )
-        terms = tuple(term for term, _ in ranked[:MAX_SUGGESTIONS])
-        return LookupResult(query, Status.SUGGEST, terms, subject)
+
+    def _containing(self, subject: str) -> list[Term]:
+        """Terms whose name or an alias has every word of ``subject``, shortest name first."""
+        words = _words(subject)
+        if not words or len(words) > MAX_CONTAINED_WORDS:
+            return []
+        found = set(self._word_terms.get(words[0], ()))
+        for word in words[1:]:
+            found &= self._word_terms.get(word, set())
+        return sorted(found, key=lambda t: (self._name_sizes[t], t.term))
+
+    def _fuzzy(self, query: str, subject: str) -> LookupResult:
+        target = singular_phrase(subject)
+        scores = self._candidates(target, FOUND_SCORE)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0].term))
+        if ranked:
+            best_term, (best, key) = ranked[0]
+            runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+            if best - runner_up >= MARGIN and self._confident(query, target, key):
+                return LookupResult(query, Status.FOUND, (best_term,), subject)
+        suggestions = self._containing(target)[:MAX_SUGGESTIONS]
+        if len(suggestions) < MAX_SUGGESTIONS:
+            wider = self._candidates(target, SUGGEST_SCORE) if not ranked else scores
+            by_score = sorted(wider.items(), key=lambda kv: (-kv[1][0], kv[0].term))
+            suggestions += [t for t, _ in by_score if t not in suggestions]
+        if not suggestions:
+            return LookupResult(query, Status.NONE, (), subject)
+        return LookupResult(query, Status.SUGGEST, tuple(suggestions[:MAX_SUGGESTIONS]), subject)

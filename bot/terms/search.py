@@ -2,7 +2,8 @@
 
 Fields are weighted (a word in the name counts more than one in the definition) so that
 "commission" lists Commission-based pricing before the partner types whose definitions
-mention commissions. Words are folded and singularised; a query word that is in no entry is
+mention commissions, and a query that is a term's own name puts that term first. Words are
+folded and singularised; a query word that is in no entry is
 replaced by its closest vocabulary word ("comission" → "commission") before scoring.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from bot.terms.model import SearchHit, Term
-from bot.terms.text import singular, words
+from bot.terms.text import fold, singular, singular_phrase, words
 
 FIELD_WEIGHTS = {"name": 4.0, "alias": 2.5, "definition": 1.0}
 K1, B = 1.2, 0.75
@@ -87,6 +88,10 @@ class SearchIndex:
                 self._postings.setdefault(stem, {})[number] = weight
             self._lengths.append(sum(counts.values()))
         self._average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
+        self._named: dict[str, int] = {}
+        for number, term in enumerate(self._terms):
+            for form in (term.term, *term.aliases, *term.acronyms):
+                self._named.setdefault(singular_phrase(fold(form)), number)
         self._vocabulary = sorted(self._postings)
 
     def _resolve(self, stem: str) -> str | None:
@@ -113,5 +118,8 @@ class SearchIndex:
             for number, weight in postings.items():
                 norm = K1 * (1 - B + B * self._lengths[number] / self._average)
                 scores[number] = scores.get(number, 0.0) + idf * weight * (K1 + 1) / (weight + norm)
+        named = self._named.get(singular_phrase(fold(query)))
+        if named is not None:  # searching for a term's own name puts that term first
+            scores[named] = max(scores.values(), default=0.0) + 1.0
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self._terms[kv[0]].term))
         return [SearchHit(self._terms[n], round(s, 3)) for n, s in ranked[:limit]]

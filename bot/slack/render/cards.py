@@ -30,6 +30,7 @@ from bot.slack.render.text import (
     HEADER_LIMIT,
     SECTION_LIMIT,
     clip,
+    clip_entities,
     clip_escaped,
     escape,
     quote,
@@ -55,11 +56,13 @@ class Message:
 
 
 def _message(text: str, blocks: Sequence[Block]) -> Message:
-    return Message(clip(text, FALLBACK_LIMIT), [b.to_dict() for b in blocks])
+    """``text`` is escaped mrkdwn too: Slack formats the fallback and shows it in notifications."""
+    return Message(clip_entities(text, FALLBACK_LIMIT), [b.to_dict() for b in blocks])
 
 
 def mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=clip(text, SECTION_LIMIT))
+    """A mrkdwn text object from already escaped ``text``, clipped to Slack's limit."""
+    return MarkdownTextObject(text=clip_entities(text, SECTION_LIMIT))
 
 
 def term_button(term: Term, action: str, index: int, *, style: str | None = None) -> ButtonElement:
@@ -123,13 +126,13 @@ def term_blocks(
 def term_message(glossary: Glossary, term: Term, *, shareable: bool = True) -> Message:
     """One term as a private card."""
     blocks = term_blocks(term, glossary.related(term), shareable=shareable)
-    return _message(f"{term.title}: {term.definition}", blocks)
+    return _message(escape(f"{term.title}: {term.definition}"), blocks)
 
 
 def shared_message(glossary: Glossary, term: Term, user: str) -> Message:
     """The card posted for everyone when someone shares it."""
     blocks = term_blocks(term, glossary.related(term), shared_by=user)
-    return _message(f"{term.title}: {term.definition}", blocks)
+    return _message(escape(f"{term.title}: {term.definition}"), blocks)
 
 
 def answer_message(glossary: Glossary, answer: Answer, *, shareable: bool = True) -> Message:
@@ -144,8 +147,8 @@ def answer_message(glossary: Glossary, answer: Answer, *, shareable: bool = True
         for term in result.terms[:MAX_CARDS]:
             blocks.append(DividerBlock())
             blocks.extend(term_blocks(term, glossary.related(term), shareable=shareable))
-        names = ", ".join(t.title for t in result.terms)
-        return _message(f"{result.query} has {len(result.terms)} meanings: {names}", blocks)
+        names = escape(", ".join(t.title for t in result.terms))
+        return _message(f"{asked} has {len(result.terms)} meanings: {names}", blocks)
     if result.status is Status.SUGGEST:
         text = f"I don't have an entry for {asked}. Did you mean one of these?"
         blocks = [SectionBlock(text=mrkdwn(text)), *term_buttons(result.terms)]
@@ -161,7 +164,7 @@ def answer_message(glossary: Glossary, answer: Answer, *, shareable: bool = True
     return _message(text.replace("*", ""), blocks)
 
 
-_HINT = "Try `/define search <words>`, or browse every term with `/define list`."
+_HINT = "Try `/define search &lt;words&gt;`, or browse every term with `/define list`."
 
 
 def help_message() -> Message:
@@ -196,7 +199,7 @@ def category_message(label: str, terms: Sequence[Term]) -> Message:
     if len(terms) > len(shown):
         more = f"…and {len(terms) - len(shown)} more: browse them in my Home tab."
         blocks.append(ContextBlock(elements=[mrkdwn(more)]))
-    return _message(f"{label}: {len(terms)} terms", blocks)
+    return _message(f"{escape(label)}: {len(terms)} terms", blocks)
 
 
 def unknown_category_message(query: str, glossary: Glossary) -> Message:
@@ -219,14 +222,14 @@ def explanation_message(explanation: Explanation) -> Message:
     blocks: list[Block] = []
     for term in explanation.full:
         text = f"*{escape(term.title)}*\n{escape(term.definition)}"
-        blocks.append(SectionBlock(text=mrkdwn(clip(text, SECTION_LIMIT))))
-    names = ", ".join(t.title for t in explanation.full)
+        blocks.append(SectionBlock(text=mrkdwn(text)))
+    names = ", ".join(escape(t.title) for t in explanation.full)
     if explanation.more:
         more = ", ".join(f"*{escape(t.title)}*" for t in explanation.more)
         blocks.append(
-            ContextBlock(elements=[mrkdwn(f"Also mentioned: {more}. Try `/define <term>`.")])
+            ContextBlock(elements=[mrkdwn(f"Also mentioned: {more}. Try `/define &lt;term&gt;`.")])
         )
-        names += ", " + ", ".join(t.title for t in explanation.more)
+        names += ", " + ", ".join(escape(t.title) for t in explanation.more)
     blocks.append(ContextBlock(elements=[mrkdwn(_THREAD_NOTE)]))
     return _message(f"Glossary: {names}", blocks)
 
@@ -247,5 +250,5 @@ def terms_message(glossary: Glossary, terms: Sequence[Term], *, empty: str) -> M
     if len(terms) > budget:
         rest = ", ".join(escape(t.title) for t in terms[budget:])
         blocks.append(ContextBlock(elements=[mrkdwn(f"Also in the message: {rest}")]))
-    names = ", ".join(t.title for t in terms)
+    names = escape(", ".join(t.title for t in terms))
     return _message(f"Glossary terms: {names}", blocks)

@@ -109,6 +109,7 @@ def _term_row(term: Term, index: int) -> SectionBlock:
 
 def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict[str, Any]:
     """The whole Home tab for ``state``."""
+    state = HomeState(state.mode, state.value[:MAX_QUERY], state.page)  # as the search box allows
     title, terms = selected_terms(glossary, state)
     pages = max(1, -(-len(terms) // PAGE_SIZE))
     page = min(state.page, pages - 1)
@@ -142,8 +143,8 @@ def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict
         HeaderBlock(text="📖 Partner Glossary"),
         SectionBlock(
             text=mrkdwn(
-                f"{len(glossary)} partnership terms, explained. Type `/define <term>` anywhere, "
-                "or add me to a channel and I'll explain jargon in threads."
+                f"{len(glossary)} partnership terms, explained. Type `/define &lt;term&gt;` "
+                "anywhere, or add me to a channel and I'll explain jargon in threads."
             )
         ),
         InputBlock(

@@ -34,7 +34,11 @@ def clip(text: str, limit: int) -> str:
 
 def clip_escaped(text: str, limit: int) -> str:
     """Escape, then cut without leaving half an entity (``&am…``) at the end."""
-    escaped = escape(text)
+    return clip_entities(escape(text), limit)
+
+
+def clip_entities(escaped: str, limit: int) -> str:
+    """Cut already escaped mrkdwn without leaving half an entity (``&am…``) at the end."""
     if len(escaped) <= limit:
         return escaped
     cut = escaped[: limit - 1]

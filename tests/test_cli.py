@@ -1,0 +1,221 @@
+"""bot.cli through ``python -m bot``: the maintainers' commands, run as a real subprocess.
+
+What is pinned is the contract other tools rely on: the exact text and JSON each command
+prints, its exit code (0 answered, 1 no answer or broken glossary, 2 usage), that GLOSSARY_PATH
+and ``--glossary`` choose the glossary, that ``--jsonl`` answers line by line in order and
+survives bad lines, and that no error ever ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKER = "terms:\n  - term: Broker\n    category: Intermediaries\n    definition: Brokers broker.\n"
+AGENT = {
+    "term": "Agent",
+    "acronym": None,
+    "aliases": ["sales agent", "commission agent"],
+    "category": "Partner types",
+    "definition": "Agents represent a company and its products or services to potential "
+    "customers. They may work on a commission basis or for a fixed fee.",
+    "related": ["Affiliate", "Referral partner", "Commission-based pricing"],
+}
+
+
+def bot(*args: str, stdin: str = "", cwd: Path = ROOT, **env: str) -> tuple[int, str, str]:
+    """``python -m bot ARGS``: (exit code, stdout, stderr); stderr must never hold a traceback."""
+    environ = dict(os.environ)
+    environ |= {"PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    environ |= {"GLOSSARY_PATH": str(ROOT / "glossary"), **env}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=environ,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr + done.stdout
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_check_the_shipped_glossary() -> None:
+    assert bot("check", "glossary") == (
+        0,
+        "OK: 98 terms in 9 categories (18 acronyms, 161 aliases) from glossary\n",
+        "",
+    )
+
+
+def test_check_a_broken_glossary(tmp_path: Path) -> None:
+    (tmp_path / "g.yaml").write_text(BROKER.replace("Brokers broker.", "Note: brokers."))
+    assert bot("check", "g.yaml", cwd=tmp_path) == (
+        1,
+        "g.yaml:4: YAML syntax error: mapping values are not allowed in this context "
+        "(a value containing ': ' must be quoted or written as a '>-' block)\n"
+        "1 problem(s) found in g.yaml\n",
+        "",
+    )
+
+
+def test_glossary_path_chooses_the_glossary(tmp_path: Path) -> None:
+    path = tmp_path / "g.yaml"
+    path.write_text(BROKER)
+    summary = f"OK: 1 term in 1 category (0 acronyms, 0 aliases) from {path}\n"
+    assert bot("check", cwd=tmp_path, GLOSSARY_PATH=str(path)) == (0, summary, "")
+    assert bot("define", "brokers", cwd=tmp_path, GLOSSARY_PATH=str(path)) == (
+        0,
+        "Broker — Intermediaries\n  Brokers broker.\n",
+        "",
+    )
+    code, out, _ = bot(
+        "define", "EQL", "--glossary", str(ROOT / "glossary"), GLOSSARY_PATH=str(path)
+    )
+    assert (code, out.splitlines()[0]) == (0, "Ecosystem Qualified Lead (EQL) — Sales and leads")
+
+
+def test_a_term_command_with_a_broken_glossary(tmp_path: Path) -> None:
+    assert bot("define", "EQL", "--glossary", "missing.yaml", cwd=tmp_path) == (
+        1,
+        "",
+        "missing.yaml:0: no such file or folder\n"
+        "The glossary has 1 problem(s); run `python -m bot check`.\n",
+    )
+
+
+def test_define_json() -> None:
+    code, out, _ = bot("define", "--json", "what", "are", "agents?")
+    assert (code, json.loads(out)) == (
+        0,
+        {"query": "what are agents?", "status": "found", "terms": [AGENT]},
+    )
+    code, out, _ = bot("define", "--json", "PRM")
+    answer = json.loads(out)
+    assert (code, answer["status"], [(t["term"], t["acronym"]) for t in answer["terms"]]) == (
+        0,
+        "ambiguous",
+        [
+            ("Partner Relationship Management", "PRM"),
+            ("Partner Relationship Management Software", "PRM"),
+            ("Partnership Relationship Manager", "PRM"),
+        ],
+    )
+    assert bot("define", "--json", "CRM") == (
+        1,
+        '{"query": "CRM", "status": "none", "terms": []}\n',
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "code", "out"),
+    [
+        (["ELQ"], 1, "No exact entry for “ELQ”. Did you mean: Ecosystem Qualified Lead (EQL)?\n"),
+        (["zzz"], 1, "No glossary entry for “zzz”.\n"),
+        (["agent"], 0, "Agent — Partner types\n  Agents represent a company and its products or "
+         "services to potential customers. They\n  may work on a commission basis or for a "
+         "fixed fee.\n  Related: Affiliate, Referral partner, Commission-based pricing\n"),
+    ],
+)  # fmt: skip
+def test_define_text(words: list[str], code: int, out: str) -> None:
+    assert bot("define", *words) == (code, out, "")
+
+
+def test_define_without_words_is_a_usage_error() -> None:
+    assert bot("define") == (2, "", "usage: python -m bot define WORDS\n")
+
+
+def test_define_jsonl_answers_each_line_in_order() -> None:
+    requests = [
+        '{"query": "EQL"}',
+        "not json",
+        '{"query": 5}',
+        '{"q": "EQL"}',
+        "[1]",
+        "",
+        '{"query": "CRM"}',
+        '{"query": "what\'s a VAD?"}',
+    ]
+    code, out, _ = bot("define", "--jsonl", stdin="\n".join(requests) + "\n")
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [a.get("error") or (a["query"], a["status"]) for a in answers] == [
+        ("EQL", "found"),
+        "line 2: not valid JSON (Expecting value)",
+        'line 3: expected an object with a text "query"',
+        'line 4: expected an object with a text "query"',
+        'line 5: expected an object with a text "query"',
+        "line 6: empty line",
+        ("CRM", "none"),
+        ("what's a VAD?", "found"),
+    ]
+    assert answers[-1]["terms"][0]["term"] == "Value-added distributor"
+
+
+def test_scan_json_reads_the_message_from_stdin() -> None:
+    message = "Our `EQL` tool and PRM, plus VARs\u00a0and resellers"
+    code, out, _ = bot("scan", "--json", stdin=message)
+    assert (code, json.loads(out)) == (
+        0,
+        {
+            "matches": [
+                {"term": "Partner Relationship Management", "text": "PRM", "start": 19, "end": 22},
+                {
+                    "term": "Partner Relationship Management Software",
+                    "text": "PRM",
+                    "start": 19,
+                    "end": 22,
+                },
+                {"term": "Partnership Relationship Manager", "text": "PRM", "start": 19, "end": 22},
+                {"term": "Value-added reseller", "text": "VARs", "start": 29, "end": 33},
+            ]
+        },
+    )
+
+
+def test_scan_jsonl() -> None:
+    stdin = '{"text": "EQLs and ICP"}\n{"text": 1}\n{"text": "pms"}\n'
+    assert bot("scan", "--jsonl", stdin=stdin) == (
+        0,
+        '{"matches": [{"term": "Ecosystem Qualified Lead", "text": "EQLs", "start": 0, "end": 4}, '
+        '{"term": "Ideal Customer Profile", "text": "ICP", "start": 9, "end": 12}]}\n'
+        '{"error": "line 2: expected an object with a text \\"text\\""}\n'
+        '{"matches": []}\n',
+        "",
+    )
+
+
+def test_scan_text() -> None:
+    assert bot("scan", "our", "Partner Ecosystem Platform") == (
+        0,
+        "4-30  'Partner Ecosystem Platform' → Partner Ecosystem Platform (PEP)\n",
+        "",
+    )
+    assert bot("scan", "our resellers") == (0, "No glossary terms to explain.\n", "")
+    assert bot("scan", "--all", "our resellers") == (0, "4-13  'resellers' → Reseller\n", "")
+
+
+def test_search() -> None:
+    code, out, _ = bot("search", "--json", "--limit", "2", "commission")
+    answer = json.loads(out)
+    assert (code, answer["query"], [t["term"] for t in answer["terms"]]) == (
+        0,
+        "commission",
+        ["Commission-based pricing", "Agent"],
+    )
+    assert {*answer["terms"][1]} == {*AGENT, "score"}
+    assert bot("search", "royalties") == (
+        0,
+        "Licensing — Relationships and ecosystems\nFranchising — Relationships and ecosystems\n",
+        "",
+    )
+    assert bot("search", "the", "of") == (1, "Nothing in the glossary mentions “the of”.\n", "")

@@ -24,7 +24,7 @@ STAMP = VENV / ".installed"
 
 def ensure_venv() -> None:
     """Create the virtualenv and install the project with its dev extra when needed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 is
         sys.exit(f"Python 3.11 or newer is required (this is {sys.version.split()[0]}).")
     if not PYTHON.exists():
         print("dev.py: creating .venv …", flush=True)

@@ -24,6 +24,9 @@ T = TypeVar("T")
 
 SEARCH_FALLBACK = 5
 """Full-text results offered when a lookup has no confident answer."""
+EVENT_MEMORY_S = 24 * 3600.0
+"""How long event ids are kept for dedupe; Slack's last retry comes about 5 minutes after."""
+PRUNE_EVERY_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class GlossaryService:
         self.store = store
         self.policy = policy or Policy()
         self._clock = clock
+        self._pruned_at = clock()
 
     def lookup(self, query: str) -> Answer:
         """Answer "what is <query>?"; near-misses and misses come with search results."""
@@ -117,7 +121,11 @@ class GlossaryService:
         """Whether this event id is new (Slack retries deliver the same id up to 3 times)."""
         if not event_id:
             return True
-        claimed = self._safely(self.store.claim_event, event_id, self._clock())
+        now = self._clock()
+        if now - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_at = now  # racing threads may both prune: harmless
+            self._safely(self.store.prune_events, now - EVENT_MEMORY_S)
+        claimed = self._safely(self.store.claim_event, event_id, now)
         return True if claimed is None else claimed
 
     def explain(

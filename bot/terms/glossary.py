@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.terms.detect import Scanner
 from bot.terms.loader import load_glossary
 from bot.terms.lookup import LookupIndex
-from bot.terms.model import LookupResult, Match, SearchHit, Term
+from bot.terms.model import LookupResult, Match, SearchHit, Status, Term
 from bot.terms.search import SearchIndex
 from bot.terms.text import fold
 
@@ -67,6 +67,13 @@ class Glossary:
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Full-text search over names, aliases and definitions."""
         return self._search.search(query, limit)
+
+    def find(self, query: str, limit: int = 10) -> list[Term]:
+        """What a search box should list: the term(s) the query names, then full-text hits."""
+        answer = self.define(query)
+        named = list(answer.terms) if answer.status in (Status.FOUND, Status.AMBIGUOUS) else []
+        hits = [h.term for h in self.search(query, limit) if h.term not in named]
+        return (named + hits)[:limit]
 
     def related(self, term: Term) -> list[Term]:
         """The related terms that exist, in the order the glossary lists them."""

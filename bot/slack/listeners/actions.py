@@ -123,7 +123,10 @@ def make_handlers(service: GlossaryService, sender: Sender) -> dict[Any, Callabl
         )
         channel = get_path(values, "selected_conversation")
         if term is None or not channel:
-            ack(response_action="errors", errors={home_render.SHARE_BLOCK: "Pick a channel."})
+            reason = (
+                "That term is no longer in the glossary." if term is None else "Pick a channel."
+            )
+            ack(response_action="errors", errors={home_render.SHARE_BLOCK: reason})
             return
         user = str(get_path(body, "user", "id") or "")
         message = cards.shared_message(glossary, term, user)

@@ -102,21 +102,21 @@ def term_blocks(
     shared_by: str | None = None,
     action: str = DEFINE_ACTION,
 ) -> list[Block]:
-    """The card for one term: name, definition, category, related terms, share button."""
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(term.title, HEADER_LIMIT)),
-        SectionBlock(text=mrkdwn(clip_escaped(term.definition, SECTION_LIMIT))),
-        ContextBlock(elements=[mrkdwn(_details(term))]),
-    ]
-    buttons = [term_button(t, action, i) for i, t in enumerate(related[:MAX_BUTTONS_PER_ROW])]
+    """The card for one term: name, definition (with the share button beside it), category,
+    related terms as buttons that open their own card."""
+    share = None
     if shareable:
         share = ButtonElement(
             text="Share in channel", action_id=SHARE_ACTION, value=term.term, style="primary"
         )
-        buttons.append(share)
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(term.title, HEADER_LIMIT)),
+        SectionBlock(text=mrkdwn(clip_escaped(term.definition, SECTION_LIMIT)), accessory=share),
+        ContextBlock(elements=[mrkdwn(_details(term))]),
+    ]
     if related:
+        buttons = [term_button(t, action, i) for i, t in enumerate(related[:MAX_BUTTONS_PER_ROW])]
         blocks.append(ContextBlock(elements=[mrkdwn("*Related:*")]))
-    if buttons:
         blocks.append(ActionsBlock(elements=buttons))
     if shared_by and USER_ID_RE.match(shared_by):
         blocks.append(ContextBlock(elements=[mrkdwn(f"Shared by <@{shared_by}> with /define")]))
@@ -150,7 +150,8 @@ def answer_message(glossary: Glossary, answer: Answer, *, shareable: bool = True
         names = escape(", ".join(t.title for t in result.terms))
         return _message(f"{asked} has {len(result.terms)} meanings: {names}", blocks)
     if result.status is Status.SUGGEST:
-        text = f"I don't have an entry for {asked}. Did you mean one of these?"
+        which = "this" if len(result.terms) == 1 else "one of these"
+        text = f"I don't have an entry for {asked}. Did you mean {which}?"
         blocks = [SectionBlock(text=mrkdwn(text)), *term_buttons(result.terms)]
     else:
         text = (

@@ -33,6 +33,7 @@ from bot.slack.render.text import BUTTON_TEXT_LIMIT, clip, clip_escaped, escape
 from bot.terms import Glossary, Term
 
 PAGE_SIZE = 15
+SEARCH_LIMIT = 50
 SEARCH_ACTION = "home_search"
 CATEGORY_ACTION = "home_category"
 LETTER_ACTION = "home_letter"
@@ -83,10 +84,7 @@ def selected_terms(glossary: Glossary, state: HomeState) -> tuple[str, list[Term
             t for t in glossary.terms if first_letter(t) == state.value
         ]
     if state.mode == "search" and state.value.strip():
-        hits = glossary.search(state.value, limit=50)
-        exact = glossary.define(state.value)
-        terms = list(exact.terms if exact.status.value in ("found", "ambiguous") else ())
-        terms += [h.term for h in hits if h.term not in terms]
+        terms = glossary.find(state.value, limit=SEARCH_LIMIT)
         return f"Results for “{clip(state.value.strip(), 60)}”", terms
     return "All terms", list(glossary.terms)
 
@@ -110,6 +108,8 @@ def _term_row(term: Term, index: int) -> SectionBlock:
 def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict[str, Any]:
     """The whole Home tab for ``state``."""
     state = HomeState(state.mode, state.value[:MAX_QUERY], state.page)  # as the search box allows
+    if state.mode == "category" and glossary.category(state.value) is None:
+        state = HomeState()  # a category that was renamed or removed since the click
     title, terms = selected_terms(glossary, state)
     pages = max(1, -(-len(terms) // PAGE_SIZE))
     page = min(state.page, pages - 1)

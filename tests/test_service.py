@@ -283,3 +283,15 @@ def test_a_failing_store_never_blocks_an_answer(
         )
     ]
     assert all(r.exc_info and isinstance(r.exc_info[1], StoreError) for r in caplog.records)
+
+
+def test_old_event_ids_are_pruned_hourly_and_kept_for_a_day(
+    service: GlossaryService, clock: Clock
+) -> None:
+    assert service.first_delivery("Ev1")
+    clock.advance(3599)
+    assert not service.first_delivery("Ev1")  # within the first hour: no pruning yet
+    clock.advance(24 * 3600)  # now 24 h 59 min 59 s after Ev1 was seen: pruned
+    assert service.first_delivery("Ev1")
+    clock.advance(10)
+    assert not service.first_delivery("Ev1")  # its new claim is kept again

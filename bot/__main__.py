@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -93,5 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     return modes.get(command, runner.default)(settings)
 
 
+def run() -> int:
+    """``main`` with the output closed early handled quietly (``python -m bot define x | head``)."""
+    try:
+        return main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -141,8 +141,10 @@ def test_signed_sender_headers_verify_like_slack() -> None:
     sender, verifier = SignedSender("http://127.0.0.1:1", SECRET), SignatureVerifier(SECRET)
     good = sender.prepare("command", rq.slash_command("sla"))
     assert verifier.is_valid_request(good.body, good.headers) and "text=sla" in good.body
-    for bad in (sender.prepare("event", rq.message(), forge=True),
-                sender.prepare("event", rq.message(), stale=True)):
+    for bad in (
+        sender.prepare("event", rq.message(), forge=True),
+        sender.prepare("event", rq.message(), stale=True),
+    ):
         assert not verifier.is_valid_request(bad.body, bad.headers)
     retry = sender.prepare("interactive", rq.message_action(), retry_num=2)
     assert retry.body.startswith("payload=") and retry.headers["X-Slack-Retry-Num"] == "2"
@@ -199,8 +201,12 @@ def test_bolt_accepts_every_builder_over_http(
         names = {"view_submission": "submitted", "message_action": "shortcut"}
         mark(names.get(body["type"]) or body["container"]["type"], body)
 
-    for register in (app.action("msg_button"), app.action("home_button"),
-                     app.view("term_modal"), app.shortcut("explain")):
+    for register in (
+        app.action("msg_button"),
+        app.action("home_button"),
+        app.view("term_modal"),
+        app.shortcut("explain"),
+    ):
         register(interaction)
 
     challenge = sender.event(rq.url_verification("c-123"))
@@ -215,22 +221,45 @@ def test_bolt_accepts_every_builder_over_http(
 
     own_echo = rq.bot_message("echo", bot_id=BOT_ID, bot_user=BOT_USER_ID, with_subtype=False)
     values = rq.plain_text_values({"term": {"term_input": "SLA"}})
-    events = [own_echo, rq.bot_message(), rq.thread_reply(thread_ts="1.2"), rq.dm_message(),
-              rq.message_changed("new", previous_text="old"), rq.message_deleted(deleted_ts="1.2"),
-              rq.channel_join(), rq.thread_broadcast(thread_ts="1.2"), rq.file_share(),
-              rq.app_home_opened()]
-    interactions = [rq.block_actions_message("msg_button", "v", is_ephemeral=True),
-                    rq.block_actions_message("msg_button", "v"),
-                    rq.block_actions_home("home_button", "v"),
-                    rq.view_submission("term_modal", values),
-                    rq.message_action("explain", text="what is SLA?")]
+    events = [
+        own_echo,
+        rq.bot_message(),
+        rq.thread_reply(thread_ts="1.2"),
+        rq.dm_message(),
+        rq.message_changed("new", previous_text="old"),
+        rq.message_deleted(deleted_ts="1.2"),
+        rq.channel_join(),
+        rq.thread_broadcast(thread_ts="1.2"),
+        rq.file_share(),
+        rq.app_home_opened(),
+    ]
+    interactions = [
+        rq.block_actions_message("msg_button", "v", is_ephemeral=True),
+        rq.block_actions_message("msg_button", "v"),
+        rq.block_actions_home("home_button", "v"),
+        rq.view_submission("term_modal", values),
+        rq.message_action("explain", text="what is SLA?"),
+    ]
     statuses = [sender.event(e).status for e in events]
     statuses += [sender.interactive(p).status for p in interactions]
     assert set(statuses) == {200}
-    subtypes = ("bot_message", "thread", "im", "message_changed", "message_deleted",
-                "channel_join", "thread_broadcast", "file_share")
-    expected = {f"message:{s}" for s in subtypes} | {"home", "message", "view", "submitted",
-                                                     "shortcut"}
+    subtypes = (
+        "bot_message",
+        "thread",
+        "im",
+        "message_changed",
+        "message_deleted",
+        "channel_join",
+        "thread_broadcast",
+        "file_share",
+    )
+    expected = {f"message:{s}" for s in subtypes} | {
+        "home",
+        "message",
+        "view",
+        "submitted",
+        "shortcut",
+    }
     with done:
         assert done.wait_for(lambda: expected <= seen.keys(), timeout=5), sorted(seen)
     assert "message:channel" not in seen  # Bolt dropped the bot's own echo (auth.test ids)

@@ -82,6 +82,7 @@ def serve_http(
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
         "proc_name": "glossary-bot",
+        "control_socket_disable": True,  # no shared $HOME/.gunicorn socket between instances
     }
     _BotApplication(factory, options).run()
     return 0

@@ -8,6 +8,7 @@ failure is one clear line and exit code 1, never a traceback.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +109,15 @@ def _socket(settings: Settings) -> int:
     parts = Parts(settings, glossary, make_service(settings, glossary))
     app = build_slack_app(parts, bot_token)
     logger.info("connecting to Slack with Socket Mode")
+    # SIGTERM (docker stop, systemd) ends like Ctrl-C: a normal exit, which lets the posting
+    # threads finish what is queued before the process goes.
+    signal.signal(signal.SIGTERM, _interrupt)
     SocketModeHandler(app, app_token).start()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _serve(settings: Settings, port: int | None, workers: int | None) -> int:

@@ -8,12 +8,14 @@ megabytes.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+logger = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
 """1 MiB: Slack's largest payloads (views with many blocks) are far below this."""
 
@@ -45,7 +47,13 @@ def create_wsgi_app(app: App, health: Callable[[], dict[str, Any]]) -> WSGIApp:
             length = -1
         if length < 0 or length > MAX_BODY:
             return _reply(start_response, "413 Payload Too Large", {"ok": False})
-        result: Iterable[bytes] = slack(environ, start_response)
+        try:
+            result: Iterable[bytes] = slack(environ, start_response)
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            # Bolt parses the body before it checks the signature, so a malformed body — from
+            # anyone — raises here; one line, not a traceback, and a 400.
+            logger.warning("refused a malformed request to %s: %s", path, type(exc).__name__)
+            return _reply(start_response, "400 Bad Request", {"ok": False})
         return result
 
     return wsgi

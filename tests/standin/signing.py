@@ -55,7 +55,11 @@ class SignedSender:
     """POSTs signed Slack requests to ``{base_url}{path}`` (default path ``/slack/events``)."""
 
     def __init__(
-        self, base_url: str, signing_secret: str, *, path: str = "/slack/events",
+        self,
+        base_url: str,
+        signing_secret: str,
+        *,
+        path: str = "/slack/events",
         timeout: float = 5.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -64,9 +68,16 @@ class SignedSender:
         self.timeout = timeout
 
     def prepare(
-        self, kind: Kind, data: dict[str, Any], *, forge: bool = False, stale: bool = False,
-        timestamp: int | None = None, retry_num: int | None = None,
-        retry_reason: str = "http_timeout", extra_headers: dict[str, str] | None = None,
+        self,
+        kind: Kind,
+        data: dict[str, Any],
+        *,
+        forge: bool = False,
+        stale: bool = False,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+        extra_headers: dict[str, str] | None = None,
     ) -> Prepared:
         """Encode and sign without sending.
 
@@ -105,11 +116,16 @@ class SignedSender:
 
     def post(self, prepared: Prepared) -> SentResponse:
         url = urlsplit(self.base_url)
-        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port,
-                                          timeout=self.timeout)
+        conn = http.client.HTTPConnection(
+            url.hostname or "127.0.0.1", url.port, timeout=self.timeout
+        )
         try:
-            conn.request("POST", url.path + self.path, body=prepared.body.encode("utf-8"),
-                         headers=prepared.headers)
+            conn.request(
+                "POST",
+                url.path + self.path,
+                body=prepared.body.encode("utf-8"),
+                headers=prepared.headers,
+            )
             resp = conn.getresponse()
             body = resp.read().decode("utf-8", "replace")
             return SentResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)

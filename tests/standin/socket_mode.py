@@ -62,8 +62,13 @@ class FakeSocketModeServer:
     def start(self) -> Self:
         if self._server is None:
             self._server = serve(
-                self._handle, self.host, 0, compression=None,
-                ping_interval=self.ping_interval, ping_timeout=10, close_timeout=2,
+                self._handle,
+                self.host,
+                0,
+                compression=None,
+                ping_interval=self.ping_interval,
+                ping_timeout=10,
+                close_timeout=2,
                 logger=logging.getLogger("tests.standin.socket_mode.ws"),
             )
             self._thread = threading.Thread(

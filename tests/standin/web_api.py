@@ -132,8 +132,10 @@ class FakeSlackWebAPI:
             server.fake = self
             self._server = server
             self._thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                name="standin-web-api", daemon=True,
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="standin-web-api",
+                daemon=True,
             )
             self._thread.start()
         return self

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import yaml
 
-BASE_WORDS = (
+BASE_WORDS = (  # noqa: SIM905 -- a paragraph of words reads better than a list literal
     "partner channel alliance deal lead pipeline rebate margin tier program portal referral "
     "reseller distributor integration marketplace incentive enablement onboarding certification "
     "territory quota forecast account revenue subscription license royalty co-sell co-market "
     "ecosystem platform solution service support success strategy agreement contract discount "
     "registration opportunity campaign fund budget ledger scorecard review audit compliance"
 ).split()
-CHAT = (
+CHAT = (  # noqa: SIM905
     "hey team can we sync on this before friday I think the numbers look off for last quarter "
     "please take a look when you get a chance thanks for the update let me know if that works "
     "we should loop in legal and finance on the next call the customer asked about pricing again "
@@ -78,6 +78,20 @@ def make_glossary(count: int, seed: int = 7) -> list[dict[str, object]]:
     return terms
 
 
+def _plural(text: str) -> str:
+    """How people pluralise in chat ("successes", "strategies"), not a blind "s"."""
+    if text.endswith(("s", "sh", "ch", "x", "z")):
+        return text + "es"
+    if text.endswith("y") and text[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return text[:-1] + "ies"
+    return text + "s"
+
+
+def _aliases(term: dict[str, object]) -> list[str]:
+    aliases = term.get("aliases")
+    return [str(a) for a in aliases] if isinstance(aliases, list) else []
+
+
 def make_messages(terms: list[dict[str, object]], count: int, seed: int = 11) -> list[str]:
     """Chat messages, about half mentioning one to three glossary terms in varied forms.
 
@@ -90,8 +104,8 @@ def make_messages(terms: list[dict[str, object]], count: int, seed: int = 11) ->
         parts = [rng.choice(CHAT) for _ in range(rng.randint(6, 40))]
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
             term = rng.choice(terms)
-            forms = [str(term["term"]), str(term["term"]).lower() + "s"]
-            forms += [str(a) for a in term.get("aliases") or ()][:1]  # type: ignore[attr-defined]
+            forms = [str(term["term"]), _plural(str(term["term"]).lower())]
+            forms += _aliases(term)[:1]
             if term.get("acronym"):
                 forms += [str(term["acronym"]), str(term["acronym"]) + "s"]
             parts.insert(rng.randrange(len(parts) + 1), rng.choice(forms))
@@ -135,7 +149,7 @@ def make_queries(
     while len(queries) < count:
         term = rng.choice(terms)
         name = str(term["term"])
-        form = rng.choice([name, *(str(a) for a in term.get("aliases") or ())])  # type: ignore[attr-defined]
+        form = rng.choice([name, *_aliases(term)])
         roll = rng.random()
         if roll < 0.1:
             query = str(term.get("acronym") or form)

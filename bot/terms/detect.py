@@ -47,6 +47,8 @@ _SKIP_HINTS = ("`", "<", "://", "www.", ":")
 MAX_SCAN_CHARS = 40_000
 """Slack cuts message text at 40,000 characters; anything longer is scanned up to that."""
 
+_Found = tuple[int, int, int, tuple["Term", ...]]
+"""A candidate match: start and end offsets, its number of words, the terms it means."""
 _END = ""
 """Trie key under which a node stores the terms whose form ends there (no word is empty)."""
 
@@ -76,6 +78,9 @@ class Scanner:
                         acronyms[written] = (*owners, term)
         self._root = root
         self._acronyms = acronyms
+        # Every lower-cased word that can begin a match: a message with none of them (most
+        # messages) is dismissed with one C-level set operation.
+        self._openers = frozenset(root) | {a.lower() for a in acronyms}
 
     @staticmethod
     def _name_forms(term: Term) -> set[tuple[str, ...]]:
@@ -107,74 +112,135 @@ class Scanner:
         masked = text
         if any(hint in text for hint in _SKIP_HINTS):
             masked = _SKIP_RE.sub(_blank, text)
-        tokens = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(masked)]
-        found: list[tuple[int, int, tuple[Term, ...]]] = []
-        for index in range(len(tokens)):
-            owners, length = self._longest(masked, tokens, index)
-            if owners:
-                found.append((index, length, owners))
+        low = masked.lower()
+        if low.isascii() and len(low) == len(masked):
+            found = self._find_ascii(masked, low)
+        else:
+            found = self._find_unicode(masked, low)
+        if not include_all:
+            # Terms that are never explained must not hide ones that are: in "affiliate
+            # partner ecosystems" the alias "affiliate partner" (Affiliate, not explained)
+            # would otherwise win the overlap against "partner ecosystems".
+            found = [
+                (start, end, words, kept)
+                for start, end, words, owners in found
+                if (kept := tuple(t for t in owners if t.auto_expand))
+            ]
         if len(found) > 1:
             found = self._without_overlaps(found)
         matches: list[Match] = []
         seen: set[str] = set()
-        for index, length, owners in found:
-            start, end = tokens[index][0], tokens[index + length - 1][1]
+        for start, end, _, owners in found:
             if masked.startswith(")", end) and masked.count("(", start, end) > masked.count(
                 ")", start, end
             ):
                 end += 1  # "exclusivity (de facto)" keeps its closing bracket
             for term in owners:
-                if term.term in seen or not (include_all or term.auto_expand):
+                if term.term in seen:
                     continue
                 seen.add(term.term)
                 matches.append(Match(term, text[start:end], start, end))
         return matches
 
+    def _find_ascii(self, masked: str, low: str) -> list[_Found]:
+        """Candidates in an ASCII message, found without building a token list.
+
+        One C-level ``findall`` plus a set intersection tell which words that can begin a
+        term occur at all (usually none); only those are located with ``str.find`` and
+        walked through the trie. Measured 2–3× faster than tokenising every message.
+        """
+        openers = self._openers.intersection(_WORD_RE.findall(low))
+        found: list[_Found] = []
+        for word in openers:
+            size = len(word)
+            position = low.find(word)
+            while position != -1:
+                end = position + size
+                if _starts_word(low, position) and _ends_word(low, end):
+                    hit = self._walk(masked, low, word, position, end)
+                    if hit is not None:
+                        found.append(hit)
+                position = low.find(word, end)
+        found.sort(key=_start)
+        return found
+
+    def _find_unicode(self, masked: str, low: str) -> list[_Found]:
+        """Candidates in any other message: token by token, each NFKC-folded."""
+        if len(low) != len(masked):  # a rare letter whose lower case is longer: keep offsets
+            low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in masked)
+        found: list[_Found] = []
+        for match in _WORD_RE.finditer(low):
+            word = _key(match.group())
+            if word in self._openers:
+                hit = self._walk(masked, low, word, match.start(), match.end())
+                if hit is not None:
+                    found.append(hit)
+        return found
+
     @staticmethod
-    def _without_overlaps(
-        found: list[tuple[int, int, tuple[Term, ...]]],
-    ) -> list[tuple[int, int, tuple[Term, ...]]]:
-        """Keep the longest matches (then the leftmost) that do not share a word."""
-        taken: set[int] = set()
-        kept = []
-        for index, length, owners in sorted(found, key=lambda f: (-f[1], f[0])):
-            words = range(index, index + length)
-            if taken.isdisjoint(words):
-                taken.update(words)
-                kept.append((index, length, owners))
-        return sorted(kept, key=lambda f: f[0])
+    def _without_overlaps(found: list[_Found]) -> list[_Found]:
+        """Keep the longest matches (most words, then leftmost) that do not overlap."""
+        kept: list[_Found] = []
+        for hit in sorted(found, key=lambda f: (-f[2], f[0])):
+            if all(hit[1] <= other[0] or other[1] <= hit[0] for other in kept):
+                kept.append(hit)
+        return sorted(kept, key=_start)
 
-    def _longest(
-        self, masked: str, tokens: list[tuple[int, int, str]], index: int
-    ) -> tuple[tuple[Term, ...], int]:
-        """The terms of the longest form starting at ``tokens[index]``, and its word count."""
-        first = tokens[index][2]
-        node = self._root.get(_key(first))
-        if node is None:
-            return self._acronym(first), 1
-        best: tuple[Term, ...] = node.get(_END, ())
-        length = 1
-        previous_end, previous = tokens[index][1], first
-        for offset in range(index + 1, len(tokens)):
-            start, end, word = tokens[offset]
-            node = node.get(_key(word))
-            if node is None:
-                break
-            joiner = _ABBREVIATION_JOINER_RE if previous.lower() in _ABBREVIATIONS else _JOINER_RE
-            if not joiner.fullmatch(masked, previous_end, start):
-                break
-            if _END in node:
-                best, length = node[_END], offset - index + 1
-            previous_end, previous = end, word
+    def _walk(self, masked: str, low: str, word: str, start: int, end: int) -> _Found | None:
+        """The longest form that starts with ``word`` at ``start``, or its acronym meaning."""
+        best: tuple[Term, ...] = ()
+        best_end, words = end, 1
+        node = self._root.get(word)
+        if node is not None:
+            best = node.get(_END, ())
+            previous, previous_end, count = word, end, 1
+            search = _WORD_RE.search
+            while len(node) > (_END in node):  # the node has children: try the next word
+                following = search(low, previous_end)
+                if following is None:
+                    break
+                key = following.group()
+                node = node.get(key if key.isascii() else _key(key))
+                if node is None:
+                    break
+                joiner = _ABBREVIATION_JOINER_RE if previous in _ABBREVIATIONS else _JOINER_RE
+                if not joiner.fullmatch(masked, previous_end, following.start()):
+                    break
+                count += 1
+                previous, previous_end = following.group(), following.end()
+                if _END in node:
+                    best, best_end, words = node[_END], previous_end, count
         if not best:
-            return self._acronym(first), 1
-        return best, length
+            written = masked[start:end]
+            if not written.isascii():
+                written = unicodedata.normalize("NFKC", written)
+            best = self._acronyms.get(written, ())
+        return (start, best_end, words, best) if best else None
 
-    def _acronym(self, word: str) -> tuple[Term, ...]:
-        """Terms with this acronym, as written (in capitals, optionally with a plural s)."""
-        if not word.isascii():
-            word = unicodedata.normalize("NFKC", word)
-        return self._acronyms.get(word, ())
+
+def _start(found: _Found) -> int:
+    return found[0]
+
+
+def _starts_word(low: str, position: int) -> bool:
+    """Whether a word starts at ``position`` (as ``_WORD_RE`` would split the text)."""
+    if position == 0:
+        return True
+    before = low[position - 1]
+    if before.isalnum():
+        return False
+    while before == "_" and position > 1:  # "foo_eql" is one identifier; "_eql_" is italics
+        position -= 1
+        before = low[position - 1]
+    return not before.isalnum()
+
+
+def _ends_word(low: str, end: int) -> bool:
+    """Whether a word ends at ``end``."""
+    size = len(low)
+    while end < size and low[end] == "_":
+        end += 1
+    return end == size or not low[end].isalnum()
 
 
 def _key(word: str) -> str:

@@ -185,4 +185,7 @@ def test_a_name_among_filler_is_found(
 def test_a_term_never_explained_does_not_hide_one_that_is(glossary: Glossary) -> None:
     text = "affiliate partner ecosystems"
     assert found(glossary, text) == [("Partner ecosystem", "partner ecosystems", 10, 28)]
-    assert found(glossary, text, include_all=True) == [("Affiliate", "affiliate partner", 0, 17)]
+    assert found(glossary, text, include_all=True) == [
+        ("Affiliate", "affiliate partner", 0, 17),
+        ("Ecosystem", "ecosystems", 18, 28),
+    ]

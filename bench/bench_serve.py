@@ -41,7 +41,7 @@ OUT = ROOT / "bench" / "out"
 
 
 def build_requests(
-    events: int, commands: int, seed: int = 5
+    events: int, commands: int, channels: int, seed: int = 5
 ) -> list[tuple[str, bytes, dict[str, str]]]:
     """Pre-signed (kind, body, headers) in a shuffled, realistic order."""
     rng = random.Random(seed)
@@ -50,7 +50,7 @@ def build_requests(
     signer = rq.SignedSender("http://127.0.0.1", SECRET)
     prepared: list[tuple[str, bytes, dict[str, str]]] = []
     for number, text in enumerate(texts):
-        channel = f"C{number % 200:05d}"
+        channel = f"C{number % channels:05d}"
         roll = rng.random()
         if roll < 0.03:
             body = rq.bot_message(text, channel=channel)
@@ -145,11 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="connections per process")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=3917)
+    parser.add_argument(
+        "--channels",
+        type=int,
+        default=20,
+        help="partner channels the messages spread over (cooldowns make repeats quiet)",
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         args.events, args.commands = 1_000, 100
-    work = build_requests(args.events, args.commands)
+    work = build_requests(args.events, args.commands, args.channels)
     with FakeSlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -216,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "gunicorn_workers": args.workers,
         "client_processes": args.clients,
         "connections": args.clients * args.threads,
+        "channels": args.channels,
         "cpus": os.cpu_count(),
     }
     OUT.mkdir(parents=True, exist_ok=True)

@@ -129,19 +129,15 @@ class GlossaryService:
         return True if claimed is None else claimed
 
     def explain(
-        self,
-        *,
-        channel: str,
-        thread_ts: str,
-        text: str,
-        event_id: str = "",
-        slack_connect: bool = False,
+        self, *, channel: str, thread_ts: str, text: str, slack_connect: bool = False
     ) -> Explanation | None:
         """The explanation to post for a channel message, or None to stay quiet.
 
         The message is scanned before the store is asked anything: most messages name no
-        term, and those cost no database write at all. Only then is the event id claimed
-        (Slack retries), followed by the terms (once per thread, once per channel per cooldown).
+        term, and those cost no database write at all. Then one atomic claim records the terms
+        (once per thread, once per channel per cooldown). That claim also makes Slack's
+        retries harmless — a retried event finds its terms already explained in its thread —
+        so channel messages need no separate event-id claim.
         """
         policy = self.policy
         if not policy.in_channels or (slack_connect and not policy.in_slack_connect):
@@ -150,7 +146,7 @@ class GlossaryService:
         for match in self.glossary.scan(text):
             if match.term.term not in candidates:
                 candidates.append(match.term.term)
-        if not candidates or not self.first_delivery(event_id):
+        if not candidates:
             return None
         allowed = self._safely(
             self.store.claim_explanations,

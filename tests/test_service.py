@@ -236,14 +236,18 @@ def test_slack_connect_channels_are_explained_by_default(service: GlossaryServic
 
 
 def test_a_retried_event_is_explained_once(service: GlossaryService) -> None:
-    first = service.explain(channel="C1", thread_ts="1", text="EQL", event_id="Ev1")
-    retry = service.explain(channel="C1", thread_ts="2", text="EQL", event_id="Ev1")
+    first = service.explain(channel="C1", thread_ts="1", text="EQL")
+    retry = service.explain(channel="C1", thread_ts="1", text="EQL")  # the same event again
     assert (explained(first), retry) == (([EQL], []), None)
 
 
-def test_a_message_without_terms_does_not_claim_its_event(service: GlossaryService) -> None:
-    assert service.explain(channel="C1", thread_ts="1", text="lunch?", event_id="Ev2") is None
-    assert service.first_delivery("Ev2") is True
+def test_a_message_without_terms_writes_nothing(
+    service: GlossaryService, store: MemoryStore
+) -> None:
+    assert service.explain(channel="C1", thread_ts="1", text="lunch?") is None
+    assert store.claim_explanations("C1", "1", ["Ecosystem Qualified Lead"], T0, 0) == [
+        "Ecosystem Qualified Lead"
+    ]
 
 
 def test_first_delivery_dedupes_event_ids(service: GlossaryService) -> None:
@@ -269,14 +273,13 @@ def test_a_failing_store_never_blocks_an_answer(
     service.record(answer, "U0USER")
     assert names(answer.result.terms) == [EQL]
     assert service.first_delivery("Ev1") is True
-    assert service.explain(channel="C1", thread_ts="1", text="EQL", event_id="Ev1") is None
+    assert service.explain(channel="C1", thread_ts="1", text="EQL") is None
     assert service.top_terms(5) == []
 
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("ERROR", f"state store failed during {call}; continuing without it")
         for call in (
             "record_lookup",
-            "claim_event",
             "claim_event",
             "claim_explanations",
             "top_terms",

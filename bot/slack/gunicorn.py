@@ -75,6 +75,10 @@ def serve_http(
         "workers": workers or 2,
         "worker_class": "gthread",
         "threads": 8,
+        # A worker takes no more connections than it has threads, so Slack's (or a load
+        # balancer's) keep-alive connections spread over the workers instead of piling onto
+        # whichever accepted first: measured, one worker ran at 100% while the other idled.
+        "worker_connections": 8,
         "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import ConfigError, Settings
 from bot.service import GlossaryService, Policy
-from bot.store import SqlStore, StoreError
+from bot.store import RememberingStore, SqlStore, StoreError
 from bot.terms import Glossary, GlossaryError
 from bot.terms.loader import iter_problems
 
@@ -65,7 +65,7 @@ def make_service(
     settings: Settings, glossary: Glossary, database_url: str | None = None
 ) -> GlossaryService:
     try:
-        store = SqlStore(database_url or settings.database_url)
+        store = RememberingStore(SqlStore(database_url or settings.database_url))
     except StoreError as exc:
         raise StartupError(f"cannot open the state store: {exc}") from None
     policy = Policy(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -30,9 +31,8 @@ EXPECTED_ERRORS = frozenset(
 class Sender:
     """Posts messages and views; remembers which failures it already reported.
 
-    With a ``background`` executor, ``post_soon`` hands thread explanations to it, so the
-    listener threads Bolt shares with ``/define`` are not held up waiting on Slack; without
-    one (tests, the console) it posts at once.
+    With a ``background`` executor, ``later`` runs work after the ack on it; without one
+    (tests, the console) the work runs at once, in order.
     """
 
     MAX_REMEMBERED = 10_000
@@ -42,15 +42,26 @@ class Sender:
         self._lock = threading.Lock()
         self._background = background
 
-    def post_soon(self, client: WebClient, channel: str, message: Message, **extra: Any) -> None:
-        """``post`` on the background executor when there is one."""
-        if self._background is None:
-            self.post(client, channel, message, **extra)
-            return
+    def later(self, work: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """Run ``work`` after the ack, on the background executor when there is one.
+
+        Listeners ack first and leave everything slow — store writes, posts to Slack — to
+        this, so Slack hears back in a few milliseconds whatever the database or network do.
+        """
+        if self._background is not None:
+            try:
+                self._background.submit(self._run, work, *args, **kwargs)
+                return
+            except RuntimeError:  # the executor is shutting down: do it now rather than lose it
+                pass
+        self._run(work, *args, **kwargs)
+
+    @staticmethod
+    def _run(work: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         try:
-            self._background.submit(self.post, client, channel, message, **extra)
-        except RuntimeError:  # the executor is shutting down: post now rather than lose it
-            self.post(client, channel, message, **extra)
+            work(*args, **kwargs)
+        except Exception:
+            logger.exception("background work %s failed", getattr(work, "__name__", work))
 
     def post(self, client: WebClient, channel: str, message: Message, **extra: Any) -> bool:
         """chat.postMessage with links unfurled off; True if Slack accepted it."""

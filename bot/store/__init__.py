@@ -6,6 +6,7 @@ handler tests. Both raise only ``StoreError``.
 
 from bot.store.base import Store, StoreError
 from bot.store.memory import MemoryStore
+from bot.store.remembering import RememberingStore
 from bot.store.sql import SqlStore
 
-__all__ = ["MemoryStore", "SqlStore", "Store", "StoreError"]
+__all__ = ["MemoryStore", "RememberingStore", "SqlStore", "Store", "StoreError"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -89,15 +89,26 @@ def _words(folded: str) -> list[str]:
     return [singular(w) for w in folded.split() if w not in STOPWORDS]
 
 
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
 class LookupIndex:
-    """Exact and fuzzy indexes over every way a term can be written."""
+    """Exact and fuzzy indexes over every way a term can be written.
+
+    Terms are held by position (``_terms[i]``): ``Term`` hashes every field, definition included,
+    too slow for the sets and dicts of building and of every fuzzy query.
+    """
 
     def __init__(self, terms: Sequence[Term]) -> None:
-        self._exact: dict[str, dict[int, list[Term]]] = {}
-        fuzzy: dict[str, set[Term]] = {}
-        self._word_terms: dict[str, set[Term]] = {}
-        self._name_sizes: dict[Term, int] = {}
-        for term in terms:
+        self._terms = tuple(terms)
+        self._names = [t.term for t in self._terms]
+        self._name_sizes = [len(fold(name).split()) for name in self._names]
+        self._exact: dict[str, dict[int, list[int]]] = {}
+        self._acronym_owners: dict[str, set[int]] = {}
+        self._word_terms: dict[str, set[int]] = {}
+        fuzzy: dict[str, list[int]] = {}
+        for i, term in enumerate(self._terms):
             forms = [(term.term, NAME), (term.title, NAME)]
             forms += [(a, ACRONYM) for a in term.acronyms]
             forms += [(a, ALIAS) for a in term.aliases]
@@ -111,24 +122,37 @@ class LookupIndex:
                 for key, reordered in _variants(folded):
                     bucket = self._exact.setdefault(key, {})
                     owners = bucket.setdefault(REORDERED if reordered else kind, [])
-                    if term not in owners:
-                        owners.append(term)
+                    if i not in owners:
+                        owners.append(i)
                 if kind != ACRONYM:
-                    fuzzy.setdefault(folded, set()).add(term)
+                    owners = fuzzy.setdefault(folded, [])
+                    if i not in owners:
+                        owners.append(i)
                     for word in _words(folded):
-                        self._word_terms.setdefault(word, set()).add(term)
-            self._name_sizes[term] = len(fold(term.term).split())
-        ordered = sorted(fuzzy, key=len)
-        self._fuzzy_keys = ordered
-        self._fuzzy_lengths = [len(k) for k in ordered]
-        self._fuzzy_terms = [sorted(fuzzy[k], key=lambda t: t.term) for k in ordered]
-        self._acronym_owners: dict[str, set[Term]] = {}
-        for term in terms:
+                        self._word_terms.setdefault(word, set()).add(i)
             for acronym in term.acronyms:
-                self._acronym_owners.setdefault(fold(acronym), set()).add(term)
+                self._acronym_owners.setdefault(fold(acronym), set()).add(i)
         self._acronyms = sorted(
-            ((fold(a), t) for t in terms for a in t.acronyms), key=lambda kv: (kv[0], kv[1].term)
+            ((fold(a), i) for i, t in enumerate(self._terms) for a in t.acronyms),
+            key=lambda kv: (kv[0], self._names[kv[1]]),
         )
+        # Fuzzy keys by length, so a score cutoff bounds them to a slice; each word of a key
+        # points at the keys holding it, and each word and its one-letter deletions point at the
+        # word, so a query word's near misses are a few dict probes (see _near).
+        self._keys = sorted(fuzzy, key=len)
+        self._key_lengths = [len(k) for k in self._keys]
+        self._key_terms = [sorted(fuzzy[k], key=self._names.__getitem__) for k in self._keys]
+        self._postings: dict[str, list[int]] = {}
+        for position, key in enumerate(self._keys):
+            for word in dict.fromkeys(key.split()):
+                self._postings.setdefault(word, []).append(position)
+        self._deleted: dict[str, list[str]] = {}
+        for word in self._postings:
+            for probe in (word, *_deletions(word)):
+                self._deleted.setdefault(probe, []).append(word)
+        self._alphabet = sorted({ch for word in self._postings for ch in word})
+        self._common = max(64, len(self._keys) // 64)
+        """Keys a query word may pull in before it is worth leaving to the other words."""
 
     def lookup(self, query: str) -> LookupResult:
         """Resolve a user's query to found / ambiguous / suggest / none."""
@@ -144,18 +168,23 @@ class LookupIndex:
                 if attempt is not None and (exact is None or attempt[0] < exact[0]):
                     exact, subject = attempt, reduced
         if exact is not None:
-            kind, terms = exact
+            kind, found = exact
             if kind == REORDERED:
                 status = Status.SUGGEST
             else:
-                status = Status.FOUND if len(terms) == 1 else Status.AMBIGUOUS
-            return LookupResult(query, status, tuple(terms[: MAX_SUGGESTIONS * 2]), subject)
+                status = Status.FOUND if len(found) == 1 else Status.AMBIGUOUS
+            return LookupResult(
+                query, status, self._as_terms(found[: MAX_SUGGESTIONS * 2]), subject
+            )
         if self._acronym_like(query, subject):
             return self._acronym_suggestions(query, subject)
         return self._fuzzy(query, subject)
 
-    def _exact_match(self, folded: str) -> tuple[int, list[Term]] | None:
-        best: tuple[int, list[Term]] | None = None
+    def _as_terms(self, ids: Iterable[int]) -> tuple[Term, ...]:
+        return tuple(self._terms[i] for i in ids)
+
+    def _exact_match(self, folded: str) -> tuple[int, list[int]] | None:
+        best: tuple[int, list[int]] | None = None
         for key, _ in _variants(folded):
             kinds = self._exact.get(key)
             if kinds:
@@ -164,7 +193,7 @@ class LookupIndex:
                     best = (kind, kinds[kind])
         return best
 
-    def _without_own_acronym(self, folded: str) -> tuple[int, list[Term]] | None:
+    def _without_own_acronym(self, folded: str) -> tuple[int, list[int]] | None:
         """Names written with their acronym inside: "OEM (original equipment manufacturer)",
         "Partner Relationship Management (PRM) Software" — the seed glossary's own spellings."""
         words = folded.split()
@@ -175,7 +204,7 @@ class LookupIndex:
             rest = " ".join(words[:position] + words[position + 1 :])
             exact = self._exact_match(rest)
             if exact is not None and exact[0] != REORDERED:
-                matching = [t for t in exact[1] if t in owners]
+                matching = [i for i in exact[1] if i in owners]
                 if matching:
                     return NAME, matching
         return None
@@ -191,33 +220,96 @@ class LookupIndex:
         """Only a swapped pair of letters counts as a typo of an acronym."""
         compact = subject.replace(" ", "")
         hits = [
-            term
-            for key, term in self._acronyms
+            i
+            for key, i in self._acronyms
             if len(compact) >= 3
             and len(key) == len(compact)
             and sorted(key) == sorted(compact)
             and OSA.distance(key, compact) == 1
         ]
         if hits:
-            return LookupResult(query, Status.SUGGEST, tuple(hits[:MAX_SUGGESTIONS]), subject)
+            return LookupResult(
+                query, Status.SUGGEST, self._as_terms(hits[:MAX_SUGGESTIONS]), subject
+            )
         return LookupResult(query, Status.NONE, (), subject)
 
-    def _candidates(self, subject: str, cutoff: float) -> dict[Term, tuple[float, str]]:
-        """Best fuzzy score (and the key that gave it) per term, among keys long enough."""
-        size = len(subject)
-        ratio = cutoff / 100.0
-        low = bisect.bisect_left(self._fuzzy_lengths, int(size * ratio / (2 - ratio)))
-        high = bisect.bisect_right(self._fuzzy_lengths, int(size * (2 - ratio) / ratio) + 1)
-        choices = self._fuzzy_keys[low:high]
-        scores: dict[Term, tuple[float, str]] = {}
+    def _near(self, word: str, radius: int) -> set[str]:
+        """Indexed words at most ``radius`` (1 or 2) insertions or deletions from ``word``, and
+        some one substitution further (a deletion on each side meets in ``_deleted``)."""
+        probes = {word, *_deletions(word)}
+        if radius > 1:  # two deletions from the word, or from the indexed one (via one insertion)
+            probes.update(d for p in _deletions(word) for d in _deletions(p))
+            ends = range(len(word) + 1)
+            probes.update(word[:i] + ch + word[i:] for i in ends for ch in self._alphabet)
+        found: set[str] = set()
+        for probe in probes:
+            found.update(self._deleted.get(probe, ()))
+        return found
+
+    def _narrowed(self, target: str) -> list[int] | None:
+        """Positions of every key that can score FOUND_SCORE against ``target``, or None.
+
+        Such a key is at most ``budget`` insertions/deletions away. Paired word by word, a query
+        word with no indexed word within radius r of it costs at least r + 1 of that budget, so
+        once the chosen words' radii exceed the budget, any key that can reach FOUND_SCORE holds
+        one of their near words. Rare words are chosen first ("team" is in thousands of keys).
+        None when that pairing does not hold (a word that is no typo of any indexed word, as in
+        "partnerportl") or the budget is too large for radius 2: the caller then scans them all.
+        """
+        words = target.split()
+        budget = int((100 - FOUND_SCORE) * 2 * len(target) / FOUND_SCORE + 1e-6)
+        near = [self._near(word, 1) for word in words]
+        if not all(near):
+            return None
+        weight = [sum(len(self._postings[w]) for w in found) for found in near]
+        order = sorted(range(len(words)), key=weight.__getitem__)
+        chosen = [i for i in order if weight[i] <= self._common] or order[:1]
+        covered = 2 * len(chosen)
+        for i in sorted(chosen, key=lambda i: -len(words[i])):
+            if covered > budget:
+                break
+            near[i] = self._near(words[i], 2)
+            covered += min(len(words[i]), 2) - 1
+        for i in order:
+            if covered > budget:
+                break
+            if i not in chosen:
+                chosen.append(i)
+                covered += 2
+        if covered <= budget:
+            return None
+        if len(words) > 1:  # and the words run together: "white labl" for "whitelabel"
+            chosen.append(len(near))
+            near.append(self._near("".join(words), 1))
+        positions = {p for i in chosen for w in near[i] for p in self._postings[w]}
+        return sorted(positions)
+
+    def _scan(self, target: str, cutoff: float, among: list[int] | None) -> list[tuple[float, int]]:
+        """(score, key position) of the best keys scoring ``cutoff`` or more, best first, among
+        the keys of a length that can reach it (all of them, or those in ``among``)."""
+        size, ratio = len(target), cutoff / 100.0
+        low = bisect.bisect_left(self._key_lengths, int(size * ratio / (2 - ratio)))
+        high = bisect.bisect_right(self._key_lengths, int(size * (2 - ratio) / ratio) + 1)
+        where: Sequence[int] = range(low, high)
+        if among is not None:
+            where = [p for p in among if low <= p < high]
+        choices = [self._keys[p] for p in where] if among is not None else self._keys[low:high]
         hits = process.extract(
-            subject, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4 * MAX_SUGGESTIONS
+            target, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4 * MAX_SUGGESTIONS
         )
-        for key, score, index in hits:
-            for term in self._fuzzy_terms[low + index]:
-                if score > scores.get(term, (0.0, ""))[0]:
-                    scores[term] = (score, key)
+        return [(score, where[index]) for _, score, index in hits]
+
+    def _by_term(self, hits: list[tuple[float, int]]) -> dict[int, tuple[float, int]]:
+        """Best score (and the key position that gave it) per term."""
+        scores: dict[int, tuple[float, int]] = {}
+        for score, position in hits:
+            for i in self._key_terms[position]:
+                if score > scores.get(i, (0.0, 0))[0]:
+                    scores[i] = (score, position)
         return scores
+
+    def _ranked(self, scores: dict[int, tuple[float, int]]) -> list[tuple[int, tuple[float, int]]]:
+        return sorted(scores.items(), key=lambda kv: (-kv[1][0], self._names[kv[0]]))
 
     @staticmethod
     def _confident(query: str, subject: str, key: str) -> bool:
@@ -230,7 +322,7 @@ class LookupIndex:
             if word not in known and singular(word) not in known
         )
 
-    def _containing(self, subject: str) -> list[Term]:
+    def _containing(self, subject: str) -> list[int]:
         """Terms whose name or an alias has every word of ``subject``, shortest name first."""
         words = _words(subject)
         if not words or len(words) > MAX_CONTAINED_WORDS:
@@ -238,22 +330,31 @@ class LookupIndex:
         found = set(self._word_terms.get(words[0], ()))
         for word in words[1:]:
             found &= self._word_terms.get(word, set())
-        return sorted(found, key=lambda t: (self._name_sizes[t], t.term))
+        return sorted(found, key=lambda i: (self._name_sizes[i], self._names[i]))
 
     def _fuzzy(self, query: str, subject: str) -> LookupResult:
         target = singular_phrase(subject)
-        scores = self._candidates(target, FOUND_SCORE)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0].term))
+        among = self._narrowed(target)
+        wide = None
+        if among is None:  # one scan serves both cutoffs: its best keys are the best of either
+            wide = self._scan(target, SUGGEST_SCORE, None)
+        hits = self._scan(target, FOUND_SCORE, among) if wide is None else wide
+        scores = self._by_term([hit for hit in hits if hit[0] >= FOUND_SCORE])
+        ranked = self._ranked(scores)
         if ranked:
-            best_term, (best, key) = ranked[0]
+            best_term, (best, position) = ranked[0]
             runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
-            if best - runner_up >= MARGIN and self._confident(query, target, key):
-                return LookupResult(query, Status.FOUND, (best_term,), subject)
+            if best - runner_up >= MARGIN and self._confident(query, target, self._keys[position]):
+                return LookupResult(query, Status.FOUND, self._as_terms([best_term]), subject)
         suggestions = self._containing(target)[:MAX_SUGGESTIONS]
         if len(suggestions) < MAX_SUGGESTIONS:
-            wider = self._candidates(target, SUGGEST_SCORE) if not ranked else scores
-            by_score = sorted(wider.items(), key=lambda kv: (-kv[1][0], kv[0].term))
-            suggestions += [t for t, _ in by_score if t not in suggestions]
+            if not ranked:
+                scores = self._by_term(
+                    self._scan(target, SUGGEST_SCORE, None) if wide is None else wide
+                )
+            suggestions += [i for i, _ in self._ranked(scores) if i not in suggestions]
         if not suggestions:
             return LookupResult(query, Status.NONE, (), subject)
-        return LookupResult(query, Status.SUGGEST, tuple(suggestions[:MAX_SUGGESTIONS]), subject)
+        return LookupResult(
+            query, Status.SUGGEST, self._as_terms(suggestions[:MAX_SUGGESTIONS]), subject
+        )

@@ -10,18 +10,21 @@ from typing import TypeVar
 
 import pytest
 
-from bot.store import MemoryStore, SqlStore, Store, StoreError
+from bot.store import MemoryStore, RememberingStore, SqlStore, Store, StoreError
 
 T = TypeVar("T")
 HOUR = 3600.0
 
 
-@pytest.fixture(params=["memory", "sqlite-file", "sqlite-in-memory"])
+@pytest.fixture(params=["memory", "sqlite-file", "sqlite-in-memory", "remembering-sqlite-file"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     makers: dict[str, Callable[[], Store]] = {
         "memory": MemoryStore,
         "sqlite-file": lambda: SqlStore(f"sqlite:///{tmp_path}/state.sqlite3"),
         "sqlite-in-memory": lambda: SqlStore("sqlite://"),
+        "remembering-sqlite-file": lambda: RememberingStore(
+            SqlStore(f"sqlite:///{tmp_path}/state.sqlite3")
+        ),
     }
     made = makers[request.param]()
     yield made

@@ -38,16 +38,16 @@ def reply_for(service: GlossaryService, text: str) -> tuple[cards.Message, Answe
     return cards.answer_message(glossary, answer), answer
 
 
-def make_define(service: GlossaryService) -> Callable[..., None]:
+def make_define(service: GlossaryService, sender: Sender) -> Callable[..., None]:
     def define(ack: Ack, command: dict[str, Any]) -> None:
         text = text_of(command.get("text")).strip()
         message, answer = reply_for(service, text)
         ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
         if answer is not None:
-            service.record(answer, str(command.get("user_id", "")))
+            sender.later(service.record, answer, str(command.get("user_id", "")))
 
     return define
 
 
 def register(app: App, service: GlossaryService, sender: Sender) -> None:
-    app.command(COMMAND)(make_define(service))
+    app.command(COMMAND)(make_define(service, sender))

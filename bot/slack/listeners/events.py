@@ -35,14 +35,24 @@ def answer_question(service: GlossaryService, text: str) -> tuple[cards.Message,
 
 
 def make_handlers(service: GlossaryService, sender: Sender) -> dict[str, Callable[..., None]]:
-    def reply(client: WebClient, event: dict[str, Any], body: dict[str, Any], **extra: Any) -> None:
-        if not service.first_delivery(str(body.get("event_id", ""))):
+    def reply(client: WebClient, event: dict[str, Any], event_id: str, **extra: Any) -> None:
+        """Answer a mention or DM (after the ack): once per event, then count the lookup."""
+        if not service.first_delivery(event_id):
             return
         question = strip_mentions(text_of(event.get("text")))
         message, answer = answer_question(service, question)
-        sender.post_soon(client, str(event.get("channel", "")), message, **extra)
+        sender.post(client, str(event.get("channel", "")), message, **extra)
         if answer is not None:
             service.record(answer, str(event.get("user", "")))
+
+    def explain(client: WebClient, channel: str, root: str, text: str, connect: bool) -> None:
+        """Explain a channel message's terms in its thread (after the ack)."""
+        explanation = service.explain(
+            channel=channel, thread_ts=root, text=text, slack_connect=connect
+        )
+        if explanation is not None:
+            message = cards.explanation_message(explanation)
+            sender.post(client, channel, message, thread_ts=root)
 
     def on_message(
         client: WebClient, event: dict[str, Any], body: dict[str, Any], context: BoltContext
@@ -51,26 +61,19 @@ def make_handlers(service: GlossaryService, sender: Sender) -> dict[str, Callabl
             return
         text = text_of(event.get("text"))
         if event.get("channel_type") == "im":
-            reply(client, event, body)
+            sender.later(reply, client, event, str(body.get("event_id", "")))
             return
         if mentions(text, context.bot_user_id):
             return  # the app_mention event answers it
         channel, root = str(event.get("channel", "")), thread_root(event)
-        explanation = service.explain(
-            channel=channel,
-            thread_ts=root,
-            text=text,
-            event_id=str(body.get("event_id", "")),
-            slack_connect=bool(body.get("is_ext_shared_channel")),
-        )
-        if explanation is not None:
-            message = cards.explanation_message(explanation)
-            sender.post_soon(client, channel, message, thread_ts=root)
+        connect = bool(body.get("is_ext_shared_channel"))
+        sender.later(explain, client, channel, root, text, connect)
 
     def on_mention(client: WebClient, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("bot_id"):
             return
-        reply(client, event, body, thread_ts=thread_root(event))
+        event_id = str(body.get("event_id", ""))
+        sender.later(reply, client, event, event_id, thread_ts=thread_root(event))
 
     def on_home_opened(client: WebClient, event: dict[str, Any]) -> None:
         if event.get("tab") != "home" or not event.get("user"):

@@ -28,7 +28,7 @@ EQL_TITLE = "Ecosystem Qualified Lead (EQL)"
 
 def define(service: GlossaryService, ack: Mock, text: str) -> dict[str, Any]:
     """Run /define ``text``; the keyword arguments of its one ack."""
-    commands.make_define(service)(ack=ack, command=requests.slash_command(text))
+    commands.make_define(service, Sender())(ack=ack, command=requests.slash_command(text))
     ack.assert_called_once()
     assert ack.call_args.args == ()
     return dict(ack.call_args.kwargs)
@@ -86,7 +86,7 @@ def test_define_records_the_lookup_after_the_ack(service: GlossaryService) -> No
 
     service.store = RecordingStore()
     ack = Mock(side_effect=lambda **_: order.append("ack"))
-    commands.make_define(service)(ack=ack, command=requests.slash_command("EQL"))
+    commands.make_define(service, Sender())(ack=ack, command=requests.slash_command("EQL"))
     assert order == ["ack", f"record EQL by {USER_ID}"]
 
 

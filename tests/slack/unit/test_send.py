@@ -90,23 +90,34 @@ def test_errors_are_remembered_per_error_and_place(
     ]
 
 
-def test_post_soon_uses_the_background_executor(client: Mock) -> None:
+def test_later_uses_the_background_executor(client: Mock) -> None:
     executor = Mock(spec=ThreadPoolExecutor)
     sender = Sender(executor)
-    sender.post_soon(client, "C1", MESSAGE, thread_ts="1.0")
+    sender.later(sender.post, client, "C1", MESSAGE, thread_ts="1.0")
     assert executor.submit.call_args_list == [
-        call(sender.post, client, "C1", MESSAGE, thread_ts="1.0")
+        call(Sender._run, sender.post, client, "C1", MESSAGE, thread_ts="1.0")
     ]
     assert client.mock_calls == []
 
 
-def test_post_soon_posts_at_once_when_the_executor_is_shutting_down(client: Mock) -> None:
+def test_later_runs_at_once_when_the_executor_is_shutting_down(client: Mock) -> None:
     executor = ThreadPoolExecutor(1)
     executor.shutdown()
-    Sender(executor).post_soon(client, "C1", MESSAGE)
+    sender = Sender(executor)
+    sender.later(sender.post, client, "C1", MESSAGE)
     assert client.chat_postMessage.call_args_list == [post_call("C1")]
 
 
-def test_post_soon_without_an_executor_posts_at_once(sender: Sender, client: Mock) -> None:
-    sender.post_soon(client, "C1", MESSAGE)
+def test_later_without_an_executor_runs_at_once(sender: Sender, client: Mock) -> None:
+    sender.later(sender.post, client, "C1", MESSAGE)
     assert client.chat_postMessage.call_args_list == [post_call("C1")]
+
+
+def test_failing_background_work_is_logged_not_raised(
+    sender: Sender, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    sender.later(broken)
+    assert [r.getMessage() for r in caplog.records] == ["background work broken failed"]

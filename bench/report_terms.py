@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 TARGET_LOAD_S, TARGET_DEFINE_MS, TARGET_RATIO = 1.5, 1.0, 2.0
+LIMIT = TARGET_LOAD_S
 STATUSES = ("found", "ambiguous", "suggest", "none")
 
 Row = tuple[str, Callable[[dict[str, Any]], str] | None, str]
@@ -25,7 +26,9 @@ def _mark(value: float, limit: float) -> str:
 
 def _load(key: str, limit: float | None = None) -> Callable[[dict[str, Any]], str]:
     def cell(r: dict[str, Any]) -> str:
-        value = r["load"][key]
+        value = r["load"].get(key)
+        if value is None:  # a terms.json from before the figure existed
+            return "—"
         return f"{value:.3f} s" + (_mark(value, limit) if limit else "")
 
     return cell
@@ -41,19 +44,21 @@ def _rows(repeat: int) -> list[Row]:
         (f"LOAD + INDEX (fresh process each, median of {repeat})", None, ""),
         ("  terms", lambda r: f"{r['load']['terms']:,}", ""),
         ("  import bot.terms (yaml, rapidfuzz)", _load("import_s"), ""),
-        ("  load_glossary (YAML parse + validate)", _load("load_glossary_s"), ""),
+        ("  load_glossary, first start (parse+validate+cache)", _load("load_glossary_s"), ""),
+        ("  load_glossary, restart (from the cache)", _load("load_cached_s"), ""),
         ("  Glossary(terms)", _load("glossary_s"), ""),
         ("  lookup index alone (cold)", _load("lookup_s"), ""),
         ("  scanner alone (cold)", _load("scanner_s"), ""),
         ("  search index alone (cold)", _load("search_s"), ""),
-        (
-            "  load + lookup index   (define needs)",
-            _load("load_lookup_s", TARGET_LOAD_S),
-            "≤ 1.5 s",
-        ),
-        ("  load + scanner        (scan needs)", _load("load_scanner_s", TARGET_LOAD_S), "≤ 1.5 s"),
-        ("  load + all = warm()   (bot start)", _load("load_all_s", TARGET_LOAD_S), "≤ 1.5 s"),
-        ("  whole process incl. interpreter, load + all", _load("process_all_s"), ""),
+        ("  first start: load + lookup index (define)", _load("load_lookup_s", LIMIT), "≤ 1.5 s"),
+        ("  first start: load + scanner      (scan)", _load("load_scanner_s", LIMIT), "≤ 1.5 s"),
+        ("  first start: load + warm()       (bot)", _load("load_all_s", LIMIT), "≤ 1.5 s"),
+        ("  restart: load + lookup index", _load("load_lookup_cached_s", LIMIT), "≤ 1.5 s"),
+        ("  restart: load + scanner", _load("load_scanner_cached_s", LIMIT), "≤ 1.5 s"),
+        ("  restart: load + warm()", _load("load_all_cached_s", LIMIT), "≤ 1.5 s"),
+        ("  warm() start → background search index ready", _load("search_ready_s"), ""),
+        ("  whole process, load + all, first start", _load("process_all_s"), ""),
+        ("  whole process, load + all, restart", _load("process_all_cached_s"), ""),
         ("DEFINE (warm glossary, in-process, median pass)", None, ""),
         (
             "  queries (of which typo'd)",

@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _term_command(args: argparse.Namespace, settings: Settings) -> int:
     path = args.glossary or settings.glossary_path
-    glossary = cli.load(path, sys.stderr)
+    glossary = cli.load(path, sys.stderr, settings.cache_dir)
     if glossary is None:
         return cli.EXIT_PROBLEM
     mode = args.mode or "text"

@@ -47,10 +47,10 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def load(path: Path, err: IO[str]) -> Glossary | None:
-    """The glossary, or None after printing why it cannot be used."""
+def load(path: Path, err: IO[str], cache_dir: Path | None = None) -> Glossary | None:
+    """The glossary (validated terms reused from ``cache_dir``), or None after printing why not."""
     try:
-        return Glossary.from_path(path)
+        return Glossary.from_path(path, cache_dir)
     except GlossaryError as exc:
         for line in iter_problems(exc.problems):
             print(line, file=err)

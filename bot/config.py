@@ -46,6 +46,8 @@ class Settings:
     explain_in_channels: bool
     log_level: str
     port: int
+    cache_dir: Path = Path(DEFAULT_DATA_DIR) / "cache"
+    """Validated-glossary cache (bot.terms.cache): ``<DATA_DIR>/cache``, no setting of its own."""
 
     @property
     def explain_cooldown_s(self) -> float:
@@ -95,6 +97,7 @@ def load_settings(
         explain_in_channels=_flag(env, "EXPLAIN_IN_CHANNELS", True),
         log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
         port=_whole(env, "PORT", 3000, 1, 65535),
+        cache_dir=Path(env.get("DATA_DIR", DEFAULT_DATA_DIR)) / "cache",
     )
 
 

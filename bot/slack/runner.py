@@ -48,9 +48,9 @@ class Parts:
     service: GlossaryService
 
 
-def load_glossary(path: Path) -> Glossary:
+def load_glossary(path: Path, cache_dir: Path | None = None) -> Glossary:
     try:
-        glossary = Glossary.from_path(path).warm()
+        glossary = Glossary.from_path(path, cache_dir).warm()
     except GlossaryError as exc:
         for line in iter_problems(exc.problems):
             print(line, file=sys.stderr)
@@ -105,7 +105,7 @@ def _socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     bot_token, app_token = settings.require_socket_mode()
-    glossary = load_glossary(settings.glossary_path)
+    glossary = load_glossary(settings.glossary_path, settings.cache_dir)
     parts = Parts(settings, glossary, make_service(settings, glossary))
     app = build_slack_app(parts, bot_token)
     logger.info("connecting to Slack with Socket Mode")
@@ -124,14 +124,14 @@ def _serve(settings: Settings, port: int | None, workers: int | None) -> int:
     from bot.slack.gunicorn import serve_http
 
     bot_token, secret = settings.require_http()
-    glossary = load_glossary(settings.glossary_path)
+    glossary = load_glossary(settings.glossary_path, settings.cache_dir)
     return serve_http(settings, glossary, bot_token, secret, port or settings.port, workers)
 
 
 def _console(settings: Settings) -> int:
     from bot.slack.console import run_console
 
-    glossary = load_glossary(settings.glossary_path)
+    glossary = load_glossary(settings.glossary_path, settings.cache_dir)
     return run_console(settings, glossary)
 
 

@@ -1,21 +1,29 @@
 """The term service's one public object: a loaded glossary and everything asked of it.
 
 ``Glossary`` is built once at start from validated terms and is immutable afterwards, so the
-Slack layer can share it across threads without locks.
+Slack layer can share it across threads without locks (the lazily built indexes are published
+whole, by one attribute assignment).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
+from bot.terms.bulk import gc_paused
 from bot.terms.detect import Scanner
 from bot.terms.loader import load_glossary
 from bot.terms.lookup import LookupIndex
 from bot.terms.model import LookupResult, Match, SearchHit, Status, Term
 from bot.terms.search import SearchIndex
 from bot.terms.text import fold
+
+_building: weakref.WeakSet[Glossary] = weakref.WeakSet()
+"""Glossaries whose search index is being built in the background (see Glossary.warm)."""
 
 
 class Glossary:
@@ -24,30 +32,57 @@ class Glossary:
     def __init__(self, terms: Sequence[Term]) -> None:
         self.terms: tuple[Term, ...] = tuple(sorted(terms, key=lambda t: t.term.casefold()))
         self._by_name = {fold(t.term): t for t in self.terms}
+        self._search_index: SearchIndex | None = None
+        self._search_lock = threading.Lock()
 
     # Each engine is built on first use, so a CLI command pays only for the one it needs;
-    # the bot calls warm() at start so no Slack request waits for an index.
+    # the bot calls warm() at start so no /define or message waits for an index (see warm).
     @cached_property
     def _lookup(self) -> LookupIndex:
-        return LookupIndex(self.terms)
+        with gc_paused():
+            return LookupIndex(self.terms)
 
     @cached_property
     def _scanner(self) -> Scanner:
-        return Scanner(self.terms)
+        with gc_paused():
+            return Scanner(self.terms)
 
-    @cached_property
+    @property
     def _search(self) -> SearchIndex:
-        return SearchIndex(self.terms)
+        """The search index, built exactly once: a caller arriving mid-build waits for it."""
+        index = self._search_index
+        if index is None:
+            with self._search_lock:
+                try:
+                    index = self._search_index
+                    if index is None:
+                        with gc_paused():
+                            index = self._search_index = SearchIndex(self.terms)
+                finally:
+                    _building.discard(self)
+        return index
 
     def warm(self) -> Glossary:
-        """Build every index now (at start-up) rather than on the first request."""
-        _ = self._lookup, self._scanner, self._search
+        """Build the lookup index and the scanner now (at start-up), the search index meanwhile.
+
+        ``/define`` and message scanning must answer at once from the first request; search
+        (the Home tab's box) is rare, so its index is built on a daemon thread rather than
+        delaying start-up; a search arriving before it is done waits for it.
+        """
+        _ = self._lookup, self._scanner
+        if self._search_index is None and self not in _building:
+            _building.add(self)
+            name = "glossary-search-index"
+            threading.Thread(target=lambda: self._search, name=name, daemon=True).start()
         return self
 
     @classmethod
-    def from_path(cls, path: str | Path) -> Glossary:
-        """Load, validate and index the glossary; raises GlossaryError with every problem."""
-        return cls(load_glossary(path))
+    def from_path(cls, path: str | Path, cache_dir: Path | None = None) -> Glossary:
+        """Load, validate and index the glossary; raises GlossaryError with every problem.
+
+        ``cache_dir`` lets the loader reuse (and store) the validated terms, see load_glossary.
+        """
+        return cls(load_glossary(path, cache_dir))
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -98,3 +133,18 @@ class Glossary:
             (label, terms) for label, terms in groups.items() if fold(label).startswith(wanted)
         ]
         return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _finish_background_builds() -> None:
+    """Before a fork, wait for background index builds.
+
+    A child forked mid-build would inherit the lock held by a thread that does not exist in it,
+    and wait forever on its first search; after waiting, children (gunicorn workers) share the
+    finished index copy-on-write instead of each building one.
+    """
+    for glossary in list(_building):
+        _ = glossary._search
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_finish_background_builds)

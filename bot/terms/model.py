@@ -6,7 +6,7 @@ used (and tested) from the CLI, the Slack app or a notebook alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 
@@ -23,6 +23,23 @@ class Term:
     auto_expand: bool = True
     source: str = ""
     line: int = 0
+
+    # Value equality as the dataclass would generate it, made cheap: the indexes and the Slack
+    # layer keep Terms in sets, dicts and ``in`` checks, where the generated methods built a
+    # tuple of every field (the definition included) on each call. Equal terms have equal
+    # names, so the name's (cached) hash is a valid hash, and two different terms almost
+    # always differ by name, so comparing it first settles nearly every comparison. (Identity
+    # equality, ``eq=False``, would be cheaper still, but callers and tests compare Terms of
+    # separately loaded glossaries, e.g. tests/terms/test_seed.py.)
+    def __hash__(self) -> int:
+        return hash(self.term)
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Term) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.term == other.term and _values(self) == _values(other)
 
     @property
     def acronym(self) -> str | None:
@@ -46,6 +63,10 @@ class Term:
             "definition": self.definition,
             "related": list(self.related),
         }
+
+
+def _values(term: Term) -> tuple[object, ...]:
+    return tuple(getattr(term, f.name) for f in fields(term))
 
 
 class Status(StrEnum):

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from yaml.constructor import BaseConstructor
 
 from bot import cli
 from bot.terms import Term, read_glossary
 from bot.terms.loader import iter_problems
+from bot.terms.yaml_lines import LineLoader, Mapping, Sequence, parse
 
 AGENT = """\
 terms:
@@ -318,4 +321,82 @@ def test_a_broken_entry_does_not_make_related_references_unknown(tmp_path: Path)
     assert problems(tmp_path, "g.yaml") == [
         "g.yaml:2: 'Agent': missing required field 'definition'",
         "g.yaml:4: unknown field 'defintion' (did you mean 'definition'?)",
+    ]
+
+
+def shape(value: object) -> object:
+    """A parsed value with every line the loader recorded, comparable with ``==``."""
+    if isinstance(value, Mapping):
+        items = [(k, value.key_lines[k], shape(v)) for k, v in value.items()]
+        return ("map", value.line, items, value.duplicates)
+    if isinstance(value, Sequence):
+        return ("seq", value.item_lines, [shape(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def generic(text: str) -> object:
+    """What PyYAML's own recursive construction makes of ``text`` with the same loader."""
+    loader = LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else BaseConstructor.construct_document(loader, node)
+    finally:
+        loader.dispose()
+
+
+def outcome(parse: Callable[[str], object], text: str) -> object:
+    try:
+        return shape(parse(text))
+    except Exception as exc:  # errors must match too, message and all
+        return (type(exc).__name__, str(exc))
+
+
+DOCUMENTS = {
+    "plain": AGENT + "    aliases: [a, b]\n    related:\n      - Broker\n",
+    "duplicate_keys": "terms:\n  - {term: A, term: B, category: C}\n",
+    "scalars": "terms:\n  - {term: yes, category: 12, definition: ~, x: 2001-12-14, y: .5}\n",
+    "quoted": "terms:\n  - {term: '123', category: \"true\", definition: 'null'}\n",
+    "non_text_keys": "terms:\n  - {1: a, true: b, null: c, [x, y]: d, {k: v}: e}\n",
+    "shared_alias": "x: &s [a, b]\nterms:\n  - {aliases: *s}\n  - {aliases: *s}\n",
+    "recursive": "terms: &t\n  - *t\n",
+    "merge_key": "base: &b {category: C}\nterms:\n  - <<: *b\n    term: A\n",
+    "tagged_collections": "terms:\n  - !!set {a, b}\n  - !!omap [{a: 1}]\n",
+    "str_tag_on_mapping": "terms:\n  - !!str {term: A}\n",
+    "python_tag": "terms:\n  - !!python/object:os.system {}\n",
+    "bad_int": "terms:\n  - {term: !!int abc}\n",
+    "crlf_block": "terms:\r\n  - term: A\r\n    definition: |\r\n      x\r\n      y\r\n",
+    "empty": "",
+    "scalar_document": "just text\n",
+    "two_documents": "terms: []\n---\nterms: []\n",
+}
+
+
+@pytest.mark.parametrize("text", DOCUMENTS.values(), ids=DOCUMENTS.keys())
+def test_the_fast_construction_equals_pyyamls(text: str) -> None:
+    """yaml_lines builds documents in one walk; anything unusual must still come out the same."""
+    assert outcome(parse, text) == outcome(generic, text)
+
+
+def test_windows_line_endings_keep_line_numbers(tmp_path: Path) -> None:
+    write(tmp_path, {"g.yaml": AGENT.replace("\n", "\r\n").encode() + b"  - oops\r\n"})
+    assert problems(tmp_path, "g.yaml") == [
+        "g.yaml:5: entry 2 of 'terms' must be a mapping with term, definition…"
+    ]
+
+
+def test_terms_compare_by_value() -> None:
+    """Term's hand-written __eq__/__hash__ (cheap for the indexes) keep dataclass semantics."""
+    agent = Term("Agent", "Partner types", "Agents sell.", ("AG",), source="a.yaml", line=2)
+    same = Term("Agent", "Partner types", "Agents sell.", ("AG",), source="a.yaml", line=2)
+    other_line = Term("Agent", "Partner types", "Agents sell.", ("AG",), source="a.yaml", line=3)
+    assert agent == same and hash(agent) == hash(same) and {agent, same} == {agent}
+    assert agent != other_line and agent != Term("Broker", "Partner types", "Agents sell.")
+    assert agent != "Agent" and agent != ("Agent",)
+
+
+def test_a_value_that_does_not_match_its_tag_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "g.yaml").write_text("terms:\n  - term: !!int abc\n")
+    _, found = read_glossary(tmp_path / "g.yaml")
+    assert [(p.line, p.message.split(" (")[0]) for p in found] == [
+        (0, "YAML error: a value does not match its tag")
     ]

@@ -10,10 +10,13 @@ acronym is ``none``, not the nearest known one, and a name with an unknown acron
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 
-from bot.terms import Glossary, Status, Term
-from bot.terms.lookup import reduce_question
+from bot.terms import Glossary, Status, Term, lookup
+from bot.terms.lookup import LookupIndex, reduce_question
 
 FOUND, AMBIGUOUS, SUGGEST, NONE = "found", "ambiguous", "suggest", "none"
 VAD = ["Value-added distributor"]
@@ -197,3 +200,94 @@ def test_name_beats_acronym_beats_alias() -> None:
     assert fake.define("gadget").terms == (gadget,)
     assert fake.define("thing").terms == (gizmo,)
     assert fake.define("widget").terms == (widget,)
+
+
+class _ScoreEveryKey(LookupIndex):
+    """The reference for the narrowing below: every key of a possible length is scored."""
+
+    def _narrowed(self, target: str) -> list[int] | None:
+        return None
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """One insertion, deletion, substitution or swap of neighbours, as people type them."""
+    at = rng.randrange(len(word))
+    letter = rng.choice(string.ascii_lowercase)
+    return rng.choice(
+        [
+            word[:at] + letter + word[at:],
+            word[:at] + word[at + 1 :],
+            word[:at] + letter + word[at + 1 :],
+            word[:at] + word[at + 1 : at + 2] + word[at] + word[at + 2 :],
+        ]
+    )
+
+
+def _misspellings(forms: list[str], rng: random.Random, count: int) -> list[str]:
+    """One or two typos, words run together or split, cut short, with a word more or less."""
+    queries = []
+    for _ in range(count):
+        words = rng.choice(forms).lower().split()
+        at = rng.randrange(len(words))
+        words[at] = _typo(words[at], rng) or words[at]
+        if rng.random() < 0.3:
+            at = rng.randrange(len(words))
+            words[at] = _typo(words[at], rng) or words[at]
+        text = " ".join(words)
+        queries.append(text)
+        queries.append(text.replace(" ", "", 1))
+        queries.append(text[: -rng.randint(1, 3)] or text)
+        queries.append(f"{text[:4]} {text[4:]}")
+        queries.append(f"{text} {rng.choice(['team', 'the', 'partner', 'program'])}")
+        queries.append(" ".join(words[1:]) or text)
+    return queries
+
+
+def _crowded_glossary(rng: random.Random) -> list[Term]:
+    """Invented, similar-looking words (as in bench/synthetic.py): many near misses per typo,
+    and "team" in two thirds of the names, so every path of the narrowing is taken."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    words = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(500)})
+    names = {" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(700)}
+    return [
+        Term(
+            term=name.capitalize(),
+            category="Test",
+            definition=f"{name}.",
+            aliases=(f"{name} team", f"the {name.split()[-1]} {rng.choice(words)}"),
+        )
+        for name in sorted(names)
+    ]
+
+
+def _answers(index: LookupIndex, queries: list[str]) -> list[tuple[str, list[str]]]:
+    return [(r.status.value, [t.term for t in r.terms]) for r in map(index.lookup, queries)]
+
+
+@pytest.fixture
+def narrow_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narrow however few keys fit, so that these small glossaries take that path."""
+    monkeypatch.setattr(lookup, "NARROW_FROM", 0)
+
+
+@pytest.mark.usefixtures("narrow_always")
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_narrowing_the_fuzzy_keys_changes_no_answer(seed: int) -> None:
+    """``_narrowed`` only saves time: answers are those of scoring every key."""
+    rng = random.Random(seed)
+    terms = _crowded_glossary(rng)
+    forms = [form for t in terms for form in (t.term, *t.aliases)]
+    queries = _misspellings(forms, rng, 400)
+    index = LookupIndex(terms)
+    assert _answers(index, queries) == _answers(_ScoreEveryKey(terms), queries)
+    narrowed = [index._narrowed(q) for q in queries[::6]]
+    assert sum(n is not None for n in narrowed) > 0.9 * len(narrowed)
+
+
+@pytest.mark.usefixtures("narrow_always")
+def test_narrowing_changes_no_answer_on_the_real_glossary(glossary: Glossary) -> None:
+    rng = random.Random(4)
+    forms = [form for t in glossary.terms for form in (t.term, *t.aliases)]
+    queries = _misspellings(forms, rng, 300)
+    expected = _answers(_ScoreEveryKey(glossary.terms), queries)
+    assert _answers(LookupIndex(glossary.terms), queries) == expected

@@ -8,9 +8,15 @@ forgiven; words that carry no meaning are not searched for at all.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
 import pytest
 
-from bot.terms import Glossary
+from bot.terms import Glossary, Term
+from bot.terms import glossary as glossary_module
+from bot.terms.search import SearchIndex
 
 COMMISSION = [
     "Commission-based pricing",
@@ -75,3 +81,65 @@ def test_scores_are_best_first(glossary: Glossary) -> None:
     scores = [hit.score for hit in glossary.search("partner", limit=98)]
     assert scores == sorted(scores, reverse=True)
     assert scores[-1] > 0
+
+
+class SlowIndex(SearchIndex):
+    """A SearchIndex whose build waits for ``release`` and counts how often it ran."""
+
+    built: ClassVar[list[str]] = []
+    release = threading.Event()
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        assert self.release.wait(10), "the test never released the build"
+        SlowIndex.built.append(threading.current_thread().name)
+        super().__init__(terms)
+
+
+@pytest.fixture
+def slow_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[SlowIndex]]:
+    SlowIndex.built = []
+    SlowIndex.release = threading.Event()
+    monkeypatch.setattr(glossary_module, "SearchIndex", SlowIndex)
+    yield SlowIndex
+    SlowIndex.release.set()
+
+
+def test_warm_builds_the_search_index_in_the_background_exactly_once(
+    glossary: Glossary, slow_index: type[SlowIndex]
+) -> None:
+    fresh = Glossary(glossary.terms).warm()  # returns although the search build is blocked
+    assert slow_index.built == []
+    answers: list[list[str]] = []
+    searchers = [
+        threading.Thread(target=lambda: answers.append(names(fresh, "commission")))
+        for _ in range(4)
+    ]
+    for searcher in searchers:
+        searcher.start()
+    slow_index.release.set()
+    for searcher in searchers:
+        searcher.join(10)
+    assert answers == [COMMISSION] * 4
+    assert slow_index.built == ["glossary-search-index"]
+    fresh.warm()
+    assert names(fresh, "commission") == COMMISSION
+    assert len(slow_index.built) == 1
+
+
+def test_a_search_without_warm_builds_the_index_itself(
+    glossary: Glossary, slow_index: type[SlowIndex]
+) -> None:
+    slow_index.release.set()
+    assert names(Glossary(glossary.terms), "commission") == COMMISSION
+    assert slow_index.built == [threading.current_thread().name]
+
+
+def test_a_fork_waits_for_the_background_build(
+    glossary: Glossary, slow_index: type[SlowIndex]
+) -> None:
+    """A child forked mid-build would inherit a held lock and wait forever on its first search."""
+    fresh = Glossary(glossary.terms).warm()
+    threading.Timer(0.05, slow_index.release.set).start()
+    glossary_module._finish_background_builds()  # what os.fork runs first (register_at_fork)
+    assert fresh._search_index is not None
+    assert slow_index.built == ["glossary-search-index"]

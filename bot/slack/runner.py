@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import ConfigError, Settings
@@ -85,10 +86,8 @@ def build_slack_app(parts: Parts, token: str, signing_secret: str | None = None)
         return build_app(parts.service, client, signing_secret=signing_secret)
     except (SlackApiError, SlackClientError, OSError) as exc:
         raise StartupError(f"cannot reach Slack at {parts.settings.slack_api_url}: {exc}") from None
-    except Exception as exc:  # Bolt raises BoltError for a refused token (auth.test)
-        if type(exc).__name__ == "BoltError":
-            raise StartupError(f"Slack refused the bot token: {exc}") from None
-        raise
+    except BoltError as exc:  # Bolt's auth.test at start refused the token
+        raise StartupError(f"Slack refused the bot token: {exc}") from None
 
 
 def _run(mode: Any, settings: Settings, *args: Any) -> int:

@@ -2,6 +2,10 @@
 
 Without a command it runs the bot: Socket Mode when Slack tokens are configured, otherwise the
 offline console with a short note on how to connect to Slack.
+
+Every refusal before real work starts is one line on stderr and exit 2: argparse errors (a
+parser whose ``error`` drops the usage block), flag combinations that would be ignored, and
+configuration errors. The exit codes are listed in ``--help``.
 """
 
 from __future__ import annotations
@@ -10,77 +14,158 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
+from typing import NoReturn
 
-from bot import cli
+from bot import cli, logs
 from bot.config import ConfigError, Settings, load_settings
 
+EXIT_CODES = """\
+exit codes:
+  0    success (define, search: answered; check: the glossary is valid)
+  1    no answer (define: no entry, search: no hit); check: the glossary has problems
+  2    could not run: a usage error, a configuration error, a glossary that does not load,
+       or the bot could not start
+  130  interrupted (Ctrl-C)
+"""
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command")
+
+def _refuse(prog: str, message: str) -> NoReturn:
+    """A usage error: one line naming the command, then exit 2."""
+    print(f"{prog}: {message} (see `{prog} --help`)", file=sys.stderr)
+    raise SystemExit(cli.EXIT_USAGE)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        _refuse(self.prog, message)
+
+
+def _bounded(low: int, high: int | None, what: str) -> Callable[[str], int]:
+    """An argparse ``type`` accepting whole numbers in [low, high], so bad values stop at once."""
+
+    def parse(raw: str) -> int:
+        try:
+            value: int | None = int(raw)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"expected {what} {bound}, not {raw!r}")
+        return value
+
+    return parse
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="python -m bot",
+        description="Partner Glossary Bot: run it for Slack, or look terms up in the terminal.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("check", help="validate the glossary and report every problem")
     p.add_argument("path", nargs="?", type=Path, help="glossary file or folder (GLOSSARY_PATH)")
-    for name, what in (
-        ("define", "look a term up"),
-        ("scan", "list the terms the bot would explain in a message"),
-        ("search", "full-text search over the glossary"),
+    for name, what, words in (
+        ("define", "look a term up", "the term or question"),
+        ("scan", "list the terms the bot would explain in a message", "the message (else stdin)"),
+        ("search", "full-text search over the glossary", "the words to search for"),
     ):
-        p = sub.add_parser(name, help=what)
-        p.add_argument("words", nargs="*", help="the query or message (scan: stdin if omitted)")
+        p = sub.add_parser(name, help=what, description=what)
+        p.add_argument("words", nargs="*", metavar="WORDS", help=words)
         mode = p.add_mutually_exclusive_group()
-        mode.add_argument("--json", action="store_const", const="json", dest="mode")
         mode.add_argument(
-            "--jsonl", action="store_const", const="jsonl", dest="mode", help="one JSON per line"
+            "--json", action="store_const", const="json", dest="mode", help="one JSON object"
         )
-        p.add_argument("--glossary", type=Path, help="glossary file or folder")
+        field = "text" if name == "scan" else "query"
+        mode.add_argument(
+            "--jsonl",
+            action="store_const",
+            const="jsonl",
+            dest="mode",
+            help=f'read {{"{field}": …}} per stdin line, answer one JSON object per line',
+        )
+        p.add_argument("--glossary", type=Path, help="glossary file or folder (GLOSSARY_PATH)")
         if name == "scan":
-            p.add_argument("--all", action="store_true", help="include auto_expand: false terms")
+            p.add_argument(
+                "--all",
+                action="store_true",
+                dest="include_all",
+                default=argparse.SUPPRESS,
+                help="include auto_expand: false terms",
+            )
         if name == "search":
-            p.add_argument("--limit", type=int, default=10)
+            p.add_argument(
+                "--limit",
+                type=_bounded(1, None, "a whole number"),
+                default=argparse.SUPPRESS,
+                help="at most this many hits (default: 10)",
+            )
     sub.add_parser("console", help="try the bot offline in the terminal")
+    sub.add_parser(
+        "migrate", help="bring the database schema up to date (idempotent; for a one-off job)"
+    )
     sub.add_parser("socket", help="connect to Slack with Socket Mode")
     p = sub.add_parser("serve", help="serve Slack's HTTP requests (production)")
-    p.add_argument("--port", type=int, help="port (default: PORT, else 3000)")
-    p.add_argument("--workers", type=int, default=None, help="gunicorn worker processes")
+    p.add_argument("--port", type=_bounded(1, 65535, "a port"), help="default: PORT, else 3000")
+    p.add_argument(
+        "--workers",
+        type=_bounded(1, 64, "a worker count"),
+        default=None,
+        help="gunicorn worker processes (default: WEB_CONCURRENCY, else 2)",
+    )
     return parser
 
 
+def _refuse_ignored_flags(args: argparse.Namespace) -> None:
+    """Stop (exit 2) when a term command's WORDS and output mode contradict each other."""
+    if args.command not in ("define", "scan", "search"):
+        return
+    prog = f"python -m bot {args.command}"
+    if args.mode == "jsonl" and args.words:
+        _refuse(prog, "--jsonl reads its input from stdin, one JSON object per line; drop WORDS")
+    if args.command != "scan" and args.mode != "jsonl" and not " ".join(args.words).strip():
+        _refuse(prog, "give WORDS, or --jsonl to read one JSON object per stdin line")
+
+
 def _term_command(args: argparse.Namespace, settings: Settings) -> int:
-    path = args.glossary or settings.glossary_path
-    glossary = cli.load(path, sys.stderr, settings.cache_dir)
+    glossary = cli.load(args.glossary or settings.glossary_path, sys.stderr, settings.cache_dir)
     if glossary is None:
-        return cli.EXIT_PROBLEM
-    mode = args.mode or "text"
-    text = " ".join(args.words)
-    if mode == "jsonl":
+        return cli.EXIT_USAGE
+    # Flags a command lacks (or that were not given) keep the Options defaults.
+    options = cli.Options(
+        **{f.name: getattr(args, f.name) for f in fields(cli.Options) if f.name in args}
+    )
+    if args.mode == "jsonl":
         field = "text" if args.command == "scan" else "query"
 
         def answer(value: str) -> dict[str, object]:
-            return cli.as_json(glossary, args.command, value)
+            return cli.answer(glossary, args.command, value, options).data
 
         return cli.jsonl(sys.stdin, field, answer, sys.stdout)
-    if args.command == "scan":
-        message = text if args.words else cli.read_stdin()
-        return cli.scan(glossary, message, mode, args.all, sys.stdout)
-    if not text.strip():
-        print(f"usage: python -m bot {args.command} WORDS", file=sys.stderr)
-        return cli.EXIT_USAGE
-    if args.command == "define":
-        return cli.define(glossary, text, mode, sys.stdout)
-    return cli.search(glossary, text, mode, args.limit, sys.stdout)
+    text = " ".join(args.words) if args.words else sys.stdin.read()
+    reply = cli.answer(glossary, args.command, text, options)
+    return cli.respond(reply, args.mode or "text", sys.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args, unknown = _parser().parse_known_args(argv)
+    if unknown:  # named here rather than by the top parser, so the message names the command
+        prog = " ".join(filter(None, ("python -m bot", args.command)))
+        _refuse(prog, f"unrecognized arguments: {' '.join(unknown)}")
+    _refuse_ignored_flags(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return cli.EXIT_USAGE
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # our own line says what it did
     command = args.command
     if command == "check":
         return cli.check(args.path or settings.glossary_path, sys.stdout)
@@ -90,17 +175,19 @@ def main(argv: list[str] | None = None) -> int:
 
     if command == "serve":
         return runner.serve(settings, port=args.port, workers=args.workers)
-    modes = {"socket": runner.socket, "console": runner.console}
+    modes = {"socket": runner.socket, "console": runner.console, "migrate": runner.migrate}
     return modes.get(command, runner.default)(settings)
 
 
 def run() -> int:
-    """``main`` with the output closed early handled quietly (``python -m bot define x | head``)."""
+    """``main``, ending quietly when the output closes early (``… | head``) or on Ctrl-C."""
     try:
         return main()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,16 +1,21 @@
 """The maintainers' command line: ``check``, ``define``, ``scan`` and ``search``.
 
-Each command loads the glossary, calls the term service and prints either a readable answer or
-JSON (``--json``: one object; ``--jsonl``: one object per input line, for pipelines). A broken
-glossary prints every problem as ``file:line: message`` and exits 1, never a traceback.
+Each term command computes one :class:`Answer` per input and only then chooses how to print it:
+readable text, one JSON object (``--json``) or one JSON object per stdin line (``--jsonl``, for
+pipelines). Because every output mode prints the same Answer, a flag such as ``scan --all`` or
+``search --limit`` acts in all three modes. A broken glossary prints every problem as
+``file:line: message``, never a traceback.
+
+Exit codes (also in ``python -m bot --help``): 0 answered; 1 no answer, or ``check`` found
+problems; 2 the command could not run (usage, configuration, a glossary that does not load).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +23,28 @@ from bot.terms import Glossary, GlossaryError, LookupResult, Status, read_glossa
 from bot.terms.loader import iter_problems
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The flags that shape an answer, whatever the output mode."""
+
+    limit: int = 10
+    """``search``: at most this many hits."""
+    include_all: bool = False
+    """``scan``: also terms marked ``auto_expand: false``."""
+
+
+DEFAULT_OPTIONS = Options()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One command's answer to one input; the text is built only when it is printed."""
+
+    data: dict[str, Any]
+    text: Callable[[], str]
+    code: int
 
 
 def _dump(obj: object) -> str:
@@ -83,45 +110,48 @@ def format_result(glossary: Glossary, result: LookupResult) -> str:
     return "\n".join(lines).rstrip()
 
 
-def as_json(glossary: Glossary, command: str, text: str, limit: int = 10) -> dict[str, Any]:
-    """The ``--json`` / ``--jsonl`` answer of one command for one input."""
+def answer(glossary: Glossary, command: str, text: str, options: Options) -> Answer:
+    """What ``command`` (define, scan or search) answers to ``text``."""
     if command == "define":
-        return glossary.define(text).to_dict()
+        result = glossary.define(text)
+        found = result.status in (Status.FOUND, Status.AMBIGUOUS)
+        return Answer(
+            result.to_dict(),
+            lambda: format_result(glossary, result),
+            EXIT_OK if found else EXIT_PROBLEM,
+        )
     if command == "scan":
-        return {"matches": [m.to_dict() for m in glossary.scan(text)]}
-    hits = glossary.search(text, limit)
-    return {"query": text, "terms": [{**h.term.to_dict(), "score": h.score} for h in hits]}
+        matches = glossary.scan(text, include_all=options.include_all)
+        return Answer(
+            {"matches": [m.to_dict() for m in matches]},
+            lambda: (
+                "\n".join(f"{m.start}-{m.end}  {m.text!r} → {m.term.title}" for m in matches)
+                or "No glossary terms to explain."
+            ),
+            EXIT_OK,
+        )
+    hits = glossary.search(text, options.limit)
+    return Answer(
+        {"query": text, "terms": [{**h.term.to_dict(), "score": h.score} for h in hits]},
+        lambda: (
+            "\n".join(f"{h.term.title} — {h.term.category}" for h in hits)
+            or f"Nothing in the glossary mentions “{text}”."
+        ),
+        EXIT_OK if hits else EXIT_PROBLEM,
+    )
 
 
-def define(glossary: Glossary, query: str, mode: str, out: IO[str]) -> int:
-    result = glossary.define(query)
-    if mode == "json":
-        print(_dump(result.to_dict()), file=out)
-    else:
-        print(format_result(glossary, result), file=out)
-    return EXIT_OK if result.status in (Status.FOUND, Status.AMBIGUOUS) else EXIT_PROBLEM
+def as_json(
+    glossary: Glossary, command: str, text: str, options: Options | None = None
+) -> dict[str, Any]:
+    """The ``--json`` / ``--jsonl`` answer of one command for one input."""
+    return answer(glossary, command, text, options or DEFAULT_OPTIONS).data
 
 
-def scan(glossary: Glossary, text: str, mode: str, include_all: bool, out: IO[str]) -> int:
-    matches = glossary.scan(text, include_all=include_all)
-    if mode == "json":
-        print(_dump(as_json(glossary, "scan", text)), file=out)
-    elif not matches:
-        print("No glossary terms to explain.", file=out)
-    for match in matches if mode != "json" else ():
-        print(f"{match.start}-{match.end}  {match.text!r} → {match.term.title}", file=out)
-    return EXIT_OK
-
-
-def search(glossary: Glossary, query: str, mode: str, limit: int, out: IO[str]) -> int:
-    hits = glossary.search(query, limit)
-    if mode == "json":
-        print(_dump(as_json(glossary, "search", query, limit)), file=out)
-    elif not hits:
-        print(f"Nothing in the glossary mentions “{query}”.", file=out)
-    for hit in hits if mode != "json" else ():
-        print(f"{hit.term.title} — {hit.term.category}", file=out)
-    return EXIT_OK if hits else EXIT_PROBLEM
+def respond(reply: Answer, mode: str, out: IO[str]) -> int:
+    """Print one answer as text or (``mode == "json"``) JSON; its exit code."""
+    print(_dump(reply.data) if mode == "json" else reply.text(), file=out)
+    return reply.code
 
 
 def jsonl(
@@ -150,7 +180,3 @@ def _request_field(line: str, field: str) -> tuple[str | None, str]:
     if not isinstance(value, str):
         return None, f'expected an object with a text "{field}"'
     return value, ""
-
-
-def read_stdin() -> str:
-    return sys.stdin.read()

@@ -19,9 +19,46 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_DATA_DIR = "./data"
-DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "glossary"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Where ``.env``, ``data/`` and ``glossary/`` are found, whatever the current directory is."""
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_GLOSSARY_PATH = PROJECT_ROOT / "glossary"
+DEFAULT_DOTENV = PROJECT_ROOT / ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+SETTING_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_URL",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "DATABASE_MAX_OVERFLOW",
+    "DATABASE_CONNECT_TIMEOUT_S",
+    "DATABASE_STATEMENT_TIMEOUT_S",
+    "AUTO_MIGRATE",
+    "GLOSSARY_PATH",
+    "GLOSSARY_RELOAD_S",
+    "EXPLAIN_COOLDOWN_HOURS",
+    "EXPLAIN_MAX_TERMS",
+    "EXPLAIN_IN_SLACK_CONNECT",
+    "EXPLAIN_IN_CHANNELS",
+    "RETENTION_DAYS",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "HOST",
+    "PORT",
+    "WEB_CONCURRENCY",
+    "REQUEST_TIMEOUT_S",
+    "SHUTDOWN_GRACE_S",
+    "JOB_WORKERS",
+    "JOB_LEASE_S",
+    "JOB_MAX_ATTEMPTS",
+    "SOCKET_PING_S",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
+"""Every environment variable the bot reads (deploy files are checked against this list)."""
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -46,8 +83,34 @@ class Settings:
     explain_in_channels: bool
     log_level: str
     port: int
-    cache_dir: Path = Path(DEFAULT_DATA_DIR) / "cache"
-    """Validated-glossary cache (bot.terms.cache): ``<DATA_DIR>/cache``, no setting of its own."""
+    data_dir: Path = DEFAULT_DATA_DIR
+    host: str = "0.0.0.0"
+    workers: int = 2
+    database_pool_size: int = 5
+    database_max_overflow: int = 5
+    database_connect_timeout_s: float = 5.0
+    database_statement_timeout_s: float = 10.0
+    auto_migrate: bool = True
+    glossary_reload_s: float = 10.0
+    retention_days: int = 90
+    log_format: str = "text"
+    request_timeout_s: float = 10.0
+    shutdown_grace_s: float = 20.0
+    job_workers: int = 4
+    job_lease_s: float = 30.0
+    job_max_attempts: int = 5
+    socket_ping_s: float = 5.0
+    metrics_dir: Path | None = None
+    """PROMETHEUS_MULTIPROC_DIR; ``serve`` makes one under DATA_DIR when it is unset."""
+
+    @property
+    def cache_dir(self) -> Path:
+        """The validated-glossary cache (bot.terms.cache): ``<DATA_DIR>/cache``."""
+        return self.data_dir / "cache"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
 
     @property
     def explain_cooldown_s(self) -> float:
@@ -74,14 +137,17 @@ class Settings:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv_path: str | None = ".env"
+    environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = DEFAULT_DOTENV
 ) -> Settings:
     """Read every setting from ``environ`` (default ``os.environ``) over the ``.env`` file.
 
-    ``dotenv_path`` is relative to the current directory; a missing file is fine, ``None`` skips it.
+    ``.env`` is the project's (next to ``pyproject.toml``), not the current directory's, so the
+    CLI behaves the same from any folder; a missing file is fine, ``None`` skips it. A relative
+    ``DATA_DIR`` is resolved against the project too.
     """
     env = _read(os.environ if environ is None else environ, dotenv_path)
-    data_dir = env.get("DATA_DIR", DEFAULT_DATA_DIR).rstrip("/")
+    data_dir = _data_dir(env.get("DATA_DIR"))
+    metrics_dir = env.get("PROMETHEUS_MULTIPROC_DIR")
     return Settings(
         slack_bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-", "a bot token"),
         slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-", "an app-level token"),
@@ -97,11 +163,55 @@ def load_settings(
         explain_in_channels=_flag(env, "EXPLAIN_IN_CHANNELS", True),
         log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
         port=_whole(env, "PORT", 3000, 1, 65535),
-        cache_dir=Path(env.get("DATA_DIR", DEFAULT_DATA_DIR)) / "cache",
+        data_dir=data_dir,
+        host=env.get("HOST", "0.0.0.0"),
+        workers=_whole(env, "WEB_CONCURRENCY", 2, 1, 64),
+        database_pool_size=_whole(env, "DATABASE_POOL_SIZE", 5, 1, 100),
+        database_max_overflow=_whole(env, "DATABASE_MAX_OVERFLOW", 5, 0, 100),
+        database_connect_timeout_s=_seconds(env, "DATABASE_CONNECT_TIMEOUT_S", 5.0, 0.1),
+        database_statement_timeout_s=_seconds(env, "DATABASE_STATEMENT_TIMEOUT_S", 10.0, 0.1),
+        auto_migrate=_flag(env, "AUTO_MIGRATE", True),
+        glossary_reload_s=_seconds(env, "GLOSSARY_RELOAD_S", 10.0, 0.0),
+        retention_days=_whole(env, "RETENTION_DAYS", 90, 1, 3650),
+        log_format=_choice(env, "LOG_FORMAT", "text", LOG_FORMATS),
+        request_timeout_s=_seconds(env, "REQUEST_TIMEOUT_S", 10.0, 0.5),
+        shutdown_grace_s=_seconds(env, "SHUTDOWN_GRACE_S", 20.0, 0.0),
+        job_workers=_whole(env, "JOB_WORKERS", 4, 1, 64),
+        job_lease_s=_seconds(env, "JOB_LEASE_S", 30.0, 1.0),
+        job_max_attempts=_whole(env, "JOB_MAX_ATTEMPTS", 5, 1, 100),
+        socket_ping_s=_seconds(env, "SOCKET_PING_S", 5.0, 0.5),
+        metrics_dir=Path(metrics_dir) if metrics_dir else None,
     )
 
 
-def _read(environ: Mapping[str, str], dotenv_path: str | None) -> dict[str, str]:
+def _data_dir(raw: str | None) -> Path:
+    if raw is None:
+        return DEFAULT_DATA_DIR
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= low):
+        raise ConfigError(f"{name} must be a number of seconds ≥ {low:g}, got {raw!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, default).lower()
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+def _read(environ: Mapping[str, str], dotenv_path: str | Path | None) -> dict[str, str]:
     """``.env`` values overlaid by the environment, stripped, with empty values dropped."""
     merged: dict[str, str | None] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
@@ -135,11 +245,15 @@ def _api_url(value: str) -> str:
 
 
 def _database_url(value: str) -> str:
+    """A SQLAlchemy URL; plain ``postgres(ql)://`` means psycopg 3, not the legacy psycopg2."""
     if "://" not in value:
         raise ConfigError(
             "DATABASE_URL must be a SQLAlchemy URL such as 'sqlite:///data/glossary-bot.sqlite3' "
-            "or 'postgresql+psycopg://user:password@host/db' (value not shown)"
+            "or 'postgresql://user:password@host/db' (value not shown)"
         )
+    scheme, rest = value.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
     return value
 
 

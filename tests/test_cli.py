@@ -1,9 +1,11 @@
 """bot.cli through ``python -m bot``: the maintainers' commands, run as a real subprocess.
 
 What is pinned is the contract other tools rely on: the exact text and JSON each command
-prints, its exit code (0 answered, 1 no answer or broken glossary, 2 usage), that GLOSSARY_PATH
-and ``--glossary`` choose the glossary, that ``--jsonl`` answers line by line in order and
-survives bad lines, and that no error ever ends in a traceback.
+prints, its exit code (0 answered, 1 no answer, 2 could not run: usage, configuration or a
+glossary that does not load; 130 Ctrl-C), that GLOSSARY_PATH and ``--glossary`` choose the
+glossary, that ``--jsonl`` answers line by line in order and survives bad lines, that every flag
+acts in every output mode, and that no error ends in a traceback. Refusals (usage and
+configuration errors, Ctrl-C) are in test_cli_usage.py.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def bot(*args: str, stdin: str = "", cwd: Path = ROOT, **env: str) -> tuple[int,
 def test_check_the_shipped_glossary() -> None:
     assert bot("check", "glossary") == (
         0,
-        "OK: 98 terms in 9 categories (18 acronyms, 161 aliases) from glossary\n",
+        "OK: 99 terms in 9 categories (19 acronyms, 162 aliases) from glossary\n",
         "",
     )
 
@@ -84,8 +86,9 @@ def test_glossary_path_chooses_the_glossary(tmp_path: Path) -> None:
 
 
 def test_a_term_command_with_a_broken_glossary(tmp_path: Path) -> None:
+    """Exit 2, not 1: the command could not run, which is not the same as "no such term"."""
     assert bot("define", "EQL", "--glossary", "missing.yaml", cwd=tmp_path) == (
-        1,
+        2,
         "",
         "missing.yaml:0: no such file or folder\n"
         "The glossary has 1 problem(s); run `python -m bot check`.\n",
@@ -128,10 +131,6 @@ def test_define_json() -> None:
 )  # fmt: skip
 def test_define_text(words: list[str], code: int, out: str) -> None:
     assert bot("define", *words) == (code, out, "")
-
-
-def test_define_without_words_is_a_usage_error() -> None:
-    assert bot("define") == (2, "", "usage: python -m bot define WORDS\n")
 
 
 def test_define_jsonl_answers_each_line_in_order() -> None:
@@ -219,3 +218,28 @@ def test_search() -> None:
         "",
     )
     assert bot("search", "the", "of") == (1, "Nothing in the glossary mentions “the of”.\n", "")
+
+
+RESELLERS = '{"matches": [{"term": "Reseller", "text": "resellers", "start": 4, "end": 13}]}\n'
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "out"),
+    [
+        (["scan", "--all", "our resellers"], "", "4-13  'resellers' → Reseller\n"),
+        (["scan", "--all", "--json", "our resellers"], "", RESELLERS),
+        (["scan", "--all", "--jsonl"], '{"text": "our resellers"}\n', RESELLERS),
+        (["scan", "--jsonl"], '{"text": "our resellers"}\n', '{"matches": []}\n'),
+        (["search", "--limit", "1", "commission"], "",
+         "Commission-based pricing — Pricing models\n"),
+    ],
+)  # fmt: skip
+def test_every_flag_acts_in_every_output_mode(args: list[str], stdin: str, out: str) -> None:
+    assert bot(*args, stdin=stdin) == (0, out, "")
+
+
+def test_search_limit_in_json_and_jsonl() -> None:
+    _, json_out, _ = bot("search", "--json", "--limit", "1", "commission")
+    _, jsonl_out, _ = bot("search", "--jsonl", "--limit", "1", stdin='{"query": "commission"}\n')
+    assert jsonl_out == json_out
+    assert [t["term"] for t in json.loads(json_out)["terms"]] == ["Commission-based pricing"]

@@ -40,7 +40,7 @@ def test_defaults() -> None:
         slack_app_token=None,
         slack_signing_secret=None,
         slack_api_url="https://slack.com/api/",
-        database_url="sqlite:///./data/glossary-bot.sqlite3",
+        database_url=f"sqlite:///{REPO}/data/glossary-bot.sqlite3",
         glossary_path=REPO / "glossary",
         explain_cooldown_hours=24.0,
         explain_max_terms=3,
@@ -94,7 +94,7 @@ def test_every_setting_is_read() -> None:
             {"DATA_DIR": "/var/lib/glossary-bot/"},
             "sqlite:////var/lib/glossary-bot/glossary-bot.sqlite3",
         ),
-        ({"DATA_DIR": "state"}, "sqlite:///state/glossary-bot.sqlite3"),
+        ({"DATA_DIR": "state"}, f"sqlite:///{REPO}/state/glossary-bot.sqlite3"),
         ({"DATA_DIR": "/x", "DATABASE_URL": "sqlite:///other.db"}, "sqlite:///other.db"),
     ],
 )
@@ -158,7 +158,7 @@ def test_empty_values_count_as_unset() -> None:
         (
             {"DATABASE_URL": "data/bot.sqlite3"},
             "DATABASE_URL must be a SQLAlchemy URL such as 'sqlite:///data/glossary-bot.sqlite3' "
-            "or 'postgresql+psycopg://user:password@host/db' (value not shown)",
+            "or 'postgresql://user:password@host/db' (value not shown)",
         ),
         (
             {"EXPLAIN_COOLDOWN_HOURS": "abc"},
@@ -217,13 +217,23 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     assert (settings.explain_max_terms, settings.port, settings.log_level) == (5, 5000, "ERROR")
 
 
-def test_dotenv_is_read_from_the_current_directory_by_default(
+def test_dotenv_and_data_dir_do_not_depend_on_the_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / ".env").write_text("EXPLAIN_COOLDOWN_HOURS=2\n")
     monkeypatch.chdir(tmp_path)
-    assert load_settings({}).explain_cooldown_hours == 2.0
-    assert load_settings({}, dotenv_path=None).explain_cooldown_hours == 24.0
+    settings = load_settings({}, dotenv_path=tmp_path / "missing.env")
+    assert settings.explain_cooldown_hours == 24.0
+    assert settings.data_dir == REPO / "data"
+    assert settings.cache_dir == REPO / "data" / "cache"
+    assert load_settings({}, dotenv_path=tmp_path / ".env").explain_cooldown_hours == 2.0
+
+
+def test_plain_postgres_urls_mean_psycopg_3() -> None:
+    assert load(DATABASE_URL="postgresql://u:p@db/g").database_url == (
+        "postgresql+psycopg://u:p@db/g"
+    )
+    assert load(DATABASE_URL="postgres://u@db/g").database_url == "postgresql+psycopg://u@db/g"
 
 
 def test_a_missing_dotenv_file_is_fine(tmp_path: Path) -> None:

@@ -1,12 +1,23 @@
-"""Build the Bolt app: the Web client, the listeners, the global error handler. Wiring only."""
+"""Build the Bolt app: the Web client, the bot's identity, the listeners. Wiring only.
+
+Booting an app needs neither Slack nor the database. Bolt's usual single-workspace setup calls
+``auth.test`` when the app is created; a gunicorn worker replacing a dead one while Slack is
+unreachable would then fail to boot and take the server down. Instead the identity (bot user
+id, bot id, team) is an ``Identity`` that the process fetched once at start (or keeps trying to
+fetch in the background), and Bolt's ``authorize`` reads it per request.
+"""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -16,33 +27,14 @@ from slack_sdk.web import WebClient
 
 from bot.service import GlossaryService
 from bot.slack import listeners
-from bot.slack.send import Sender
+from bot.slack.dispatch import Dispatcher
 
 logger = logging.getLogger(__name__)
-POST_THREADS = 4
-"""Threads per process that post thread explanations and mention replies to Slack."""
 BOLT_LOGGER = "bot.slack.bolt"
-
-
-class _BoltLogFilter(logging.Filter):
-    """Keep Bolt's logs useful to operators.
-
-    Bolt reads SLACK_BOT_TOKEN itself even when given a client and warns that it is unused;
-    ours carries that same token, so the warning would only alarm. And Bolt logs the whole
-    request body of every request with a bad signature, which lets anyone on the internet
-    write up to a megabyte into the logs per request: that line keeps its meaning, not the body.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "`token` will be unused" in message:
-            return False
-        if message.startswith("Invalid request signature detected"):
-            record.msg, record.args = "Invalid request signature detected (body not logged)", ()
-        return True
-
-
-logging.getLogger(BOLT_LOGGER).addFilter(_BoltLogFilter())
+REJECTED = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+"""auth.test errors that mean the token itself is wrong: no retry will help."""
 
 
 def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
@@ -59,40 +51,104 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    user_id: str | None = None
+    bot_id: str | None = None
+    team_id: str | None = None
+
+
+class Identity:
+    """Who the bot is, from ``auth.test``; unknown until fetched (then events' own
+    ``authorizations`` tell listeners the bot's user id)."""
+
+    RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+    def __init__(self, known: BotIdentity | None = None) -> None:
+        self.current = known or BotIdentity()
+        self.rejected: str | None = None
+        """Slack's error code once it refused the token (readiness turns 503)."""
+        self._stop = threading.Event()
+
+    def token_error(self, error: str) -> None:
+        """A Slack call said the token is no good (revoked, uninstalled)."""
+        if error in REJECTED and self.rejected is None:
+            self.rejected = error
+            logger.error("Slack rejected the bot token (%s); readiness now fails", error)
+
+    @staticmethod
+    def fetch(client: WebClient) -> BotIdentity:
+        """One auth.test; raises SlackApiError (refused), SlackClientError/OSError (unreachable)."""
+        data = client.auth_test()
+        return BotIdentity(data.get("user_id"), data.get("bot_id"), data.get("team_id"))
+
+    def fetch_in_background(self, client: WebClient) -> None:
+        """Keep trying auth.test with back-off until it answers (Slack was unreachable at start)."""
+
+        def keep_trying() -> None:
+            for delay in (*self.RETRY_S, *([60.0] * 1000)):
+                if self._stop.wait(delay):
+                    return
+                try:
+                    self.current = self.fetch(client)
+                    logger.info("reached Slack: bot user %s", self.current.user_id)
+                    return
+                except SlackApiError as exc:
+                    self.token_error(str(exc.response.get("error", "unknown_error")))
+                    return
+                except (SlackClientError, OSError):
+                    continue
+
+        threading.Thread(target=keep_trying, name="auth-test", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def authorizer(self) -> Callable[..., AuthorizeResult]:
+        """Bolt's ``authorize``: a plain function, since Bolt passes arguments by their names."""
+
+        def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            known = self.current
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id or known.team_id,
+                bot_user_id=known.user_id,
+                bot_id=known.bot_id,
+            )
+
+        return authorize
+
+
+class _BoltLogFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that it is unused when given a client: ours
+    carries that same token, so the warning would only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger(BOLT_LOGGER).addFilter(_BoltLogFilter())
+
+
 def build_app(
-    service: GlossaryService,
-    client: WebClient,
-    *,
-    signing_secret: str | None = None,
-    process_before_response: bool = True,
-    token_verification: bool = True,
-    background_posts: bool = True,
+    service: GlossaryService, dispatcher: Dispatcher, identity: Identity, *, base_url: str
 ) -> App:
     """The Bolt app with every listener registered.
 
-    ``signing_secret`` is required for HTTP mode (Bolt then refuses unsigned or stale
-    requests); Socket Mode and the console run without one.
-
-    Listeners run in the request's own thread (``process_before_response``): each does well
-    under a millisecond of work before its ack, and hands slow Slack calls (thread
-    explanations, mention replies) to the Sender's background threads. Measured with
-    ``bench/bench_serve.py``, this keeps /define acks at a few milliseconds under load, where
-    Bolt's default (listener thread pool + a 10 ms ack poll) let GIL contention between dozens
-    of threads push them past 250 ms.
+    Listeners run in the request's own thread (``process_before_response``) and only decide;
+    the dispatcher stores durable work, and the ack goes out when the listener returns, so Slack
+    hears back in milliseconds whatever its Web API or the database are doing. Signatures are
+    checked before Bolt sees a request (``bot.slack.wsgi``); Socket Mode has none.
     """
     app = App(
-        client=client,
-        signing_secret=signing_secret or "",
-        request_verification_enabled=signing_secret is not None,
-        token_verification_enabled=token_verification,
-        process_before_response=process_before_response,
+        client=make_client(None, base_url),
+        authorize=identity.authorizer(),
+        request_verification_enabled=False,
+        process_before_response=True,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger(BOLT_LOGGER),
     )
-    background = (
-        ThreadPoolExecutor(POST_THREADS, thread_name_prefix="post") if background_posts else None
-    )
-    listeners.register(app, service, Sender(background))
+    listeners.register(app, service, dispatcher)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

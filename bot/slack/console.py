@@ -12,16 +12,14 @@ import itertools
 import json
 import sys
 import time
-from collections.abc import Callable
 from typing import IO, Any
 
-from slack_bolt import BoltContext
 from slack_bolt.request import BoltRequest
 from slack_sdk.web import SlackResponse, WebClient
 
+from bot.bootstrap import build_runtime, make_service
 from bot.config import Settings
-from bot.service import GlossaryService, Policy
-from bot.slack.app import build_app
+from bot.slack.app import BotIdentity
 from bot.slack.render.text import unescape
 from bot.store import MemoryStore
 from bot.terms import Glossary
@@ -64,6 +62,7 @@ class ConsoleClient(WebClient):
     def __init__(self, out: IO[str]) -> None:
         super().__init__(token="xoxb-console")
         self._out = out
+        self.posts = 0
         self._color = out.isatty()
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
@@ -81,6 +80,7 @@ class ConsoleClient(WebClient):
                 blocks_to_text(blocks, color=self._color) if blocks else str(args.get("text", ""))
             )
             print(f"\n— the bot posts {where}:\n{body}\n", file=self._out)
+            self.posts += 1
             data["ts"] = f"{time.time():.6f}"
         return SlackResponse(
             client=self,
@@ -94,28 +94,22 @@ class ConsoleClient(WebClient):
 
 
 class Console:
-    """Turns typed lines into Slack-shaped requests for the real Bolt app."""
+    """Turns typed lines into Slack-shaped requests for the real Bolt app and its jobs.
+
+    Where the bot would stay silent in Slack, the console says why in one dim line: that is
+    the point of trying the bot here.
+    """
 
     def __init__(self, settings: Settings, glossary: Glossary, out: IO[str]) -> None:
-        policy = Policy(
-            cooldown_s=settings.explain_cooldown_s,
-            max_terms=settings.explain_max_terms,
-            in_channels=settings.explain_in_channels,
-            in_slack_connect=settings.explain_in_slack_connect,
+        self.client = ConsoleClient(out)
+        self.service = make_service(settings, glossary, "", MemoryStore())
+        known = BotIdentity(BOT_USER, "B0GLOSSARY", TEAM)
+        self.runtime = build_runtime(
+            settings, self.service, "xoxb-console", known, client=self.client, background=False
         )
-        service = GlossaryService(glossary, MemoryStore(), policy)
-        client = ConsoleClient(out)
-        self.app = build_app(service, client, process_before_response=True, background_posts=False)
-
-        # Bolt gives each request a fresh WebClient built from the app's settings; swap in the
-        # printing one so listeners "send" to the terminal.
-        @self.app.use
-        def use_console_client(context: BoltContext, next: Callable[[], None]) -> None:
-            context["client"] = client
-            next()
-
         self.out = out
         self._ids = itertools.count(1)
+        self._dim = ("\033[2m", "\033[0m") if out.isatty() else ("", "")
 
     def _event(self, event: dict[str, Any]) -> dict[str, Any]:
         number = next(self._ids)
@@ -130,6 +124,15 @@ class Console:
             "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
         }
 
+    def _dispatch(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        self.runtime.runner.drain()
+        try:
+            reply = json.loads(response.body or "{}")
+        except ValueError:
+            return {}
+        return reply if isinstance(reply, dict) else {}
+
     def handle(self, line: str) -> None:
         line = line.strip()
         if not line:
@@ -141,11 +144,9 @@ class Console:
                 "user_id": USER,
                 "channel_id": CHANNEL,
                 "team_id": TEAM,
-                "response_url": "",
                 "trigger_id": "console",
             }
-            response = self.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
-            reply = json.loads(response.body or "{}")
+            reply = self._dispatch(body)
             blocks = reply.get("blocks") or []
             text = blocks_to_text(blocks, color=self.out.isatty()) or reply.get("text", "")
             print(f"\n— only you see:\n{text}\n", file=self.out)
@@ -154,21 +155,41 @@ class Console:
             text = (
                 f"<@{BOT_USER}> " + line.split(maxsplit=1)[1] if " " in line else f"<@{BOT_USER}>"
             )
-            event = self._event({"type": "app_mention", "text": text})
-        else:
-            event = self._event({"type": "message", "channel_type": "channel", "text": line})
-        self.app.dispatch(BoltRequest(body=event, mode="socket_mode"))
+            self._dispatch(self._event({"type": "app_mention", "text": text}))
+            print("", file=self.out, flush=True)
+            return
+        posts = self.client.posts
+        self._dispatch(self._event({"type": "message", "channel_type": "channel", "text": line}))
+        if self.client.posts == posts:
+            dim, plain = self._dim
+            print(f"{dim}  (the bot stays silent: {self.why_silent(line)}){plain}", file=self.out)
         print("", file=self.out, flush=True)
+
+    def why_silent(self, text: str) -> str:
+        """Why a channel message got no explanation, in a few words."""
+        if self.service.explainable(text):
+            return "every term in it was already explained in this thread or channel today"
+        named = self.service.terms_in(text).cards
+        if named:
+            names = ", ".join(c.term.title for c in named)
+            return f"{names}: explained only when asked (auto_expand: false)"
+        if not self.service.policy.in_channels:
+            return "EXPLAIN_IN_CHANNELS is off"
+        return "no glossary terms in that message"
 
 
 def run_console(settings: Settings, glossary: Glossary, stdin: IO[str] | None = None) -> int:
     console = Console(settings, glossary, sys.stdout)
     source = stdin or sys.stdin
     interactive = source.isatty()
-    while True:
-        if interactive:
-            print("you> ", end="", flush=True)
-        line = source.readline()
-        if not line or line.strip() in ("quit", "exit"):
-            return 0
-        console.handle(line)
+    try:
+        while True:
+            if interactive:
+                print("you> ", end="", flush=True)
+            line = source.readline()
+            if not line or line.strip() in ("quit", "exit"):
+                return 0
+            console.handle(line)
+    except KeyboardInterrupt:
+        print("", file=sys.stdout)
+        return 0

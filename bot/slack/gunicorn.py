@@ -1,25 +1,44 @@
-"""``python -m bot serve``: the Bolt app behind gunicorn (threaded workers).
+"""``python -m bot serve``: the Bolt app behind gunicorn.
 
-The master process validates everything first — the glossary and the bot token — so a
-mistake is one line at start, not a crash loop of workers. Each worker then builds its own
-store connection and Bolt app after the fork (database connections must not cross a fork),
-sharing the already-loaded glossary copy-on-write.
+The master does everything that is slow or shared, once, before forking: it loads and indexes
+the glossary (workers share it copy-on-write; ``gc.freeze`` keeps the collector from touching,
+and so copying, those pages), migrates the schema under an advisory lock (``AUTO_MIGRATE``) or
+checks it is current, checks the bot token, and prepares the Prometheus multiprocess folder.
+A mistake is one line at start, not a crash loop of workers.
+
+A worker then builds only what must not cross a fork: its store connections and its runtime
+(job threads, task pool, glossary watcher). Booting one needs neither Slack nor a database
+write, so a worker replacing a dead one boots even while Slack or the database is down.
+On SIGTERM gunicorn stops accepting and finishes requests in flight; each worker then finishes
+the jobs in hand within ``SHUTDOWN_GRACE_S`` and gives the rest back for other replicas.
 """
 
 from __future__ import annotations
 
-import os
+import gc
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
-from slack_sdk.errors import SlackApiError
 
+from bot import logs, metrics
+from bot.bootstrap import (
+    build_runtime,
+    check_bot_token,
+    load_glossary,
+    make_service,
+    open_store,
+)
 from bot.config import Settings
-from bot.slack.app import make_client
-from bot.slack.runner import Parts, StartupError, build_slack_app, make_service
+from bot.errors import StartupError
+from bot.service import GlossaryService
+from bot.slack.http_worker import gunicorn_options
+from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
-from bot.terms import Glossary
+from bot.store import SqlStore, StoreError
+
+logger = logging.getLogger(__name__)
 
 
 class _BotApplication(BaseApplication):  # type: ignore[misc]
@@ -38,55 +57,81 @@ class _BotApplication(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
-def _check_token(settings: Settings, token: str) -> None:
+def readiness(service: GlossaryService, runtime: Runtime) -> tuple[bool, dict[str, Any]]:
+    """``/readyz``: the glossary is loaded, the store answers with a current schema, and Slack
+    has not rejected the token. Read-only and fast: a probe must never take a write lock."""
+    health = service.store.health()
+    rejected = runtime.identity.rejected
+    jobs: dict[str, Any] | str
     try:
-        make_client(token, settings.slack_api_url).auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error")
-        raise StartupError(f"Slack did not accept the bot token ({error})") from None
-    except Exception as exc:  # unreachable: network, TLS, a wrong SLACK_API_URL
-        reason = " ".join(str(exc).split())  # keep the promised single line
-        raise StartupError(f"cannot reach Slack at {settings.slack_api_url}: {reason}") from None
+        stats = service.store.job_stats(service.clock())
+        jobs = {"queued": stats.queued, "running": stats.running, "failed": stats.failed}
+    except StoreError:
+        jobs = "unknown"
+    report: dict[str, Any] = {
+        "glossary": {"terms": service.term_count, "version": service.version},
+        "store": health.backend,
+        "store_ok": health.ok,
+        "schema_current": health.schema_current,
+        "slack": f"token rejected ({rejected})" if rejected else "ok",
+        "jobs": jobs,
+    }
+    if health.detail and not health.ok:
+        report["store_detail"] = health.detail
+    ok = service.term_count > 0 and health.ok and health.schema_current and not rejected
+    report["ok"] = ok
+    return ok, report
 
 
-def serve_http(
-    settings: Settings,
-    glossary: Glossary,
-    token: str,
-    secret: str,
-    port: int,
-    workers: int | None = None,
-    host: str | None = None,
-) -> int:
+def serve_http(settings: Settings, token: str, secret: str) -> int:
     """Run gunicorn until it is stopped (SIGTERM/SIGINT)."""
-    _check_token(settings, token)
+    metrics_dir = settings.metrics_dir or settings.data_dir / "metrics"
+    try:  # before any metric is recorded: values are files in this folder from then on
+        metrics.prepare_multiprocess_dir(metrics_dir)
+    except (OSError, RuntimeError) as exc:
+        setting = "PROMETHEUS_MULTIPROC_DIR" if settings.metrics_dir else "DATA_DIR"
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise StartupError(f"{setting}: cannot use {metrics_dir}: {reason}") from None
+    glossary, version = load_glossary(settings, search_now=True)
+    open_store(settings, migrate_first=settings.auto_migrate).close()
+    known = check_bot_token(settings, token)
+    runtimes: list[Runtime] = []
 
     def factory() -> WSGIApp:
-        parts = Parts(settings, glossary, make_service(settings, glossary))
-        app = build_slack_app(parts, token, secret)
+        try:
+            store = SqlStore(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+                connect_timeout_s=settings.database_connect_timeout_s,
+                statement_timeout_s=settings.database_statement_timeout_s,
+            )
+        except StoreError as exc:  # the master opened it a moment ago: only a race gets here
+            raise SystemExit(f"Cannot start a worker: DATABASE_URL: {exc}") from None
+        service = make_service(settings, glossary, version, store)
+        metrics.glossary_loaded(len(glossary), version)  # the master's own values are dropped
+        runtime = build_runtime(settings, service, token, known).start()
+        runtimes.append(runtime)
+        return create_wsgi_app(
+            runtime.app, signing_secret=secret, ready=lambda: readiness(service, runtime)
+        )
 
-        def health() -> dict[str, Any]:
-            return {"ok": True, "terms": len(glossary), "store": parts.service.store.healthy()}
+    def worker_exit(server: Any, worker: Any) -> None:
+        for runtime in runtimes:
+            runtime.stop(settings.shutdown_grace_s)
 
-        return create_wsgi_app(app, health)
+    def child_exit(server: Any, worker: Any) -> None:
+        metrics.mark_process_dead(worker.pid)
 
     options = {
-        "bind": f"{host or os.environ.get('HOST', '0.0.0.0')}:{port}",
-        "workers": workers or 2,
-        "worker_class": "gthread",
-        "threads": 8,
-        # A worker takes no more connections than it has threads, so Slack's (or a load
-        # balancer's) keep-alive connections spread over the workers instead of piling onto
-        # whichever accepted first: measured, one worker ran at 100% while the other idled.
-        "worker_connections": 8,
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": settings.log_level.lower(),
+        **gunicorn_options(settings),
+        "logconfig_dict": logs.gunicorn_logconfig(settings.log_level, settings.log_format),
         "proc_name": "glossary-bot",
         "control_socket_disable": True,  # no shared $HOME/.gunicorn socket between instances
+        "worker_exit": worker_exit,
+        "child_exit": child_exit,
     }
+    gc.collect()
+    gc.freeze()  # the glossary's objects stay put: forked workers keep sharing their pages
     _BotApplication(factory, options).run()
     return 0

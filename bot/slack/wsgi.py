@@ -1,59 +1,251 @@
-"""The HTTP face of the bot: ``POST /slack/events`` (Bolt) and ``GET /healthz``.
+"""The HTTP face of the bot: Slack's requests, the probes, the metrics, one access line each.
 
-Served by gunicorn in production (``python -m bot serve``). Requests larger than Slack ever
-sends are refused before Bolt reads them, so a misbehaving client cannot make a worker buffer
-megabytes.
+Routes: ``POST /slack/events`` (Slack), ``GET /healthz`` (liveness: the process answers, no
+I/O), ``GET /readyz`` (readiness: the runtime's own report, 503 when not ready) and
+``GET /metrics`` (Prometheus). Anything else is a 404 or 405 in JSON.
+
+``/slack/events`` trusts nothing before the signature: the body is read with a bound
+(Content-Length required, at most ``MAX_BODY``), the signature is checked on those raw bytes,
+and only a signed body is parsed, by Bolt (whose own verification is off in HTTP mode: it would
+parse first). An unsigned request is a 401, a signed one Bolt cannot digest (JSON nested
+thousands deep, ``authorizations`` that is not a list…) a 400; either writes at most one short
+line per kind and minute, never a traceback. The request kind that the access line and the
+metrics carry (event type, command, interactive type and action) is read only from signed
+bodies; the access line never carries a body, a header or a query string.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import BoltResponse
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from bot import metrics
+from bot.logs import Throttled
+from bot.slack.http_worker import MAX_BODY
+
+__all__ = ["EVENTS_PATH", "MAX_BODY", "BoltApp", "WSGIApp", "create_wsgi_app"]
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 1 << 20
-"""1 MiB: Slack's largest payloads (views with many blocks) are far below this."""
+access = logging.getLogger("bot.access")
 
+EVENTS_PATH = "/slack/events"
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Ready = Callable[[], tuple[bool, dict[str, Any]]]
+_UNSAFE = re.compile(r"[^A-Za-z0-9_./:@-]")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
-def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+class BoltApp(Protocol):
+    """What the routes need of Bolt's ``App`` (a fake in tests)."""
+
+    def dispatch(self, req: BoltRequest, /) -> BoltResponse: ...
+
+
+@dataclass
+class _Answer:
+    """What a route decided: the response, plus the request's kind for the access log."""
+
+    status: str
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = "-"
+    """For the access line: ``event app_mention``, ``command /define``, ``block_actions share``."""
+    category: str = "unknown"
+    """For the metrics label: event, command, block_actions, url_verification…"""
+    outcome: str = "ok"
+
+
+def _json(status: str, body: dict[str, Any], **extra: Any) -> _Answer:
     data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
+    return _Answer(status, data, [("Content-Type", "application/json")], **extra)
 
 
-def create_wsgi_app(app: App, health: Callable[[], dict[str, Any]]) -> WSGIApp:
-    """The WSGI callable; ``health()`` reports ``{"ok": bool, ...}`` for ``/healthz``."""
-    slack = SlackRequestHandler(app)
+def _refusal(status: str, error: str, outcome: str = "refused", **extra: Any) -> _Answer:
+    return _json(status, {"ok": False, "error": error}, outcome=outcome, **extra)
+
+
+def _clean(value: object, limit: int = 80) -> str:
+    """A log-safe token: no spaces, newlines or quotes from a request can forge a log line."""
+    return _UNSAFE.sub("?", str(value))[:limit] or "-"
+
+
+def _kind(body: Any) -> tuple[str, str]:
+    """(access-log kind, metrics category) of a signed, parsed Slack request."""
+    if not isinstance(body, dict):
+        return "-", "unknown"
+    if isinstance(body.get("command"), str):
+        return f"command {_clean(body['command'])}", "command"
+    kind, event = body.get("type"), body.get("event")
+    if kind == "event_callback" and isinstance(event, dict):
+        return f"event {_clean(event.get('type'))}", "event"
+    if not isinstance(kind, str):
+        return "-", "unknown"
+    detail = body.get("callback_id")
+    actions, view = body.get("actions"), body.get("view")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        detail = actions[0].get("action_id")
+    elif isinstance(view, dict):
+        detail = view.get("callback_id")
+    label = _clean(kind, 40)
+    return (f"{label} {_clean(detail)}" if isinstance(detail, str) else label), label
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
+    """The request headers as Bolt takes them (lower-case names)."""
+    names = {k: k.removeprefix("HTTP_") for k in environ if k.startswith("HTTP_")}
+    names.update((k, k) for k in ("CONTENT_TYPE", "CONTENT_LENGTH") if environ.get(k))
+    return {name.lower().replace("_", "-"): environ[key] for key, name in names.items()}
+
+
+class _Routes:
+    """The route handlers, sharing the verifier, the Bolt app and one log throttle."""
+
+    def __init__(self, bolt_app: BoltApp, signing_secret: str, ready: Ready) -> None:
+        self.bolt_app = bolt_app
+        self.verifier = SignatureVerifier(signing_secret)
+        self.ready = ready
+        self.refused = Throttled(logger)
+
+    def events(self, environ: dict[str, Any]) -> _Answer:
+        raw = environ.get("CONTENT_LENGTH") or ""
+        if not raw:
+            return _refusal("411 Length Required", "length required")
+        if not raw.isascii() or not raw.isdigit():
+            return _refusal("400 Bad Request", "invalid content length")
+        length = int(raw)
+        if length > MAX_BODY:
+            return _refusal("413 Payload Too Large", "body too large")
+        try:
+            # Under our gunicorn worker the body is already in memory; under any other server
+            # the socket timeout bounds this read.
+            body = environ["wsgi.input"].read(length)
+        except OSError:
+            return _refusal("408 Request Timeout", "body not received")
+        if len(body) != length:
+            return _refusal("400 Bad Request", "body shorter than its length")
+        text = self._verified(environ, body)
+        if text is None:
+            return _refusal("401 Unauthorized", "invalid signature", outcome="unsigned")
+        return self._dispatch(environ, text)
+
+    def _verified(self, environ: dict[str, Any], body: bytes) -> str | None:
+        """The body as text if Slack signed it, else None (with one throttled line)."""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        if not timestamp or not signature:
+            reason = "no signature"
+        elif not _TIMESTAMP.fullmatch(timestamp):
+            reason = "a malformed timestamp"
+        else:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                reason = "a body that is not UTF-8"
+            else:
+                if self.verifier.is_valid(text, timestamp, signature):
+                    return text
+                reason = "a wrong or expired signature"
+        self.refused.warning(
+            ("unsigned", reason), "refused a request to %s with %s", EVENTS_PATH, reason
+        )
+        return None
+
+    def _dispatch(self, environ: dict[str, Any], text: str) -> _Answer:
+        kind, category = "-", "unknown"
+        try:
+            request = BoltRequest(
+                body=text, query=environ.get("QUERY_STRING", ""), headers=_headers(environ)
+            )
+            kind, category = _kind(request.body)
+            response = self.bolt_app.dispatch(request)
+            wsgi_response = WsgiHttpResponse(response.status, response.headers, response.body)
+        except Exception as exc:  # Bolt choked on a signed body: the client's fault, not ours
+            name = type(exc).__name__
+            self.refused.warning(
+                ("malformed", name), "refused a signed request Bolt could not read (%s)", name
+            )
+            answer = _refusal("400 Bad Request", "malformed request", outcome="malformed")
+            answer.kind, answer.category = kind, category
+            return answer
+        code = response.status
+        outcome = "ok" if code < 400 else ("error" if code >= 500 else "refused")
+        # Bolt's headers, minus the Content-Length that every answer gets in one place.
+        headers = [h for h in wsgi_response.get_headers() if h[0].lower() != "content-length"]
+        body = b"".join(wsgi_response.get_body())
+        return _Answer(wsgi_response.status, body, headers, kind, category, outcome)
+
+    def healthz(self, environ: dict[str, Any]) -> _Answer:
+        return _json("200 OK", {"ok": True}, kind="probe")
+
+    def readyz(self, environ: dict[str, Any]) -> _Answer:
+        try:
+            ok, report = self.ready()
+        except Exception as exc:
+            self.refused.exception("readyz", "the readiness check failed: %s", exc)
+            return _refusal("503 Service Unavailable", "readiness check failed", kind="probe")
+        return _json("200 OK" if ok else "503 Service Unavailable", report, kind="probe")
+
+    def metrics(self, environ: dict[str, Any]) -> _Answer:
+        body, content_type = metrics.render()
+        return _Answer("200 OK", body, [("Content-Type", content_type)], kind="probe")
+
+
+def create_wsgi_app(
+    bolt_app: BoltApp, *, signing_secret: str, ready: Ready, access_log: bool = True
+) -> WSGIApp:
+    """The WSGI callable; ``ready()`` returns (ready?, the report ``/readyz`` shows)."""
+    routes = _Routes(bolt_app, signing_secret, ready)
+    table: dict[str, dict[str, Callable[[dict[str, Any]], _Answer]]] = {
+        EVENTS_PATH: {"POST": routes.events},
+        "/healthz": {"GET": routes.healthz, "HEAD": routes.healthz},
+        "/readyz": {"GET": routes.readyz, "HEAD": routes.readyz},
+        "/metrics": {"GET": routes.metrics},
+    }
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
-        if path == "/healthz":
-            report = health()
-            status = "200 OK" if report.get("ok") else "503 Service Unavailable"
-            return _reply(start_response, status, report)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            return _reply(start_response, "413 Payload Too Large", {"ok": False})
-        try:
-            result: Iterable[bytes] = slack(environ, start_response)
-        except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            # Bolt parses the body before it checks the signature, so a malformed body — from
-            # anyone — raises here; one line, not a traceback, and a 400.
-            logger.warning("refused a malformed request to %s: %s", path, type(exc).__name__)
-            return _reply(start_response, "400 Bad Request", {"ok": False})
-        return result
+        methods = table.get(path)
+        if methods is None:
+            answer = _refusal("404 Not Found", "not found")
+        elif method not in methods:
+            answer = _refusal("405 Method Not Allowed", "method not allowed")
+            answer.headers.append(("Allow", ", ".join(methods)))
+        else:
+            try:
+                answer = methods[method](environ)
+            except Exception:  # a bug of ours: one traceback per minute, a 500 for the client
+                routes.refused.exception(("error", path), "failed to answer %s %s", method, path)
+                answer = _refusal("500 Internal Server Error", "internal error", outcome="error")
+        answer.headers.append(("Content-Length", str(len(answer.body))))
+        seconds = time.perf_counter() - started
+        if path == EVENTS_PATH:
+            metrics.observe_request(answer.category, answer.outcome, seconds)
+        if access_log:
+            _log_access(method, path, answer, seconds)
+        start_response(answer.status, answer.headers)
+        return [answer.body]
 
     return wsgi
+
+
+def _log_access(method: str, path: str, answer: _Answer, seconds: float) -> None:
+    method, path = _clean(method, 16), _clean(path, 120)
+    status, duration_ms = int(answer.status[:3]), round(seconds * 1000, 1)
+    fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
+    access.info(
+        "%s %s %d %.1fms %s", method, path, status, duration_ms, answer.kind,
+        extra={**fields, "kind": answer.kind},
+    )  # fmt: skip

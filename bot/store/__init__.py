@@ -1,12 +1,33 @@
-"""The bot's state behind one small interface: ``Store``.
+"""The bot's state behind one small interface: ``Store`` (see ``base.py`` for the contract).
 
-``SqlStore(url)`` for real use (any SQLAlchemy URL; SQLite file by default), ``MemoryStore()`` for
-handler tests. Both raise only ``StoreError``.
+``SqlStore(url)`` for real use (SQLite file on one host, PostgreSQL for replicas), after
+``migrate.upgrade(url)`` has made the schema; ``MemoryStore()`` for handler tests;
+``RememberingStore(store)`` spares the database the explanation refusals this process can
+prove. All of them raise only ``StoreError`` and never log it.
 """
 
-from bot.store.base import Store, StoreError
+from bot.store.base import (
+    Job,
+    JobStats,
+    NewJob,
+    Pruned,
+    Store,
+    StoreError,
+    StoreHealth,
+)
 from bot.store.memory import MemoryStore
 from bot.store.remembering import RememberingStore
 from bot.store.sql import SqlStore
 
-__all__ = ["MemoryStore", "RememberingStore", "SqlStore", "Store", "StoreError"]
+__all__ = [
+    "Job",
+    "JobStats",
+    "MemoryStore",
+    "NewJob",
+    "Pruned",
+    "RememberingStore",
+    "SqlStore",
+    "Store",
+    "StoreError",
+    "StoreHealth",
+]

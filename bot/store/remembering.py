@@ -7,6 +7,10 @@ cooldown ago, or in the same thread ever, would be refused by the database too, 
 database holds at least that claim. So those are filtered out here; everything else (other
 processes' claims, anything forgotten) still goes to the wrapped store, which stays the only
 authority. Forgetting is always safe, so memory is bounded by simply starting afresh.
+
+A release or prune made through this wrapper is forgotten here too. One made by another process
+is not: this process may then refuse a term the database would allow, never repeat one, so
+claim and release an explanation in the same process.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from bot.store.base import Store
+from bot.store.base import Job, JobStats, NewJob, Pruned, Store, StoreHealth
 
 MAX_REMEMBERED = 100_000
 
@@ -26,7 +30,7 @@ class RememberingStore(Store):
         self.store = store
         self._lock = threading.Lock()
         self._channel_claims: dict[tuple[str, str], float] = {}
-        self._thread_claims: set[tuple[str, str, str]] = set()
+        self._thread_claims: dict[tuple[str, str, str], float] = {}
 
     def claim_explanations(
         self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
@@ -46,15 +50,42 @@ class RememberingStore(Store):
                 self._thread_claims.clear()
                 self._channel_claims.clear()
             for term in allowed:
-                self._thread_claims.add((channel, thread_ts, term))
+                self._thread_claims[(channel, thread_ts, term)] = now
                 self._channel_claims[(channel, term)] = now
         return allowed
 
-    def claim_event(self, event_id: str, now: float) -> bool:
-        return self.store.claim_event(event_id, now)
+    def release_explanations(
+        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+    ) -> None:
+        """Forget our own claims first: a remembered claim that was undone would refuse wrongly."""
+        with self._lock:
+            for term in terms:
+                if self._thread_claims.get((channel, thread_ts, term)) == claimed_at:
+                    del self._thread_claims[(channel, thread_ts, term)]
+                if self._channel_claims.get((channel, term)) == claimed_at:
+                    del self._channel_claims[(channel, term)]
+        self.store.release_explanations(channel, thread_ts, terms, claimed_at)
 
-    def prune_events(self, older_than: float) -> int:
-        return self.store.prune_events(older_than)
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
+        return self.store.enqueue(jobs, now)
+
+    def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
+        return self.store.claim_jobs(limit, now, lease_s, max_attempts)
+
+    def finish_job(self, job: Job, now: float) -> bool:
+        return self.store.finish_job(job, now)
+
+    def fail_job(self, job: Job, error: str, now: float) -> bool:
+        return self.store.fail_job(job, error, now)
+
+    def release_jobs(self, jobs: Sequence[Job], now: float) -> int:
+        return self.store.release_jobs(jobs, now)
+
+    def job_stats(self, now: float) -> JobStats:
+        return self.store.job_stats(now)
+
+    def claim_once(self, key: str, now: float) -> bool:
+        return self.store.claim_once(key, now)
 
     def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
         self.store.record_lookup(query, term, now, user)
@@ -65,8 +96,19 @@ class RememberingStore(Store):
     def recent_misses(self, limit: int) -> list[tuple[str, int]]:
         return self.store.recent_misses(limit)
 
-    def healthy(self) -> bool:
-        return self.store.healthy()
+    def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
+        """Forget what the database forgets: a thread may hear a term again after retention."""
+        with self._lock:
+            self._thread_claims = {
+                key: at for key, at in self._thread_claims.items() if at >= now - retention_s
+            }
+            self._channel_claims = {
+                key: at for key, at in self._channel_claims.items() if at > now - cooldown_s
+            }
+        return self.store.prune(now, cooldown_s=cooldown_s, retention_s=retention_s)
+
+    def health(self) -> StoreHealth:
+        return self.store.health()
 
     def close(self) -> None:
         self.store.close()

@@ -1,164 +1,167 @@
-"""``SqlStore``: the state store on any SQLAlchemy database (SQLite file by default, or Postgres).
+"""``SqlStore``: the state store on SQLite (one host) or PostgreSQL (any number of replicas).
 
-Atomicity comes from the database, not from Python: every claim is an INSERT against a primary
-key, and a duplicate shows up as ``IntegrityError`` - which is how a repeat is recognised, across
-threads and processes alike. The per-channel cooldown lives in its own row per (channel, term),
-moved forward only by a conditional UPDATE, so two callers cannot both pass the same cooldown.
+This module owns connections, transactions and health; the statements live beside it
+(``sql_jobs``, ``sql_explanations``). Atomicity comes from the database, not from Python: claims
+are ``INSERT … ON CONFLICT`` against a primary or unique key, so a repeat is recognised across
+threads and processes alike.
 
-SQLite specifics: WAL journal (readers never block the writer), a busy timeout (writers queue
-instead of failing with "database is locked"), and ``BEGIN IMMEDIATE`` emitted by us instead of
-the sqlite3 driver, so each transaction takes the write lock up front and SAVEPOINTs work.
-An in-memory SQLite URL (``sqlite://``) shares one connection, serialised by a lock.
+The store never creates or changes the schema (``bot.store.migrate`` does, once, before
+workers start), so constructing one needs no write lock. The exception is an in-memory SQLite
+database, private to its store, which is migrated on construction.
+
+SQLite: threads of this process queue for the write lock on a ``threading.Lock`` (microseconds)
+rather than in SQLite's busy handler, which sleeps 1–100 ms between retries; readers take no
+lock at all (WAL). The file's identity is checked before each use: a database file deleted or
+replaced while the bot runs makes every operation fail and ``health`` not ok, instead of
+writes going to a file nobody will open again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import os
+import stat
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Double,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.store import sql_explanations, sql_jobs
+from bot.store.base import (
+    Job,
+    JobStats,
+    NewJob,
+    Pruned,
+    Store,
+    StoreError,
+    StoreHealth,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
-
-from bot.store.base import Store, StoreError
-
-logger = logging.getLogger(__name__)
-
-SQLITE_BUSY_TIMEOUT_S = 15.0
-
-metadata = MetaData()
-
-events = Table(
-    "processed_events",
-    metadata,
-    Column("event_id", String(255), primary_key=True),
-    Column("seen_at", Double, nullable=False, index=True),
+from bot.store.engine import (
+    READ_ONLY,
+    backend_label,
+    make_engine,
+    parse_url,
+    reason,
+    shown,
+    sqlite_path,
 )
-# One row per term explained in a thread: the primary key enforces "once per thread, ever".
-explanations = Table(
-    "explanations",
-    metadata,
-    Column("channel", String(64), primary_key=True),
-    Column("thread_ts", String(64), primary_key=True),
-    Column("term", String(255), primary_key=True),
-    Column("explained_at", Double, nullable=False),
-)
-# The last explanation of a term in a channel: the row the cooldown check updates atomically.
-cooldowns = Table(
-    "explanation_cooldowns",
-    metadata,
-    Column("channel", String(64), primary_key=True),
-    Column("term", String(255), primary_key=True),
-    Column("explained_at", Double, nullable=False),
-)
-lookups = Table(
-    "lookups",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", Double, nullable=False),
-    Column("query", Text, nullable=False),
-    Column("term", String(255), nullable=True, index=True),
-    Column("user_id", String(64), nullable=False),
-)
+from bot.store.migrate import current_revision, head, upgrade_connection
+from bot.store.schema import insert_new, lookups, once_keys
+
+SCHEMA_CHECK_TTL_S = 5.0
+"""``health`` reads the schema version at most this often; a migration is rare, probes are not."""
 
 
 class SqlStore(Store):
-    """The production store; safe to share between Bolt's worker threads."""
+    """The production store; safe to share between threads."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 5,
+        connect_timeout_s: float = 5.0,
+        statement_timeout_s: float = 10.0,
+    ) -> None:
+        parsed = parse_url(url)
+        self.url = shown(parsed)
+        self.backend = backend_label(parsed)
         self._closed = False
-        self._lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-        try:
-            parsed = make_url(url)
-        except SQLAlchemyError as exc:
+        self._path = sqlite_path(parsed)
+        self._identity = _identity(self._path) if self._path is not None else None
+        if self._path is not None and self._identity is None:
             raise StoreError(
-                "cannot open the state store: not a SQLAlchemy URL (expected e.g. "
-                "'sqlite:///data/glossary-bot.sqlite3' or 'postgresql+psycopg://user:pw@host/db')"
-            ) from exc
-        self.url = parsed.render_as_string(hide_password=True)
-        engine: Engine | None = None
-        try:
-            engine = self._create_engine(parsed)
-            with self._lock, engine.begin() as conn:
-                metadata.create_all(conn)
-        except (SQLAlchemyError, OSError, ImportError) as exc:
-            if engine is not None:
-                engine.dispose()
-            logger.exception("Cannot open the state store at %s", self.url)
-            raise StoreError(f"cannot open the state store at {self.url}: {_reason(exc)}") from exc
-        self._engine = engine
-
-    def _create_engine(self, url: URL) -> Engine:
-        """An engine with the SQLite settings above; other databases use SQLAlchemy's defaults."""
-        if url.get_backend_name() != "sqlite":
-            return create_engine(url, pool_pre_ping=True)
-        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
-        # SQLite runs one write transaction at a time. Threads of this process queue on a lock
-        # (microseconds) rather than on SQLite's busy handler, which sleeps 1–100 ms between
-        # retries: measured under load, that handler alone pushed ack p99 past 350 ms.
-        # Other processes sharing the file still wait through the busy handler.
-        self._lock = threading.Lock()
-        if url.database in (None, "", ":memory:"):
-            engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
-        else:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args=connect_args)
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
+                f"cannot open the state store at {self.url}: no database file there "
+                "(create it with `python -m bot migrate`)"
+            )
+        sqlite = parsed.get_backend_name() == "sqlite"
+        in_memory = sqlite and self._path is None
+        self._write_lock: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if sqlite else contextlib.nullcontext()
+        )
+        # One shared in-memory connection must not be used by two threads at once.
+        self._read_lock = self._write_lock if in_memory else contextlib.nullcontext()
+        self._schema_seen: tuple[float, str | None] | None = None
+        self._engine = make_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            connect_timeout_s=connect_timeout_s,
+            statement_timeout_s=statement_timeout_s,
+        )
+        if in_memory:
+            with self._transaction("create the in-memory database") as conn:
+                upgrade_connection(conn)
 
     @contextlib.contextmanager
-    def _transaction(self, action: str) -> Iterator[Connection]:
-        """One committed transaction; database errors become ``StoreError``, logged once here.
-
-        Claims catch their expected ``IntegrityError`` inside a SAVEPOINT, so one that gets here
-        is a real failure like any other.
-        """
+    def _transaction(self, action: str, *, read_only: bool = False) -> Iterator[Connection]:
+        """One committed transaction; database errors become a one-line ``StoreError``."""
         if self._closed:
             raise StoreError("the state store is closed")
+        self._check_file(action)
         try:
-            with self._lock, self._engine.begin() as conn:
-                yield conn
+            with (
+                self._read_lock if read_only else self._write_lock,
+                self._engine.connect() as conn,
+            ):
+                if read_only:
+                    conn.execution_options(**{READ_ONLY: True})
+                with conn.begin():
+                    yield conn
         except SQLAlchemyError as exc:
-            logger.exception("State store failed to %s", action)
-            raise StoreError(f"state store failed to {action}: {_reason(exc)}") from exc
+            raise StoreError(f"state store failed to {action}: {reason(exc)}") from exc
 
-    def claim_event(self, event_id: str, now: float) -> bool:
-        with self._transaction("record a Slack event") as conn:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(events).values(event_id=event_id, seen_at=now))
-            except IntegrityError:  # the id is taken: this is a retry
-                return False
-        return True
+    def _check_file(self, action: str) -> None:
+        """Refuse to go on when the SQLite file is not the one opened (deleted or replaced)."""
+        if self._path is None or _identity(self._path) == self._identity:
+            return
+        self._engine.dispose()  # pooled connections would write to the vanished file
+        raise StoreError(
+            f"state store failed to {action}: the database file {self._path} was deleted or "
+            "replaced while the bot ran (restore it, or restart after `python -m bot migrate`)"
+        )
 
-    def prune_events(self, older_than: float) -> int:
-        with self._transaction("prune old Slack events") as conn:
-            result = conn.execute(delete(events).where(events.c.seen_at < older_than))
-            return result.rowcount
+    # -- durable work ----------------------------------------------------------------------
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
+        if not jobs:
+            return 0
+        with self._transaction("queue work") as conn:
+            return sql_jobs.enqueue(conn, jobs, now)
 
+    def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
+        if limit <= 0:
+            return []
+        with self._transaction("claim work") as conn:
+            return sql_jobs.claim(conn, limit, now, lease_s, max_attempts)
+
+    def finish_job(self, job: Job, now: float) -> bool:
+        with self._transaction("finish a job") as conn:
+            return sql_jobs.finish(conn, job)
+
+    def fail_job(self, job: Job, error: str, now: float) -> bool:
+        with self._transaction("record a failed job") as conn:
+            return sql_jobs.fail(conn, job, error)
+
+    def release_jobs(self, jobs: Sequence[Job], now: float) -> int:
+        if not jobs:
+            return 0
+        with self._transaction("give back jobs") as conn:
+            return sql_jobs.release(conn, jobs, now)
+
+    def job_stats(self, now: float) -> JobStats:
+        with self._transaction("count jobs", read_only=True) as conn:
+            return sql_jobs.stats(conn, now)
+
+    # -- once only --------------------------------------------------------------------------
+    def claim_once(self, key: str, now: float) -> bool:
+        with self._transaction("claim a once-only key") as conn:
+            return insert_new(conn, once_keys, key=key, claimed_at=now)
+
+    # -- explanations -----------------------------------------------------------------------
     def claim_explanations(
         self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
     ) -> list[str]:
@@ -166,17 +169,21 @@ class SqlStore(Store):
         if not wanted:
             return []
         with self._transaction("record explanations") as conn:
-            # Sorted, so concurrent callers lock cooldown rows in the same order (no deadlock).
-            granted = {
-                term
-                for term in sorted(wanted)
-                if _claim_term(conn, channel, thread_ts, term, now, cooldown_s)
-            }
+            granted = sql_explanations.claim(conn, channel, thread_ts, wanted, now, cooldown_s)
         return [term for term in wanted if term in granted]
 
+    def release_explanations(
+        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+    ) -> None:
+        if not terms:
+            return
+        with self._transaction("release explanations") as conn:
+            sql_explanations.release(conn, channel, thread_ts, terms, claimed_at)
+
+    # -- lookups ----------------------------------------------------------------------------
     def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
         with self._transaction("record a lookup") as conn:
-            conn.execute(insert(lookups).values(at=now, query=query, term=term, user_id=user))
+            conn.execute(lookups.insert().values(at=now, query=query, term=term, user_id=user))
 
     def top_terms(self, limit: int) -> list[tuple[str, int]]:
         if limit <= 0:  # SQLite reads LIMIT -1 as "no limit"
@@ -189,7 +196,7 @@ class SqlStore(Store):
             .order_by(count.desc(), lookups.c.term)
             .limit(limit)
         )
-        with self._transaction("read the top terms") as conn:
+        with self._transaction("read the top terms", read_only=True) as conn:
             return [(str(term), int(n)) for term, n in conn.execute(query)]
 
     def recent_misses(self, limit: int) -> list[tuple[str, int]]:
@@ -203,76 +210,51 @@ class SqlStore(Store):
             .order_by(count.desc(), func.max(lookups.c.at).desc(), lookups.c.query)
             .limit(limit)
         )
-        with self._transaction("read the missed lookups") as conn:
+        with self._transaction("read the missed lookups", read_only=True) as conn:
             return [(str(text), int(n)) for text, n in conn.execute(query)]
 
-    def healthy(self) -> bool:
+    # -- upkeep -----------------------------------------------------------------------------
+    def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
+        with self._transaction("prune expired state") as conn:
+            return sql_explanations.prune(conn, now, cooldown_s, retention_s)
+
+    def schema_current(self) -> bool:
+        """True when the database is at the schema revision the code needs; may raise StoreError."""
+        with self._transaction("read the schema version", read_only=True) as conn:
+            return current_revision(conn) == head()
+
+    def health(self) -> StoreHealth:
         try:
-            with self._transaction("answer a health check") as conn:
+            with self._transaction("answer a health check", read_only=True) as conn:
                 conn.execute(select(1))
-        except StoreError:
-            return False
-        return True
+                revision = self._schema_revision(conn)
+        except StoreError as exc:
+            return StoreHealth(False, self.backend, schema_current=False, detail=str(exc))
+        if revision != head():
+            detail = (
+                f"schema at {revision or 'nothing'}, the code needs {head()}: "
+                "run `python -m bot migrate`"
+            )
+            return StoreHealth(ok=False, backend=self.backend, schema_current=False, detail=detail)
+        return StoreHealth(ok=True, backend=self.backend, schema_current=True)
+
+    def _schema_revision(self, conn: Connection) -> str | None:
+        """The schema revision, read again only after ``SCHEMA_CHECK_TTL_S``."""
+        seen = self._schema_seen
+        if seen is None or time.monotonic() - seen[0] >= SCHEMA_CHECK_TTL_S:
+            seen = (time.monotonic(), current_revision(conn))
+            self._schema_seen = seen
+        return seen[1]
 
     def close(self) -> None:
         self._closed = True
         self._engine.dispose()
 
 
-def _claim_term(
-    conn: Connection, channel: str, thread_ts: str, term: str, now: float, cooldown_s: float
-) -> bool:
-    """Record one explanation inside a SAVEPOINT; False (and nothing kept) if it is not allowed."""
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` (device, inode), None when there is no regular file."""
     try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(explanations).values(
-                    channel=channel, thread_ts=thread_ts, term=term, explained_at=now
-                )
-            )  # IntegrityError: already explained in this thread
-            moved = conn.execute(
-                update(cooldowns)
-                .where(
-                    cooldowns.c.channel == channel,
-                    cooldowns.c.term == term,
-                    cooldowns.c.explained_at <= now - cooldown_s,
-                )
-                .values(explained_at=now)
-            )
-            if moved.rowcount == 0:  # no row yet, or still cooling down (then this INSERT fails)
-                conn.execute(insert(cooldowns).values(channel=channel, term=term, explained_at=now))
-    except IntegrityError:
-        return False
-    return True
-
-
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """WAL for concurrent readers; driver-side BEGIN off so ``_sqlite_begin_immediate`` rules.
-
-    ``synchronous=NORMAL`` is SQLite's recommended setting in WAL mode: commits no longer wait
-    for an fsync each (the slowest part of a claim), and the database cannot be corrupted —
-    only the last moments before a power cut may be lost, which for dedupe ids and cooldowns
-    means at worst one repeated explanation.
-    """
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
-
-
-def _sqlite_begin_immediate(conn: Connection) -> None:
-    """Take the write lock when the transaction starts, so it waits (busy timeout) up front."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _reason(exc: BaseException) -> str:
-    """The driver's own one-line message, without SQLAlchemy's SQL echo and links."""
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        exc = exc.orig
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None

@@ -7,24 +7,17 @@ whole, by one attribute assignment).
 
 from __future__ import annotations
 
-import os
 import threading
-import weakref
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from bot.terms.bulk import gc_paused
 from bot.terms.detect import Scanner
 from bot.terms.loader import load_glossary
 from bot.terms.lookup import LookupIndex
 from bot.terms.model import LookupResult, Match, SearchHit, Status, Term
 from bot.terms.search import SearchIndex
 from bot.terms.text import fold
-
-_building: weakref.WeakSet[Glossary] = weakref.WeakSet()
-"""Glossaries whose search index is being built in the background (see Glossary.warm)."""
-
 
 class Glossary:
     """Lookup, detection and search over one set of terms."""
@@ -39,13 +32,11 @@ class Glossary:
     # the bot calls warm() at start so no /define or message waits for an index (see warm).
     @cached_property
     def _lookup(self) -> LookupIndex:
-        with gc_paused():
-            return LookupIndex(self.terms)
+        return LookupIndex(self.terms)
 
     @cached_property
     def _scanner(self) -> Scanner:
-        with gc_paused():
-            return Scanner(self.terms)
+        return Scanner(self.terms)
 
     @property
     def _search(self) -> SearchIndex:
@@ -53,28 +44,20 @@ class Glossary:
         index = self._search_index
         if index is None:
             with self._search_lock:
-                try:
-                    index = self._search_index
-                    if index is None:
-                        with gc_paused():
-                            index = self._search_index = SearchIndex(self.terms)
-                finally:
-                    _building.discard(self)
+                index = self._search_index
+                if index is None:
+                    index = self._search_index = SearchIndex(self.terms)
         return index
 
     def warm(self) -> Glossary:
-        """Build the lookup index and the scanner now (at start-up), the search index meanwhile.
-
-        ``/define`` and message scanning must answer at once from the first request; search
-        (the Home tab's box) is rare, so its index is built on a daemon thread rather than
-        delaying start-up; a search arriving before it is done waits for it.
-        """
+        """Build the lookup index and the scanner now, so no /define or message waits for one."""
         _ = self._lookup, self._scanner
-        if self._search_index is None and self not in _building:
-            _building.add(self)
-            name = "glossary-search-index"
-            threading.Thread(target=lambda: self._search, name=name, daemon=True).start()
         return self
+
+    def build_search_index(self) -> None:
+        """Build the full-text index now (idempotent, thread-safe). The process decides when:
+        on a thread at start, or before forking so that children share one."""
+        _ = self._search
 
     @classmethod
     def from_path(cls, path: str | Path, cache_dir: Path | None = None) -> Glossary:
@@ -133,18 +116,3 @@ class Glossary:
             (label, terms) for label, terms in groups.items() if fold(label).startswith(wanted)
         ]
         return prefixed[0] if len(prefixed) == 1 else None
-
-
-def _finish_background_builds() -> None:
-    """Before a fork, wait for background index builds.
-
-    A child forked mid-build would inherit the lock held by a thread that does not exist in it,
-    and wait forever on its first search; after waiting, children (gunicorn workers) share the
-    finished index copy-on-write instead of each building one.
-    """
-    for glossary in list(_building):
-        _ = glossary._search
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_finish_background_builds)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.terms import cache
-from bot.terms.bulk import gc_paused
+from bot.gc_pause import gc_paused
 from bot.terms.cache import Source
 from bot.terms.entries import FIELDS, REQUIRED, Problem, cross_check, read_file
 from bot.terms.model import Term

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Self
 
 from websockets.exceptions import ConnectionClosed
@@ -19,6 +20,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from .ids import APP_ID, new_id
 from .ids import envelope_id as new_envelope_id
+from .relay import TcpRelay
 
 if TYPE_CHECKING:
     from .web_api import FakeSlackWebAPI
@@ -34,6 +36,9 @@ class FakeSocketModeServer:
     ``ping_interval`` makes the server ping the client regularly.  slack_sdk's client holds a
     lock across a blocking ``recv`` (3 s timeout) that ``close()`` also needs; steady pings wake
     that ``recv`` so closing the client in tests takes well under a second.
+
+    ``relay=True`` routes clients through a ``TcpRelay`` so tests can ``cut`` connections the
+    way a network does. Send and ack times are kept per envelope (``ack_latencies``) for bench/.
     """
 
     def __init__(
@@ -43,6 +48,7 @@ class FakeSocketModeServer:
         app_id: str = APP_ID,
         host: str = "127.0.0.1",
         ping_interval: float | None = 0.2,
+        relay: bool = False,
     ) -> None:
         self.api = api
         self.app_id = app_id
@@ -54,8 +60,12 @@ class FakeSocketModeServer:
         self._acks: list[dict[str, Any]] = []
         self._received: list[Any] = []
         self._sent: list[dict[str, Any]] = []
+        self._sent_at: dict[str, float] = {}
+        self._acked_at: dict[str, float] = {}
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._relay: TcpRelay | None = None
+        self._use_relay = relay
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -75,6 +85,8 @@ class FakeSocketModeServer:
                 target=self._server.serve_forever, name="standin-socket-mode", daemon=True
             )
             self._thread.start()
+            if self._use_relay:
+                self._relay = TcpRelay((self.host, self._server.socket.getsockname()[1])).start()
             if self.api is not None:
                 self.api.attach_socket_mode(self.connect_url)
         return self
@@ -84,6 +96,9 @@ class FakeSocketModeServer:
         if self.api is not None:
             self.api.attach_socket_mode(None)
         server, thread, self._server, self._thread = self._server, self._thread, None, None
+        relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.stop()
         if server is not None:
             server.shutdown()
         if thread is not None:
@@ -100,7 +115,8 @@ class FakeSocketModeServer:
         """``ws://127.0.0.1:<port>/link/`` -- where ``apps.connections.open`` points."""
         if self._server is None:
             raise RuntimeError("FakeSocketModeServer is not started")
-        return f"ws://{self.host}:{self._server.socket.getsockname()[1]}/link/"
+        port = self._relay.port if self._relay else self._server.socket.getsockname()[1]
+        return f"ws://{self.host}:{port}/link/"
 
     def connect_url(self) -> str:
         """A fresh ticketed URL, shaped like the one ``apps.connections.open`` returns."""
@@ -148,10 +164,38 @@ class FakeSocketModeServer:
     def send_interactive(self, payload: dict[str, Any], **kw: Any) -> str:
         return self.send_envelope("interactive", payload, **kw)
 
+    def send_many(self, payload_type: str, payloads: list[dict[str, Any]]) -> list[str]:
+        """Push envelopes back to back, as Slack delivers a backlog; returns their ids."""
+        envelopes = [
+            {"envelope_id": new_envelope_id(), "payload": payload, "type": payload_type}
+            for payload in payloads
+        ]
+        texts = [json.dumps(envelope) for envelope in envelopes]
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._open, 5.0):
+                raise AssertionError("no Socket Mode client connected within 5s")
+            conn = self._open[-1]
+            self._sent.extend(envelopes)
+            now = time.perf_counter()
+            self._sent_at.update((str(e["envelope_id"]), now) for e in envelopes)
+        for text in texts:
+            conn.send(text)
+        return [str(e["envelope_id"]) for e in envelopes]
+
     def send_disconnect(self, reason: str = "refresh_requested", timeout: float = 5.0) -> None:
         """Ask the client to reconnect, as Slack does every few hours."""
         debug_info = {"host": "applink-standin"}
         self._send({"type": "disconnect", "reason": reason, "debug_info": debug_info}, timeout)
+
+    def cut(self, *, silently: bool) -> int:
+        """Cut every open connection (needs ``relay=True``); returns how many were cut.
+
+        ``silently``: nothing arrives any more and nothing is closed, as when a NAT forgets
+        the flow -- only the client's ping can tell. Otherwise both ends see it closed.
+        """
+        if self._relay is None:
+            raise RuntimeError("cut() needs FakeSocketModeServer(relay=True)")
+        return self._relay.cut(silently=silently)
 
     def _send(self, message: dict[str, Any], timeout: float) -> None:
         with self._cond:
@@ -159,6 +203,8 @@ class FakeSocketModeServer:
                 raise AssertionError(f"no Socket Mode client connected within {timeout}s")
             conn = self._open[-1]
             self._sent.append(message)
+            if "envelope_id" in message:
+                self._sent_at[message["envelope_id"]] = time.perf_counter()
         conn.send(json.dumps(message))
 
     # -- inspection -----------------------------------------------------------------------
@@ -205,11 +251,20 @@ class FakeSocketModeServer:
             acked = [a.get("envelope_id") for a in self._acks]
         raise AssertionError(f"no ack for envelope {envelope_id} within {timeout}s; acked: {acked}")
 
+    def ack_latencies(self) -> dict[str, float]:
+        """Seconds from sending each acked envelope to receiving its first ack."""
+        with self._cond:
+            return {
+                e: t - self._sent_at[e] for e, t in self._acked_at.items() if e in self._sent_at
+            }
+
     def reset(self) -> None:
         with self._cond:
             self._acks.clear()
             self._received.clear()
             self._sent.clear()
+            self._sent_at.clear()
+            self._acked_at.clear()
 
     # -- connection handler (one thread per connection, run by websockets) ----------------
 
@@ -245,6 +300,7 @@ class FakeSocketModeServer:
         }
 
     def _record(self, raw: str | bytes) -> None:
+        now = time.perf_counter()
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         try:
             message: Any = json.loads(text)
@@ -254,4 +310,5 @@ class FakeSocketModeServer:
             self._received.append(message)
             if isinstance(message, dict) and "envelope_id" in message:
                 self._acks.append(message)
+                self._acked_at.setdefault(str(message["envelope_id"]), now)
             self._cond.notify_all()

@@ -47,3 +47,31 @@ def test_after_the_cooldown_the_database_decides_again() -> None:
     store.claim_explanations("C1", "1", ["EQL"], 0.0, HOUR)
     assert store.claim_explanations("C1", "2", ["EQL"], HOUR, HOUR) == ["EQL"]
     assert inner.claims == [["EQL"], ["EQL"]]
+
+
+def test_a_released_claim_is_forgotten_here_too() -> None:
+    inner = CountingStore()
+    store = RememberingStore(inner)
+    assert store.claim_explanations("C1", "1", ["EQL", "VAR"], 0.0, 24 * HOUR) == ["EQL", "VAR"]
+    store.release_explanations("C1", "1", ["EQL"], claimed_at=0.0)
+
+    assert store.claim_explanations("C1", "1", ["EQL", "VAR"], 10.0, 24 * HOUR) == ["EQL"]
+    assert inner.claims == [["EQL", "VAR"], ["EQL"]]
+
+
+def test_releasing_another_claim_time_forgets_nothing() -> None:
+    inner = CountingStore()
+    store = RememberingStore(inner)
+    store.claim_explanations("C1", "1", ["EQL"], 0.0, 24 * HOUR)
+    store.release_explanations("C1", "1", ["EQL"], claimed_at=5.0)
+    assert store.claim_explanations("C1", "2", ["EQL"], 10.0, 24 * HOUR) == []
+    assert inner.claims == [["EQL"]]
+
+
+def test_what_prune_deletes_is_forgotten_here_too() -> None:
+    inner = CountingStore()
+    store = RememberingStore(inner)
+    store.claim_explanations("C1", "1", ["EQL"], 0.0, HOUR)
+    store.prune(40 * 24 * HOUR, cooldown_s=HOUR, retention_s=30 * 24 * HOUR)
+    assert store.claim_explanations("C1", "1", ["EQL"], 40 * 24 * HOUR, HOUR) == ["EQL"]
+    assert inner.claims == [["EQL"], ["EQL"]]

@@ -1,89 +1,33 @@
-"""The ``Store`` contract, run against every implementation so handler tests on ``MemoryStore``
-prove the same behaviour production gets from ``SqlStore``."""
+"""The ``Store`` contract (once-keys, explanations, lookups, upkeep), run against every backend
+so handler tests on ``MemoryStore`` prove what production gets from ``SqlStore``. Jobs have
+their own file, ``test_jobs_contract.py``."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
-from bot.store import MemoryStore, RememberingStore, SqlStore, Store, StoreError
+from bot.store import Store, StoreError
+from bot.store.base import Pruned
+from tests.store.helpers import run_together
 
-T = TypeVar("T")
 HOUR = 3600.0
+DAY = 24 * HOUR
 
 
-@pytest.fixture(params=["memory", "sqlite-file", "sqlite-in-memory", "remembering-sqlite-file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    makers: dict[str, Callable[[], Store]] = {
-        "memory": MemoryStore,
-        "sqlite-file": lambda: SqlStore(f"sqlite:///{tmp_path}/state.sqlite3"),
-        "sqlite-in-memory": lambda: SqlStore("sqlite://"),
-        "remembering-sqlite-file": lambda: RememberingStore(
-            SqlStore(f"sqlite:///{tmp_path}/state.sqlite3")
-        ),
-    }
-    made = makers[request.param]()
-    yield made
-    made.close()
+# --- once-only keys ---------------------------------------------------------------------------
 
 
-def run_together(n: int, call: Callable[[], T]) -> list[T]:
-    """Run ``call`` on ``n`` threads released at the same moment; return every result."""
-    barrier = threading.Barrier(n)
-    results: list[T] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            result = call()
-        except BaseException as exc:  # re-raised below, in the test's thread
-            with lock:
-                errors.append(exc)
-            return
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    assert len(results) == n
-    return results
+def test_first_claim_of_a_key_wins_and_repeats_are_refused(store: Store) -> None:
+    assert store.claim_once("event:Ev01ABC", now=1000.0) is True
+    assert store.claim_once("event:Ev01ABC", now=1001.0) is False
+    assert store.claim_once("event:Ev01ABC", now=9999.0) is False
+    assert store.claim_once("event:Ev02DEF", now=1001.0) is True
 
 
-# --- Slack event ids --------------------------------------------------------------------------
-
-
-def test_first_claim_of_an_event_wins_and_repeats_are_refused(store: Store) -> None:
-    assert store.claim_event("Ev01ABC", now=1000.0) is True
-    assert store.claim_event("Ev01ABC", now=1001.0) is False
-    assert store.claim_event("Ev01ABC", now=9999.0) is False
-    assert store.claim_event("Ev02DEF", now=1001.0) is True
-
-
-def test_prune_forgets_only_events_older_than_the_cut(store: Store) -> None:
-    store.claim_event("Ev-old", now=100.0)
-    store.claim_event("Ev-edge", now=150.0)
-    store.claim_event("Ev-new", now=200.0)
-
-    assert store.prune_events(older_than=150.0) == 1
-    assert store.prune_events(older_than=150.0) == 0
-    assert store.claim_event("Ev-old", now=300.0) is True
-    assert store.claim_event("Ev-edge", now=300.0) is False
-    assert store.claim_event("Ev-new", now=300.0) is False
-
-
-def test_twenty_threads_claiming_one_event_yield_exactly_one_winner(store: Store) -> None:
-    results = run_together(20, lambda: store.claim_event("Ev-race", now=1000.0))
+def test_twenty_threads_claiming_one_key_yield_exactly_one_winner(store: Store) -> None:
+    results = run_together(20, lambda: store.claim_once("event:Ev-race", now=1000.0))
     assert sorted(results) == [False] * 19 + [True]
 
 
@@ -147,6 +91,35 @@ def test_twenty_threads_across_a_channel_respect_the_cooldown(store: Store) -> N
     assert sorted(term for granted in results for term in granted) == ["EQL", "MDF"]
 
 
+# --- releasing a claim whose post failed ----------------------------------------------------
+
+
+def test_a_released_claim_may_be_made_again_in_that_thread_and_channel(store: Store) -> None:
+    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR) == ["EQL", "MDF"]
+    store.release_explanations("C1", "1700.1", ["EQL"], claimed_at=1000.0)
+
+    assert store.claim_explanations("C1", "1700.2", ["EQL", "MDF"], 1010.0, HOUR) == ["EQL"]
+    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1010.0 + HOUR, HOUR) == ["EQL"]
+
+
+def test_release_restores_an_earlier_expired_cooldown(store: Store) -> None:
+    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
+    assert store.claim_explanations("C1", "1700.2", ["EQL"], 1000.0 + HOUR, HOUR) == ["EQL"]
+    store.release_explanations("C1", "1700.2", ["EQL"], claimed_at=1000.0 + HOUR)
+    assert store.claim_explanations("C1", "1700.3", ["EQL"], 1001.0 + HOUR, HOUR) == ["EQL"]
+
+
+def test_release_leaves_a_later_claim_alone(store: Store) -> None:
+    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, 0.0) == ["EQL"]
+    assert store.claim_explanations("C1", "1700.2", ["EQL"], 2000.0, 0.0) == ["EQL"]
+    store.release_explanations("C1", "1700.2", ["EQL"], claimed_at=1000.0)  # not its time
+    store.release_explanations("C1", "1700.1", ["EQL"], claimed_at=1000.0)
+
+    assert store.claim_explanations("C1", "1700.2", ["EQL"], 2001.0, HOUR) == []
+    assert store.claim_explanations("C1", "1700.3", ["EQL"], 2001.0, HOUR) == []
+    assert store.claim_explanations("C1", "1700.1", ["EQL"], 2000.0 + HOUR, HOUR) == ["EQL"]
+
+
 # --- lookup stats ---------------------------------------------------------------------------
 
 
@@ -189,13 +162,43 @@ def test_stats_start_empty_and_user_is_optional(store: Store) -> None:
     assert store.top_terms(5) == [("EQL", 1)]
 
 
+# --- upkeep ---------------------------------------------------------------------------------
+
+
+def test_prune_deletes_exactly_what_has_expired(store: Store) -> None:
+    now = 100 * DAY
+    store.claim_once("event:old", now - DAY - 1)
+    store.claim_once("event:recent", now - DAY + 1)
+    store.claim_explanations("C1", "1", ["EQL"], now - 40 * DAY, HOUR)  # past retention
+    store.claim_explanations("C1", "2", ["MDF"], now - 2 * HOUR, HOUR)  # cooldown over
+    store.claim_explanations("C1", "3", ["ABM"], now - 60.0, HOUR)  # still cooling down
+    store.record_lookup("eql", "EQL", now - 31 * DAY, user="U1")
+    store.record_lookup("qbr", None, now - 29 * DAY, user="U1")
+
+    pruned = store.prune(now, cooldown_s=HOUR, retention_s=30 * DAY)
+
+    assert pruned == Pruned(events=1, explanations=1, cooldowns=2, lookups=1, jobs=0)
+    assert store.prune(now, cooldown_s=HOUR, retention_s=30 * DAY) == Pruned()
+    assert store.claim_once("event:old", now) is True
+    assert store.claim_once("event:recent", now) is False
+    assert store.top_terms(5) == []
+    assert store.recent_misses(5) == [("qbr", 1)]
+    # Pruning changed no answer that still matters: threads 2 and 3 keep their terms, and
+    # ABM's cooldown still holds; thread 1 is past retention, so it may hear EQL again.
+    assert store.claim_explanations("C1", "2", ["MDF"], now, HOUR) == []
+    assert store.claim_explanations("C1", "4", ["ABM", "MDF"], now, HOUR) == ["MDF"]
+    assert store.claim_explanations("C1", "1", ["EQL"], now, HOUR) == ["EQL"]
+
+
 # --- lifecycle --------------------------------------------------------------------------------
 
 
 def test_a_closed_store_is_unhealthy_and_refuses_work(store: Store) -> None:
-    assert store.healthy() is True
+    health = store.health()
+    assert (health.ok, health.schema_current, health.detail) == (True, True, "")
     store.close()
-    assert store.healthy() is False
+    health = store.health()
+    assert (health.ok, health.detail) == (False, "the state store is closed")
     with pytest.raises(StoreError) as caught:
-        store.claim_event("Ev01ABC", now=1.0)
+        store.claim_once("event:Ev01ABC", now=1.0)
     assert str(caught.value) == "the state store is closed"

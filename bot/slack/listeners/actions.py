@@ -3,162 +3,209 @@
 Where a click came from decides where the answer goes: a private card is replaced in place
 (navigation), a public message gets a private reply, the Home tab is re-published, a modal is
 updated (never stacked, so related-term browsing can go on without hitting Slack's 3-modal
-limit).
+limit). Every Slack call happens after the ack, so a slow or rate-limited Web API never makes
+Slack show the user an error. Shares are durable jobs, deduplicated per click target, and a
+share Slack refuses is reported to the user as it is, never as "Shared".
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk.web import WebClient
-
 from bot.service import GlossaryService
-from bot.slack.parse import get_path
-from bot.slack.render import cards
-from bot.slack.render import home as home_render
-from bot.slack.render.home import HomeState
-from bot.slack.send import Sender
+from bot.slack import work
+from bot.slack.dispatch import Listener
+from bot.slack.home_state import (
+    CATEGORY_ACTION,
+    LETTER_ACTION,
+    OPEN_ACTION,
+    PAGE_ACTION,
+    SEARCH_ACTION,
+    HomeState,
+    metadata_of,
+    next_state,
+)
+from bot.slack.parse import get_path, string
+from bot.slack.render.cards import (
+    DEFINE_ACTION,
+    SHARE_ACTION,
+    Message,
+    shared_message,
+    term_message,
+)
+from bot.slack.render.home import (
+    MODAL_ACTION,
+    MODAL_CALLBACK,
+    SHARE_BLOCK,
+    SHARE_ELEMENT,
+    home_view,
+    term_modal,
+)
+from bot.slack.work import NOTHING, Incoming, Outcome
 
-logger = logging.getLogger(__name__)
-TOP_TERMS = 5
+GONE = "That term is no longer in the glossary."
+SHARE_FAILED = "I couldn't share “{title}”: Slack said `{error}`. {advice}"
+"""``{error}`` and ``{advice}`` are filled in when Slack's refusal is known (bot.slack.perform)."""
 
 
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    first = actions[0]
+def _action(incoming: Incoming) -> dict[str, Any]:
+    actions = incoming.body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
     return first if isinstance(first, dict) else {}
 
 
-def _value(body: dict[str, Any]) -> str:
-    return str(_action(body).get("value") or "")[:300]
+def _value(incoming: Incoming) -> str:
+    return string(_action(incoming), "value", limit=300)
 
 
-def next_home_state(body: dict[str, Any]) -> HomeState:
-    """The Home tab state a click leads to, from the current view's metadata and the click."""
-    current = HomeState.load(get_path(body, "view", "private_metadata"))
-    action = _action(body)
-    action_id = str(action.get("action_id", ""))
-    value = str(action.get("value") or "")[: home_render.MAX_QUERY]
-    if action_id == home_render.SEARCH_ACTION:
-        return HomeState("search", value.strip()) if value.strip() else HomeState()
-    if action_id.startswith(home_render.CATEGORY_ACTION):
-        return HomeState("category", value)
-    if action_id.startswith(home_render.LETTER_ACTION):
-        return HomeState("letter", value[:1])
-    if action_id.startswith(home_render.PAGE_ACTION) and value.isdigit():
-        return HomeState(current.mode, current.value, int(value))
-    return current
+def _user(incoming: Incoming) -> str:
+    return string(incoming.body, "user", "id", limit=64)
 
 
-def make_handlers(service: GlossaryService, sender: Sender) -> dict[Any, Callable[..., None]]:
-    glossary = service.glossary
+def define_term(service: GlossaryService) -> Listener:
+    """A term button on a card: show that term's card, replacing a private card in place."""
 
-    def define_term(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        term = glossary.get(_value(body))
-        if term is None:
-            respond(text="That term is no longer in the glossary.", replace_original=False)
-            return
-        message = cards.term_message(glossary, term)
-        private = bool(get_path(body, "container", "is_ephemeral"))
-        respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=private,
+    def on_define(incoming: Incoming) -> Outcome:
+        url = string(incoming.body, "response_url", limit=2000)
+        if not url:
+            return NOTHING
+        card = service.card(_value(incoming))
+        private = get_path(incoming.body, "container", "is_ephemeral") is True
+        message = term_message(card) if card else Message(GONE)
+        task = work.respond(url, message, replace_original=private and card is not None)
+        return Outcome(tasks=(task,))
+
+    return on_define
+
+
+def share_term(service: GlossaryService) -> Listener:
+    """"Share in channel" on a private card: the card for everyone, once per click target."""
+
+    def on_share(incoming: Incoming) -> Outcome:
+        body = incoming.body
+        url = string(body, "response_url", limit=2000)
+        card = service.card(_value(incoming))
+        if not url:
+            return NOTHING
+        if card is None:
+            return Outcome(tasks=(work.respond(url, Message(GONE)),))
+        user = _user(incoming)
+        channel = string(body, "channel", "id", limit=64) or string(
+            body, "container", "channel_id", limit=64
         )
-
-    def share_term(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        term = glossary.get(_value(body))
-        user = str(get_path(body, "user", "id") or "")
-        if term is None:
-            respond(text="That term is no longer in the glossary.", replace_original=False)
-            return
-        message = cards.shared_message(glossary, term, user)
-        respond(
-            text=message.text,
-            blocks=message.blocks,
+        source = string(body, "container", "message_ts", limit=64)
+        title = card.term.title
+        job = work.respond(
+            url,
+            shared_message(card, user),
             response_type="in_channel",
-            replace_original=False,
+            then={"text": f"Shared “{title}” with the channel.", "replace_original": True},
+            on_failure={
+                "channel": channel,
+                "user": user,
+                "text": SHARE_FAILED.replace("{title}", title),
+            },
+            dedupe_key=f"share:{user}:{channel}:{source}:{card.term.term}",
         )
-        respond(text=f"Shared “{term.title}” with the channel.", replace_original=True)
+        return Outcome(jobs=(job,))
 
-    def home_navigate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = str(get_path(body, "user", "id") or "")
-        view = home_render.home_view(glossary, next_home_state(body), service.top_terms(TOP_TERMS))
-        sender.call(client.views_publish, "home", user_id=user, view=view)
+    return on_share
 
-    def open_term(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        term = glossary.get(_value(body))
-        if term is not None:
-            view = home_render.term_modal(glossary, term)
-            sender.call(client.views_open, "modal", trigger_id=body.get("trigger_id"), view=view)
 
-    def modal_term(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        term = glossary.get(_value(body))
-        view_id = get_path(body, "view", "id")
-        if term is not None and view_id:
-            view = home_render.term_modal(glossary, term)
-            sender.call(client.views_update, "modal", view_id=view_id, view=view)
+def home_navigate(service: GlossaryService) -> Listener:
+    """Search, category, letter and page controls: re-publish the Home tab."""
 
-    def share_from_modal(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        try:
-            name = json.loads(view.get("private_metadata") or "{}").get("term", "")
-        except ValueError:
-            name = ""
-        term = glossary.get(str(name))
-        values = get_path(
-            view, "state", "values", home_render.SHARE_BLOCK, home_render.SHARE_ELEMENT
+    def on_navigate(incoming: Incoming) -> Outcome:
+        user = _user(incoming)
+        action_id = string(_action(incoming), "action_id", limit=255)
+        state = next_state(HomeState.load(metadata_of(incoming.body)), action_id, _value(incoming))
+        if state.mode == "category" and not service.has_category(state.value):
+            state = HomeState()  # renamed or removed since the click
+        page = service.home_page(state.mode, state.value, state.page)
+        state = HomeState(state.mode, state.value, page.page)
+        view = home_view(page, state)
+        return Outcome(tasks=(work.view("views.publish", user_id=user, view=view),))
+
+    return on_navigate
+
+
+def open_term(service: GlossaryService) -> Listener:
+    """"Open" on the Home tab: the term's modal."""
+
+    def on_open(incoming: Incoming) -> Outcome:
+        card = service.card(_value(incoming))
+        trigger = string(incoming.body, "trigger_id", limit=255)
+        if card is None or not trigger:
+            return NOTHING
+        return Outcome(tasks=(work.view("views.open", trigger_id=trigger, view=term_modal(card)),))
+
+    return on_open
+
+
+def modal_term(service: GlossaryService) -> Listener:
+    """A related-term button inside the modal: update the modal in place (no stacking)."""
+
+    def on_modal_term(incoming: Incoming) -> Outcome:
+        card = service.card(_value(incoming))
+        view_id = string(incoming.body, "view", "id", limit=255)
+        if card is None or not view_id:
+            return NOTHING
+        return Outcome(tasks=(work.view("views.update", view_id=view_id, view=term_modal(card)),))
+
+    return on_modal_term
+
+
+def share_from_modal(service: GlossaryService) -> Listener:
+    """The modal's Share (view_submission): close at once, post durably, report a refusal."""
+
+    def on_submit(incoming: Incoming) -> Outcome:
+        view = incoming.body.get("view")
+        view = view if isinstance(view, dict) else {}
+        card = service.card(_modal_term(view.get("private_metadata")))
+        channel = string(
+            view, "state", "values", SHARE_BLOCK, SHARE_ELEMENT, "selected_conversation", limit=64
         )
-        channel = get_path(values, "selected_conversation")
-        if term is None or not channel:
-            reason = (
-                "That term is no longer in the glossary." if term is None else "Pick a channel."
-            )
-            ack(response_action="errors", errors={home_render.SHARE_BLOCK: reason})
-            return
-        user = str(get_path(body, "user", "id") or "")
-        message = cards.shared_message(glossary, term, user)
-        if sender.post(client, str(channel), message):
-            ack()
-            return
-        error = "I couldn't post there. Invite me to that channel (/invite @glossary) and retry."
-        ack(response_action="errors", errors={home_render.SHARE_BLOCK: error})
+        if card is None or not channel:
+            reason = GONE if card is None else "Pick a channel."
+            return Outcome({"response_action": "errors", "errors": {SHARE_BLOCK: reason}})
+        user = _user(incoming)
+        view_id = string(view, "id", limit=64)
+        failure = SHARE_FAILED.replace("{title}", card.term.title)
+        job = work.post(
+            channel,
+            shared_message(card, user),
+            dedupe_key=f"share:{view_id}:{channel}:{card.term.term}" if view_id else None,
+            tell_on_failure={"user": user, "text": failure},
+        )
+        return Outcome(jobs=(job,))
 
+    return on_submit
+
+
+def _modal_term(metadata: object) -> str:
+    """The term a modal shows, from its private_metadata (lenient: anything odd is no term)."""
+    try:
+        data = json.loads(metadata) if isinstance(metadata, str) else None
+    except (ValueError, RecursionError):
+        return ""
+    term = data.get("term") if isinstance(data, dict) else None
+    return term[:300] if isinstance(term, str) else ""
+
+
+def listeners(service: GlossaryService) -> dict[re.Pattern[str] | str, Listener]:
+    """Block action listeners by action_id (patterns for numbered ids)."""
+    home = f"^({SEARCH_ACTION}|{CATEGORY_ACTION}_|{LETTER_ACTION}_|{PAGE_ACTION}_)"
     return {
-        re.compile(f"^{cards.DEFINE_ACTION}_"): define_term,
-        cards.SHARE_ACTION: share_term,
-        re.compile(
-            f"^({home_render.SEARCH_ACTION}|{home_render.CATEGORY_ACTION}_|"
-            f"{home_render.LETTER_ACTION}_|{home_render.PAGE_ACTION}_)"
-        ): home_navigate,
-        re.compile(f"^{home_render.OPEN_ACTION}_"): open_term,
-        re.compile(f"^{home_render.MODAL_ACTION}_"): modal_term,
-        ("view", home_render.MODAL_CALLBACK): share_from_modal,
+        re.compile(f"^{DEFINE_ACTION}_"): define_term(service),
+        SHARE_ACTION: share_term(service),
+        re.compile(home): home_navigate(service),
+        re.compile(f"^{OPEN_ACTION}_"): open_term(service),
+        re.compile(f"^{MODAL_ACTION}_"): modal_term(service),
     }
 
 
-def ignore_action(ack: Ack, body: dict[str, Any]) -> None:
-    """Ack clicks on controls from older versions of a message, so Slack shows no error."""
-    ack()
-    logger.debug("ignored action %s", _action(body).get("action_id"))
-
-
-def register(app: App, service: GlossaryService, sender: Sender) -> None:
-    for key, handler in make_handlers(service, sender).items():
-        if isinstance(key, tuple):
-            app.view(key[1])(handler)
-        else:
-            app.action(key)(handler)
-    app.action(re.compile(".*"))(ignore_action)
+def views(service: GlossaryService) -> dict[str, Listener]:
+    """view_submission listeners by callback_id."""
+    return {MODAL_CALLBACK: share_from_modal(service)}

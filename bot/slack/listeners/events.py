@@ -1,89 +1,134 @@
 """Events: channel messages (explained in threads), mentions and DMs (lookups), App Home.
 
-Slack retries an event up to three times when it thinks it went unanswered; every handler
-that posts something first claims the event id in the store, so each event is answered once.
+Answers and explanations are durable jobs keyed by the event id, so Slack's retries (up to
+three, possibly to another replica) add nothing. Only people get answers: bots, apps, Slackbot's
+notices, edits and joins are ignored (``parse.is_person_message``). An answer goes in the thread
+it was asked in, in channels and DMs alike. Events nobody handles are acked all the same (a
+non-200 counts toward Slack disabling the subscription) and logged once per type.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
 from typing import Any
 
-from slack_bolt import App, BoltContext
-from slack_sdk.web import WebClient
-
-from bot.service import Answer, GlossaryService
-from bot.slack.parse import is_person_message, mentions, strip_mentions, text_of, thread_root
-from bot.slack.render import cards
-from bot.slack.render.home import HomeState, home_view
-from bot.slack.send import Sender
+from bot.replies import Answer
+from bot.service import GlossaryService
+from bot.slack import work
+from bot.slack.dispatch import Listener
+from bot.slack.home_state import HomeState
+from bot.slack.parse import (
+    is_person,
+    is_person_message,
+    mentions,
+    string,
+    strip_mentions,
+    text_of,
+    thread_root,
+)
+from bot.slack.render.cards import ask_message
+from bot.slack.render.home import home_view
+from bot.slack.work import NOTHING, Incoming, Outcome
 
 logger = logging.getLogger(__name__)
-TOP_TERMS = 5
+MAX_QUESTION = 500
+MAX_TEXT = 40_000
 
 
-def answer_question(service: GlossaryService, text: str) -> tuple[cards.Message, Answer | None]:
-    """The public reply to a mention or DM, and the answer to count."""
-    if not text:
-        return cards.help_message(), None
-    answer, mentioned = service.ask(text)
-    if mentioned:
-        empty = "No glossary terms there."
-        return cards.terms_message(service.glossary, mentioned, empty=empty), None
-    return cards.answer_message(service.glossary, answer, shareable=False), answer
+def _event(incoming: Incoming) -> dict[str, Any]:
+    event = incoming.body.get("event")
+    return event if isinstance(event, dict) else {}
 
 
-def make_handlers(service: GlossaryService, sender: Sender) -> dict[str, Callable[..., None]]:
-    def reply(client: WebClient, event: dict[str, Any], event_id: str, **extra: Any) -> None:
-        """Answer a mention or DM (after the ack): once per event, then count the lookup."""
-        if not service.first_delivery(event_id):
-            return
-        question = strip_mentions(text_of(event.get("text")))
-        message, answer = answer_question(service, question)
-        sender.post(client, str(event.get("channel", "")), message, **extra)
-        if answer is not None:
-            service.record(answer, str(event.get("user", "")))
+def _answer(service: GlossaryService, incoming: Incoming, thread_ts: str | None) -> Outcome:
+    """Answer a mention or DM in ``thread_ts`` (None: top level), once per event."""
+    event = _event(incoming)
+    channel = string(event, "channel", limit=64)
+    if not channel:
+        return NOTHING
+    question = strip_mentions(text_of(event.get("text"))[:MAX_TEXT])[:MAX_QUESTION]
+    reply = service.ask(question)
+    user = string(event, "user", limit=64)
+    counted = work.record(reply.query, reply.counted, user) if isinstance(reply, Answer) else None
+    event_id = string(incoming.body, "event_id", limit=100)
+    job = work.post(
+        channel,
+        ask_message(reply),
+        thread_ts=thread_ts,
+        dedupe_key=f"{event_id}:answer" if event_id else None,
+        record=counted,
+    )
+    return Outcome(jobs=(job,))
 
-    def explain(client: WebClient, channel: str, root: str, text: str, connect: bool) -> None:
-        """Explain a channel message's terms in its thread (after the ack)."""
-        explanation = service.explain(
-            channel=channel, thread_ts=root, text=text, slack_connect=connect
-        )
-        if explanation is not None:
-            message = cards.explanation_message(explanation)
-            sender.post(client, channel, message, thread_ts=root)
 
-    def on_message(
-        client: WebClient, event: dict[str, Any], body: dict[str, Any], context: BoltContext
-    ) -> None:
+def message(service: GlossaryService) -> Listener:
+    def on_message(incoming: Incoming) -> Outcome:
+        event = _event(incoming)
         if not is_person_message(event):
-            return
-        text = text_of(event.get("text"))
+            return NOTHING
+        text = text_of(event.get("text"))[:MAX_TEXT]
         if event.get("channel_type") == "im":
-            sender.later(reply, client, event, str(body.get("event_id", "")))
-            return
-        if mentions(text, context.bot_user_id):
-            return  # the app_mention event answers it
-        channel, root = str(event.get("channel", "")), thread_root(event)
-        connect = bool(body.get("is_ext_shared_channel"))
-        sender.later(explain, client, channel, root, text, connect)
+            return _answer(service, incoming, string(event, "thread_ts", limit=64) or None)
+        if mentions(text, incoming.bot_user_id):
+            return NOTHING  # the app_mention event answers it
+        connect = incoming.body.get("is_ext_shared_channel") is True
+        names = service.explainable(text, slack_connect=connect)
+        channel = string(event, "channel", limit=64)
+        if not names or not channel:
+            return NOTHING
+        event_id = string(incoming.body, "event_id", limit=100)
+        key = f"{event_id}:explain" if event_id else None
+        return Outcome(jobs=(work.explain(channel, thread_root(event), names, dedupe_key=key),))
 
-    def on_mention(client: WebClient, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("bot_id"):
-            return
-        event_id = str(body.get("event_id", ""))
-        sender.later(reply, client, event, event_id, thread_ts=thread_root(event))
-
-    def on_home_opened(client: WebClient, event: dict[str, Any]) -> None:
-        if event.get("tab") != "home" or not event.get("user"):
-            return
-        view = home_view(service.glossary, HomeState(), service.top_terms(TOP_TERMS))
-        sender.call(client.views_publish, "home", user_id=event["user"], view=view)
-
-    return {"message": on_message, "app_mention": on_mention, "app_home_opened": on_home_opened}
+    return on_message
 
 
-def register(app: App, service: GlossaryService, sender: Sender) -> None:
-    for event, handler in make_handlers(service, sender).items():
-        app.event(event)(handler)
+def app_mention(service: GlossaryService) -> Listener:
+    def on_mention(incoming: Incoming) -> Outcome:
+        event = _event(incoming)
+        if not is_person(event):
+            return NOTHING
+        return _answer(service, incoming, thread_root(event) or None)
+
+    return on_mention
+
+
+def app_home_opened(service: GlossaryService) -> Listener:
+    def on_home_opened(incoming: Incoming) -> Outcome:
+        event = _event(incoming)
+        user = string(event, "user", limit=64)
+        if event.get("tab") != "home" or not user:
+            return NOTHING
+        state = HomeState()
+        view = home_view(service.home_page(state.mode, state.value, state.page), state)
+        return Outcome(tasks=(work.view("views.publish", user_id=user, view=view),))
+
+    return on_home_opened
+
+
+class UnhandledEvents:
+    """Acks any other event type, logging each type once per process."""
+
+    MAX_TYPES = 200
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, incoming: Incoming) -> Outcome:
+        kind = string(_event(incoming), "type", limit=60) or "?"
+        with self._lock:
+            new = kind not in self._seen and len(self._seen) < self.MAX_TYPES
+            self._seen.add(kind)
+        if new:
+            logger.info("acked a %r event, which this app does not handle", kind)
+        return NOTHING
+
+
+def listeners(service: GlossaryService) -> dict[str, Listener]:
+    return {
+        "message": message(service),
+        "app_mention": app_mention(service),
+        "app_home_opened": app_home_opened(service),
+    }

@@ -1,36 +1,34 @@
-"""The message shortcut "Explain terms in this message": every glossary term, privately."""
+"""The message shortcut "Explain terms in this message": every glossary term, privately.
+
+It reads every text-bearing part of the message (``parse.message_text``): a forwarded or shared
+message keeps its words in attachments, a rich one in blocks. Thread explanations read only the
+message's own ``text``: they are uninvited, so they stay with what its author wrote.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from slack_bolt import Ack, App, Respond
-
 from bot.service import GlossaryService
-from bot.slack.parse import get_path, text_of
-from bot.slack.render import cards
-from bot.slack.send import Sender
+from bot.slack import work
+from bot.slack.dispatch import Listener
+from bot.slack.parse import message_text, string
+from bot.slack.render.cards import terms_message
+from bot.slack.work import NOTHING, Incoming, Outcome
 
 CALLBACK_ID = "explain_message_terms"
+MAX_TEXT = 40_000
 
 
-def make_explain(service: GlossaryService) -> Callable[..., None]:
-    def explain(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        text = text_of(get_path(body, "message", "text"))
-        terms = service.terms_in(text)
-        empty = "I found no glossary terms in that message."
-        message = cards.terms_message(service.glossary, terms, empty=empty)
-        respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=False,
-        )
+def explain_message(service: GlossaryService) -> Listener:
+    def on_shortcut(incoming: Incoming) -> Outcome:
+        url = string(incoming.body, "response_url", limit=2000)
+        if not url:
+            return NOTHING
+        text = message_text(incoming.body.get("message"))[:MAX_TEXT]
+        message = terms_message(service.terms_in(text))
+        return Outcome(tasks=(work.respond(url, message),))
 
-    return explain
+    return on_shortcut
 
 
-def register(app: App, service: GlossaryService, sender: Sender) -> None:
-    app.shortcut(CALLBACK_ID)(make_explain(service))
+def listeners(service: GlossaryService) -> dict[str, Listener]:
+    return {CALLBACK_ID: explain_message(service)}

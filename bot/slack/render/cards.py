@@ -23,7 +23,19 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.service import Answer, Explanation
+from bot.replies import (
+    Answer,
+    AskReply,
+    Card,
+    Categories,
+    CategoryTerms,
+    Chatter,
+    DefineReply,
+    Explanation,
+    Help,
+    SearchResults,
+    TermList,
+)
 from bot.slack.render.text import (
     BUTTON_TEXT_LIMIT,
     FALLBACK_LIMIT,
@@ -35,7 +47,7 @@ from bot.slack.render.text import (
     escape,
     quote,
 )
-from bot.terms import Glossary, SearchHit, Status, Term
+from bot.terms import Status, Term
 
 DEFINE_ACTION = "define_term"
 SHARE_ACTION = "share_term"
@@ -123,32 +135,32 @@ def term_blocks(
     return blocks
 
 
-def term_message(glossary: Glossary, term: Term, *, shareable: bool = True) -> Message:
+def term_message(card: Card, *, shareable: bool = True) -> Message:
     """One term as a private card."""
-    blocks = term_blocks(term, glossary.related(term), shareable=shareable)
-    return _message(escape(f"{term.title}: {term.definition}"), blocks)
+    blocks = term_blocks(card.term, card.related, shareable=shareable)
+    return _message(escape(f"{card.term.title}: {card.term.definition}"), blocks)
 
 
-def shared_message(glossary: Glossary, term: Term, user: str) -> Message:
+def shared_message(card: Card, user: str) -> Message:
     """The card posted for everyone when someone shares it."""
-    blocks = term_blocks(term, glossary.related(term), shared_by=user)
-    return _message(escape(f"{term.title}: {term.definition}"), blocks)
+    blocks = term_blocks(card.term, card.related, shared_by=user)
+    return _message(escape(f"{card.term.title}: {card.term.definition}"), blocks)
 
 
-def answer_message(glossary: Glossary, answer: Answer, *, shareable: bool = True) -> Message:
+def answer_message(answer: Answer, *, shareable: bool = True) -> Message:
     """The reply to a lookup, for each of found / ambiguous / suggest / none."""
     result = answer.result
     asked = quote(result.query)
-    if result.status is Status.FOUND:
-        return term_message(glossary, result.terms[0], shareable=shareable)
+    if result.status is Status.FOUND and answer.cards:
+        return term_message(answer.cards[0], shareable=shareable)
     if result.status is Status.AMBIGUOUS:
-        intro = f"{asked} has {len(result.terms)} meanings in the glossary:"
+        intro = f"{asked} has {len(answer.cards)} meanings in the glossary:"
         blocks: list[Block] = [SectionBlock(text=mrkdwn(intro))]
-        for term in result.terms[:MAX_CARDS]:
+        for card in answer.cards[:MAX_CARDS]:
             blocks.append(DividerBlock())
-            blocks.extend(term_blocks(term, glossary.related(term), shareable=shareable))
-        names = escape(", ".join(t.title for t in result.terms))
-        return _message(f"{asked} has {len(result.terms)} meanings: {names}", blocks)
+            blocks.extend(term_blocks(card.term, card.related, shareable=shareable))
+        names = escape(", ".join(c.term.title for c in answer.cards))
+        return _message(f"{asked} has {len(answer.cards)} meanings: {names}", blocks)
     if result.status is Status.SUGGEST:
         which = "this" if len(result.terms) == 1 else "one of these"
         text = f"I don't have an entry for {asked}. Did you mean {which}?"
@@ -168,9 +180,13 @@ def answer_message(glossary: Glossary, answer: Answer, *, shareable: bool = True
 _HINT = "Try `/define search &lt;words&gt;`, or browse every term with `/define list`."
 
 
-def help_message() -> Message:
+def help_message(help: Help | None = None) -> Message:
+    """How to use the bot. Its first line says who sees it, and must be true: ``/define help``
+    is private, an empty @mention is answered in the channel's thread."""
+    private = help is None or help.private
+    who = "only you see the answer" if private else "`/define` answers are private"
     text = (
-        "*Look up partnership jargon — only you see the answer.*\n"
+        f"*Look up partnership jargon — {who}.*\n"
         "• `/define EQL` or `/define what's a VAD?` — a term, acronym or alias; typos are fine\n"
         "• `/define search commission` — every entry that mentions some words\n"
         "• `/define list` — the categories; `/define list pricing` — the terms in one\n"
@@ -184,16 +200,32 @@ def _short(label: str) -> str:
     return label.split()[0].lower()
 
 
-def categories_message(glossary: Glossary) -> Message:
+def chatter_message() -> Message:
+    """The reply to "thanks", "test" and the like: friendly, and what to try instead."""
+    text = (
+        "Hi! I explain partnership jargon. Ask me about a term — `EQL`, `what's a VAR?`, "
+        "`co-selling` — or type `/define help` anywhere."
+    )
+    return _message(text, [SectionBlock(text=mrkdwn(text))])
+
+
+def categories_message(categories: Categories) -> Message:
     lines = [
-        f"• *{escape(label)}* — {len(terms)} terms  (`/define list {escape(_short(label))}`)"
-        for label, terms in glossary.categories().items()
+        f"• *{escape(label)}* — {count} terms  (`/define list {escape(_short(label))}`)"
+        for label, count in categories.counts
     ]
-    text = f"*The glossary has {len(glossary)} terms in these categories:*\n" + "\n".join(lines)
-    return _message("Glossary categories", [SectionBlock(text=mrkdwn(text))])
+    text = f"*The glossary has {categories.total} terms in these categories:*\n" + "\n".join(
+        lines
+    )
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(text))]
+    if categories.unknown is not None:
+        missing = f"There is no category {quote(categories.unknown)}."
+        return _message(missing, [SectionBlock(text=mrkdwn(missing)), *blocks])
+    return _message("Glossary categories", blocks)
 
 
-def category_message(label: str, terms: Sequence[Term]) -> Message:
+def category_message(found: CategoryTerms) -> Message:
+    label, terms = found.label, found.terms
     shown = terms[:MAX_LIST]
     blocks: list[Block] = [HeaderBlock(text=clip(f"{label} ({len(terms)})", HEADER_LIMIT))]
     blocks.extend(term_buttons(shown))
@@ -203,17 +235,11 @@ def category_message(label: str, terms: Sequence[Term]) -> Message:
     return _message(f"{escape(label)}: {len(terms)} terms", blocks)
 
 
-def unknown_category_message(query: str, glossary: Glossary) -> Message:
-    text = f"There is no category {quote(query)}."
-    message = categories_message(glossary)
-    return Message(text, [SectionBlock(text=mrkdwn(text)).to_dict(), *message.blocks])
-
-
-def search_message(query: str, hits: Sequence[SearchHit]) -> Message:
-    if not hits:
+def search_message(results: SearchResults) -> Message:
+    query, terms = results.query, results.terms
+    if not terms:
         text = f"Nothing in the glossary mentions {quote(query)}."
         return _message(text, [SectionBlock(text=mrkdwn(text))])
-    terms = [h.term for h in hits]
     text = f"*{len(terms)} entries mention {quote(query)}*, best match first:"
     return _message(text.replace("*", ""), [SectionBlock(text=mrkdwn(text)), *term_buttons(terms)])
 
@@ -238,18 +264,42 @@ def explanation_message(explanation: Explanation) -> Message:
 _THREAD_NOTE = "📖 Partner glossary · each term is explained once per thread · `/define` anytime"
 
 
-def terms_message(glossary: Glossary, terms: Sequence[Term], *, empty: str) -> Message:
+def terms_message(found: TermList) -> Message:
     """Several terms in full (message shortcut, mentions naming several terms)."""
-    if not terms:
-        return _message(empty, [SectionBlock(text=mrkdwn(escape(empty)))])
+    cards = found.cards
+    if not cards:
+        return _message(found.empty, [SectionBlock(text=mrkdwn(escape(found.empty)))])
     blocks: list[Block] = []
-    budget = MAX_CARDS
-    for term in terms[:budget]:
+    for card in cards[:MAX_CARDS]:
         if blocks:
             blocks.append(DividerBlock())
-        blocks.extend(term_blocks(term, glossary.related(term)))
-    if len(terms) > budget:
-        rest = ", ".join(escape(t.title) for t in terms[budget:])
+        blocks.extend(term_blocks(card.term, card.related))
+    if len(cards) > MAX_CARDS:
+        rest = ", ".join(escape(c.term.title) for c in cards[MAX_CARDS:])
         blocks.append(ContextBlock(elements=[mrkdwn(f"Also in the message: {rest}")]))
-    names = escape(", ".join(t.title for t in terms))
+    names = escape(", ".join(c.term.title for c in cards))
     return _message(f"Glossary terms: {names}", blocks)
+
+
+def define_message(reply: DefineReply) -> Message:
+    """The private answer to ``/define``, whatever kind of reply it is."""
+    if isinstance(reply, Help):
+        return help_message(reply)
+    if isinstance(reply, Categories):
+        return categories_message(reply)
+    if isinstance(reply, CategoryTerms):
+        return category_message(reply)
+    if isinstance(reply, SearchResults):
+        return search_message(reply)
+    return answer_message(reply)
+
+
+def ask_message(reply: AskReply) -> Message:
+    """The answer to a mention or DM (in a conversation, so without Share buttons)."""
+    if isinstance(reply, Help):
+        return help_message(reply)
+    if isinstance(reply, Chatter):
+        return chatter_message()
+    if isinstance(reply, TermList):
+        return terms_message(reply)
+    return answer_message(reply, shareable=False)

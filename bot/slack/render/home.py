@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -28,65 +27,23 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.blocks.block_elements import ConversationFilter
 
+from bot.replies import Card, HomePage
+from bot.slack.home_state import (
+    CATEGORY_ACTION,
+    LETTER_ACTION,
+    MAX_QUERY,
+    OPEN_ACTION,
+    PAGE_ACTION,
+    SEARCH_ACTION,
+    HomeState,
+)
 from bot.slack.render.cards import mrkdwn, term_blocks, term_button
 from bot.slack.render.text import BUTTON_TEXT_LIMIT, clip, clip_escaped, escape
-from bot.terms import Glossary, Term
+from bot.terms import Term
 
-PAGE_SIZE = 15
-SEARCH_LIMIT = 50
-SEARCH_ACTION = "home_search"
-CATEGORY_ACTION = "home_category"
-LETTER_ACTION = "home_letter"
-PAGE_ACTION = "home_page"
-OPEN_ACTION = "home_open"
 MODAL_ACTION = "modal_term"
 MODAL_CALLBACK = "term_modal"
 SHARE_BLOCK, SHARE_ELEMENT = "share_channel", "channel"
-MAX_QUERY = 100
-MODES = ("all", "category", "letter", "search")
-
-
-@dataclass(frozen=True, slots=True)
-class HomeState:
-    """What the Home tab shows: a mode (see MODES), its value and a page number."""
-
-    mode: str = "all"
-    value: str = ""
-    page: int = 0
-
-    def dump(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def load(cls, metadata: str | None) -> HomeState:
-        """Parse private_metadata leniently: anything odd falls back to the default view."""
-        try:
-            data = json.loads(metadata or "{}")
-            state = cls(str(data["mode"]), str(data["value"])[:MAX_QUERY], int(data["page"]))
-        except (ValueError, KeyError, TypeError):
-            return cls()
-        return state if state.mode in MODES and state.page >= 0 else cls()
-
-
-def first_letter(term: Term) -> str:
-    letter = term.term[:1].upper()
-    return letter if letter.isalpha() else "#"
-
-
-def selected_terms(glossary: Glossary, state: HomeState) -> tuple[str, list[Term]]:
-    """The title and the terms the list part of the Home tab shows for ``state``."""
-    if state.mode == "category":
-        found = glossary.category(state.value)
-        if found:
-            return found[0], found[1]
-    if state.mode == "letter":
-        return f"Terms starting with {state.value}", [
-            t for t in glossary.terms if first_letter(t) == state.value
-        ]
-    if state.mode == "search" and state.value.strip():
-        terms = glossary.find(state.value, limit=SEARCH_LIMIT)
-        return f"Results for “{clip(state.value.strip(), 60)}”", terms
-    return "All terms", list(glossary.terms)
 
 
 def _button_rows(buttons: Sequence[ButtonElement], per_row: int) -> list[Block]:
@@ -105,15 +62,9 @@ def _term_row(term: Term, index: int) -> SectionBlock:
     )
 
 
-def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict[str, Any]:
-    """The whole Home tab for ``state``."""
-    state = HomeState(state.mode, state.value[:MAX_QUERY], state.page)  # as the search box allows
-    if state.mode == "category" and glossary.category(state.value) is None:
-        state = HomeState()  # a category that was renamed or removed since the click
-    title, terms = selected_terms(glossary, state)
-    pages = max(1, -(-len(terms) // PAGE_SIZE))
-    page = min(state.page, pages - 1)
-    shown = terms[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+def home_view(home: HomePage, state: HomeState) -> dict[str, Any]:
+    """The whole Home tab for ``state``, whose terms and counts the service put in ``home``."""
+    title, shown, page, pages, top = home.title, home.terms, home.page, home.pages, home.top
     search = PlainTextInputElement(
         action_id=SEARCH_ACTION,
         placeholder="A term, an acronym or any words — then press Enter",
@@ -122,14 +73,14 @@ def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict
     )
     categories = [
         ButtonElement(
-            text=clip(f"{label} ({len(items)})", BUTTON_TEXT_LIMIT),
+            text=clip(f"{label} ({count})", BUTTON_TEXT_LIMIT),
             action_id=f"{CATEGORY_ACTION}_{i}",
             value=label,
             style="primary" if state.mode == "category" and state.value == label else None,
         )
-        for i, (label, items) in enumerate(glossary.categories().items())
+        for i, (label, count) in enumerate(home.categories)
     ]
-    letters = sorted({first_letter(t) for t in glossary.terms})
+    letters = home.letters
     letter_buttons = [
         ButtonElement(
             text=letter,
@@ -143,7 +94,7 @@ def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict
         HeaderBlock(text="📖 Partner Glossary"),
         SectionBlock(
             text=mrkdwn(
-                f"{len(glossary)} partnership terms, explained. Type `/define &lt;term&gt;` "
+                f"{home.total} partnership terms, explained. Type `/define &lt;term&gt;` "
                 "anywhere, or add me to a channel and I'll explain jargon in threads."
             )
         ),
@@ -167,7 +118,7 @@ def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict
             )
         )
     blocks.append(DividerBlock())
-    counter = f"{len(terms)} terms" + (f" · page {page + 1} of {pages}" if pages > 1 else "")
+    counter = f"{home.matched} terms" + (f" · page {page + 1} of {pages}" if pages > 1 else "")
     blocks.append(SectionBlock(text=mrkdwn(f"*{escape(title)}*  ({counter})")))
     if not shown:
         blocks.append(SectionBlock(text=mrkdwn("Nothing matches. Try fewer or other words.")))
@@ -192,10 +143,11 @@ def home_view(glossary: Glossary, state: HomeState, top: Sequence[Term]) -> dict
     return view
 
 
-def term_modal(glossary: Glossary, term: Term) -> dict[str, Any]:
+def term_modal(card: Card) -> dict[str, Any]:
     """A term's card in a modal, with related-term navigation and "share to a channel"."""
+    term = card.term
     blocks: list[Block] = [
-        *term_blocks(term, glossary.related(term), action=MODAL_ACTION),
+        *term_blocks(term, card.related, action=MODAL_ACTION),
         DividerBlock(),
         InputBlock(
             block_id=SHARE_BLOCK,

@@ -16,7 +16,7 @@ import pytest
 from tests.standin import FakeSlackWebAPI
 
 from .harness import HttpBot, http_bot
-from .limits import assert_block_kit_limits
+from tests.blockkit_limits import assert_block_kit_limits
 
 
 @pytest.fixture(scope="package")
@@ -29,7 +29,7 @@ def stand_in() -> Iterator[FakeSlackWebAPI]:
 def http(stand_in: FakeSlackWebAPI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpBot]:
     """``python -m bot serve`` with gunicorn's default two workers, on a fresh SQLite file."""
     workdir = tmp_path_factory.mktemp("http-bot")
-    with http_bot(stand_in, workdir, EXPLAIN_COOLDOWN_HOURS="24") as bot:
+    with http_bot(stand_in, workdir, EXPLAIN_COOLDOWN_HOURS="24", JOB_LEASE_S="4") as bot:
         yield bot
 
 

@@ -29,9 +29,6 @@ PYTHON = sys.executable
 SECRET = "e2e-signing-secret"
 BOT_TOKEN = "xoxb-e2e-bot-token"
 APP_TOKEN = "xapp-e2e-app-token"
-SETTLE = 0.4
-"""Seconds to wait before asserting that the bot did NOT post: it decides before it acks, and
-its background post reaches the stand-in within milliseconds, so this is ample."""
 ACK_DEADLINE = 2.5
 """Slack gives up on an answer after 3 s; leave half a second for the network."""
 T = TypeVar("T")
@@ -146,33 +143,42 @@ class HttpBot(BotProcess):
         self.sender = SignedSender(self.url, SECRET, timeout=10)
 
     def start(self) -> Self:
-        """Start and wait until every worker is up.
-
-        The master checks the token (auth.test), then each worker builds its Bolt app, which
-        calls auth.test again: once all of those arrived, no start-up call can land in a test.
-        """
-        before = len(self.api.calls("auth.test"))
+        """Start and wait until it is ready (the master checks the token with auth.test once,
+        before forking; workers call nothing at boot)."""
         super().start()
         try:
-            wait_until(self._healthy_or_dead, 30, f"GET {self.url}/healthz")
+            wait_until(self._ready_or_dead, 30, f"GET {self.url}/readyz")
             if not self.alive():
                 raise AssertionError(f"the bot exited during start-up:\n{self.log()}")
-            expected = before + 1 + self.workers
-            wait_until(
-                lambda: len(self.api.calls("auth.test")) >= expected, 30, "every worker's auth.test"
-            )
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _healthy_or_dead(self) -> bool:
+    def _ready_or_dead(self) -> bool:
         if not self.alive():
             return True  # start() reports the log
         try:
-            return self.health()[0] == 200
-        except OSError:
+            return self.ready()[0] == 200
+        except (OSError, ValueError):
             return False
+
+    def ready(self) -> tuple[int, dict[str, Any]]:
+        status, body = self.get("/readyz")
+        return status, json.loads(body)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no durable job is queued or running: everything acked so far is done.
+
+        This is the signal negative checks wait for ("no second post"): a job is deleted only
+        after its Slack call returned, and a request that made no job made none before its ack.
+        """
+
+        def idle() -> bool:
+            jobs = self.ready()[1].get("jobs")
+            return isinstance(jobs, dict) and jobs["queued"] == 0 and jobs["running"] == 0
+
+        wait_until(idle, timeout, "the job queue to drain")
 
     def get(self, path: str) -> tuple[int, str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
@@ -230,10 +236,6 @@ def wait_posts(
         return found if len(found) >= count else None
 
     return wait_until(enough, timeout, f"{count} chat.postMessage call(s) to {channel}")
-
-
-def settle() -> None:
-    time.sleep(SETTLE)
 
 
 def strings(value: Any) -> list[str]:

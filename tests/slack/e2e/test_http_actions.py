@@ -14,16 +14,15 @@ import pytest
 from tests.standin import USER_ID, FakeSlackWebAPI, ids
 from tests.standin import requests as rq
 
-from .harness import HttpBot, headers, mrkdwn_texts, new_channel, posts, settle, wait_posts
+from .harness import HttpBot, headers, mrkdwn_texts, new_channel, posts, wait_posts
 
 EQL = "Ecosystem Qualified Lead"
 MODAL_METADATA = json.dumps({"term": EQL})
-INVITE_ME = "I couldn't post there. Invite me to that channel (/invite @glossary) and retry."
 
 
-def responses(api: FakeSlackWebAPI, rid: str, count: int) -> list[dict[str, Any]]:
+def responses(http: HttpBot, api: FakeSlackWebAPI, rid: str, count: int) -> list[dict[str, Any]]:
     found = api.wait_for_response(rid, count)
-    settle()
+    http.wait_idle()
     assert len(api.responses(rid)) == count
     return [r.body for r in found]
 
@@ -37,7 +36,7 @@ def test_share_posts_the_card_in_channel_and_confirms_privately(
     )
     response = http.interactive(payload)
     assert (response.status, response.body) == (200, "")
-    shared, confirmation = responses(api, rid, 2)
+    shared, confirmation = responses(http, api, rid, 2)
     assert (shared["response_type"], shared["replace_original"]) == ("in_channel", False)
     assert headers(shared["blocks"]) == ["Ecosystem Qualified Lead (EQL)"]
     assert f"Shared by <@{USER_ID}> with /define" in mrkdwn_texts(shared["blocks"])
@@ -61,7 +60,7 @@ def test_related_term_button_opens_that_card_privately(
         response_url=api.response_url(rid),
     )
     assert http.interactive(payload).status == 200
-    (card,) = responses(api, rid, 1)
+    (card,) = responses(http, api, rid, 1)
     assert headers(card["blocks"]) == ["Ideal Customer Profile (ICP)"]
     # A private card is replaced in place; a click on a public card must not rewrite it.
     assert (card["response_type"], card["replace_original"]) == ("ephemeral", ephemeral)
@@ -75,7 +74,7 @@ def test_shortcut_explains_every_term_in_the_message(http: HttpBot, api: FakeSla
         response_url=api.response_url(rid),
     )
     assert http.interactive(payload).status == 200
-    (reply,) = responses(api, rid, 1)
+    (reply,) = responses(http, api, rid, 1)
     assert (reply["response_type"], reply["replace_original"]) == ("ephemeral", False)
     assert headers(reply["blocks"]) == ["Reseller", "Ecosystem Qualified Lead (EQL)"]
 
@@ -86,7 +85,7 @@ def test_shortcut_on_a_message_without_terms_says_so(http: HttpBot, api: FakeSla
         "explain_message_terms", text="lunch at noon?", response_url=api.response_url(rid)
     )
     http.interactive(payload)
-    (reply,) = responses(api, rid, 1)
+    (reply,) = responses(http, api, rid, 1)
     assert reply["text"] == "I found no glossary terms in that message."
 
 
@@ -112,17 +111,40 @@ def test_modal_submission_posts_the_card_to_the_chosen_channel(
     assert f"Shared by <@{USER_ID}> with /define" in mrkdwn_texts(post.params["blocks"])
 
 
-@pytest.mark.parametrize("error", ["not_in_channel", "is_archived", "channel_not_found"])
-def test_modal_submission_shows_an_error_when_slack_refuses_the_post(
-    http: HttpBot, api: FakeSlackWebAPI, error: str
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("not_in_channel", "Invite me to the channel (/invite @glossary) and try again."),
+        ("is_archived", "That channel is archived."),
+        ("channel_not_found", "Invite me to the channel (/invite @glossary) and try again."),
+    ],
+)
+def test_a_refused_modal_share_closes_at_once_and_tells_the_user_why(
+    http: HttpBot, api: FakeSlackWebAPI, error: str, advice: str
 ) -> None:
+    """The ack never waits for Slack's Web API: the modal closes, and a refusal reaches the
+    user as a direct message saying what went wrong (never "Shared")."""
     channel = new_channel()
     api.fail("chat.postMessage", error)
-    assert share_from_modal(http, channel) == {
-        "response_action": "errors",
-        "errors": {"share_channel": INVITE_ME},
-    }
+    assert share_from_modal(http, channel) == ""
+    (told,) = wait_posts(api, USER_ID)
+    http.wait_idle()
     assert len(posts(api, channel)) == 1  # tried once, refused
+    assert told.params["text"] == (
+        f"I couldn't share “Ecosystem Qualified Lead (EQL)”: Slack said `{error}`. {advice}"
+    )
+
+
+def test_a_replayed_modal_submission_posts_once(http: HttpBot, api: FakeSlackWebAPI) -> None:
+    channel = new_channel()
+    selected = {"type": "conversations_select", "selected_conversation": channel}
+    values = {"share_channel": {"channel": selected}}
+    payload = rq.view_submission("term_modal", values, private_metadata=MODAL_METADATA)
+    assert http.interactive(payload).status == 200
+    assert http.interactive(payload).status == 200  # replayed, or a double click
+    wait_posts(api, channel)
+    http.wait_idle()
+    assert len(posts(api, channel)) == 1
 
 
 def test_modal_submission_without_a_channel_asks_for_one(
@@ -132,5 +154,5 @@ def test_modal_submission_without_a_channel_asks_for_one(
         "response_action": "errors",
         "errors": {"share_channel": "Pick a channel."},
     }
-    settle()
+    http.wait_idle()
     assert api.calls("chat.postMessage") == []

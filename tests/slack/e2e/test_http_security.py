@@ -1,24 +1,33 @@
-"""HTTP mode at the edge: signatures, the URL handshake, health, and hostile or odd bodies.
+"""HTTP mode at the edge: signatures, the URL handshake, probes, and hostile or odd bodies.
 
-Runs ``python -m bot serve`` (gunicorn, two workers) against the Slack stand-in.
+Runs ``python -m bot serve`` (gunicorn, two workers) against the Slack stand-in. Pinned down:
+nothing unsigned gets past a 401, whatever its timestamp or body; a signed body Bolt cannot
+read is a 400; neither writes a traceback, and a flood of them writes one line per kind and
+worker; the server keeps answering genuine traffic afterwards.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import urlencode
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.signature import SignatureVerifier
 
 from tests.standin import FakeSlackWebAPI, Prepared
 from tests.standin import requests as rq
 
-from .harness import ACK_DEADLINE, SECRET, HttpBot, new_channel, posts, settle, wait_posts
+from .harness import ACK_DEADLINE, SECRET, HttpBot, new_channel, posts, wait_posts
+
+UNSIGNED = (401, {"ok": False, "error": "invalid signature"})
+MALFORMED = (400, {"ok": False, "error": "malformed request"})
 
 
-def signed_raw(body: str, content_type: str = "application/json") -> Prepared:
+def signed_raw(body: str, content_type: str = "application/json", ts: str = "") -> Prepared:
     """A correctly signed request with a body no builder would produce."""
-    ts = str(int(time.time()))
+    ts = ts or str(int(time.time()))
     signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
     headers = {
         "Content-Type": content_type,
@@ -28,8 +37,29 @@ def signed_raw(body: str, content_type: str = "application/json") -> Prepared:
     return Prepared(body, headers)
 
 
-def test_healthz_reports_the_glossary_and_store(http: HttpBot) -> None:
-    assert http.health() == (200, {"ok": True, "terms": 98, "store": True})
+def test_healthz_is_liveness_and_readyz_is_readiness(http: HttpBot) -> None:
+    assert http.health() == (200, {"ok": True})
+    status, body = http.get("/readyz")
+    assert (status, json.loads(body)["ok"]) == (200, True)
+
+
+def refused_count(http: HttpBot) -> float:
+    """``glossary_requests_total{kind="unknown",outcome="unsigned"}``, summed over workers."""
+    status, body = http.get("/metrics")
+    assert status == 200
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            labels = {"kind": "unknown", "outcome": "unsigned"}
+            if sample.name == "glossary_requests_total" and sample.labels == labels:
+                return sample.value
+    return 0.0
+
+
+def test_metrics_count_requests_across_workers(http: HttpBot) -> None:
+    before = refused_count(http)
+    for _ in range(6):  # new connections: both workers take some
+        assert http.sender.command(rq.slash_command("eql"), forge=True).status == 401
+    assert refused_count(http) - before == 6.0
 
 
 def test_url_verification_is_answered_with_the_challenge(http: HttpBot) -> None:
@@ -57,21 +87,34 @@ def test_bad_signatures_get_401_and_leave_no_trace(
         http.sender.command(rq.slash_command("eql"), **tamper),
         http.interactive(share, **tamper),
     ]
-    assert [(r.status, r.json()) for r in refused] == [(401, {"error": "invalid request"})] * 3
-    settle()
+    assert [(r.status, r.json()) for r in refused] == [UNSIGNED] * 3
+    http.wait_idle()
     assert (api.calls(), api.responses()) == ([], [])
     # Nothing was stored either: the genuine delivery of the same event is still answered, once.
     assert http.event(event).status == 200
     (post,) = wait_posts(api, channel)
     assert post.params["thread_ts"] == event["event"]["ts"]
-    settle()
+    http.wait_idle()
     assert len(posts(api, channel)) == 1
 
 
-def test_unsigned_request_is_refused(http: HttpBot) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/json"},
+        {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"},
+        {"X-Slack-Request-Timestamp": "9" * 5000, "X-Slack-Signature": "v0=00"},
+    ],
+    ids=["no-signature", "timestamp-abc", "timestamp-5000-digits"],
+)
+def test_unsigned_requests_are_refused_without_traceback(
+    http: HttpBot, headers: dict[str, str]
+) -> None:
+    mark = http.mark()
     body = '{"type": "url_verification", "challenge": "abc"}'
-    response = http.sender.post(Prepared(body, {"Content-Type": "application/json"}))
-    assert (response.status, response.json()) == (401, {"error": "invalid request"})
+    response = http.sender.post(Prepared(body, {"Content-Type": "application/json", **headers}))
+    assert (response.status, response.json()) == UNSIGNED
+    assert "Traceback" not in http.log(mark)
 
 
 def test_a_40000_character_message_is_answered_once(http: HttpBot, api: FakeSlackWebAPI) -> None:
@@ -84,37 +127,74 @@ def test_a_40000_character_message_is_answered_once(http: HttpBot, api: FakeSlac
     assert post.params["text"] == (
         "Glossary: Ecosystem Qualified Lead (EQL), Value-added reseller (VAR)"
     )
-    settle()
+    http.wait_idle()
     assert len(posts(api, channel)) == 1
-    assert http.health()[0] == 200
 
 
 def test_body_over_one_mebibyte_is_refused_with_413(http: HttpBot, api: FakeSlackWebAPI) -> None:
     response = http.event(rq.message("EQL " * 270_000, channel=new_channel()))
-    assert (response.status, response.json()) == (413, {"ok": False})
-    settle()
+    assert (response.status, response.json()) == (413, {"ok": False, "error": "body too large"})
+    http.wait_idle()
     assert api.calls() == []
     assert http.health()[0] == 200
 
 
-@pytest.mark.parametrize("body", ['{"type": "event_callback", "event": ', "null", "[1, 2]"])
-def test_server_survives_a_malformed_signed_body(
+EVENT = rq.message("We need more EQLs")
+ODD_BODIES = {
+    "nested-1000-deep": "[" * 1000 + "]" * 1000,
+    "nested-100000-deep": '{"a":' * 100_000 + "1" + "}" * 100_000,
+    "authorizations-dict": json.dumps({**EVENT, "authorizations": {"team_id": "T1"}}),
+    "response_urls-dict": json.dumps(
+        rq.view_submission("define_modal", {}) | {"response_urls": {"url": "x"}}
+    ),
+    "truncated": '{"type": "event_callback", "event": ',
+    "null": "null",
+}
+
+
+@pytest.mark.parametrize("body", ODD_BODIES.values(), ids=ODD_BODIES.keys())
+def test_a_signed_body_bolt_cannot_read_is_a_400_without_traceback(
     http: HttpBot, api: FakeSlackWebAPI, body: str
 ) -> None:
+    mark = http.mark()
     response = http.sender.post(signed_raw(body))
-    assert response.status in (200, 400, 401)
-    assert http.health() == (200, {"ok": True, "terms": 98, "store": True})
+    assert (response.status, response.json()) == MALFORMED
+    assert "Traceback" not in http.log(mark)
     channel = new_channel()
     assert http.event(rq.message("EQL", channel=channel)).status == 200
     wait_posts(api, channel)
 
 
-@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
-def test_malformed_body_is_a_client_error_without_traceback(http: HttpBot, signed: bool) -> None:
-    before = http.log().count("Traceback")
-    request = signed_raw("null")
-    if not signed:
-        request = Prepared(request.body, {"Content-Type": "application/json"})
-    response = http.sender.post(request)
-    assert 400 <= response.status < 500
-    assert http.log().count("Traceback") == before
+def test_a_flood_of_bad_requests_writes_one_line_per_kind_and_worker(http: HttpBot) -> None:
+    """At most: earlier tests may already have used this minute's line for a kind."""
+    mark = http.mark()
+    for _ in range(40):
+        assert http.sender.command(rq.slash_command("eql"), forge=True).status == 401
+        assert http.sender.post(signed_raw("null")).status == 400
+    lines = http.log(mark).splitlines()
+    refused = [line for line in lines if "bot.slack.wsgi" in line]
+    assert len(refused) <= 2 * http.workers
+    assert [line for line in lines if "Traceback" in line] == []
+
+
+INSIDE_DISPATCH = {
+    "action-without-action_id": (
+        urlencode({"payload": json.dumps(rq.block_actions_message() | {"actions": [{}]})}),
+        "application/x-www-form-urlencoded",
+    ),
+    "event-a-list": (json.dumps({**EVENT, "event": [1]}), "application/json"),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Bolt catches these inside dispatch and calls app.error (bot/slack/app.py, the lead's):"
+    " it must answer 400 with one throttled line instead of 500 and a traceback",
+)
+@pytest.mark.parametrize(("body", "content_type"), INSIDE_DISPATCH.values(), ids=INSIDE_DISPATCH)
+def test_a_signed_body_bolt_chokes_on_inside_dispatch_is_a_400_without_traceback(
+    http: HttpBot, body: str, content_type: str
+) -> None:
+    mark = http.mark()
+    response = http.sender.post(signed_raw(body, content_type))
+    assert (response.status, "Traceback" in http.log(mark)) == (400, False)

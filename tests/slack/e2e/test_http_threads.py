@@ -22,7 +22,6 @@ from .harness import (
     mrkdwn_texts,
     new_channel,
     posts,
-    settle,
     wait_posts,
 )
 
@@ -50,7 +49,7 @@ def test_message_with_terms_gets_one_threaded_explanation(
     assert params["text"] == f"Glossary: {EQL}, {VAR}"
     assert bold_titles(params["blocks"]) == [EQL, VAR]
     assert post.token == "xoxb-e2e-bot-token"
-    settle()
+    http.wait_idle()
     assert len(posts(api, channel)) == 1
 
 
@@ -66,7 +65,7 @@ def test_thread_replies_are_answered_in_the_thread_once_per_term(
     http.event(rq.thread_reply("EQLs come from VARs", thread_ts=root, channel=channel))
     second = wait_posts(api, channel, 2)[1]
     assert (second.params["thread_ts"], bold_titles(second.params["blocks"])) == (root, [VAR])
-    settle()
+    http.wait_idle()
     assert len(posts(api, channel)) == 2
 
 
@@ -80,7 +79,7 @@ def test_a_term_is_not_explained_again_in_another_thread_within_the_cooldown(
     other = new_channel()
     http.event(rq.message("More EQLs please", channel=other))  # other channels are unaffected
     wait_posts(api, other)
-    settle()
+    http.wait_idle()
     assert len(posts(api, channel)) == 1
 
 
@@ -110,7 +109,7 @@ def test_messages_without_explainable_terms_get_no_reply(
 ) -> None:
     channel = new_channel()
     assert http.event(rq.message(text, channel=channel)).status == 200
-    settle()
+    http.wait_idle()
     assert posts(api, channel) == []
 
 
@@ -133,7 +132,7 @@ def test_bots_edits_deletions_and_joins_are_ignored(http: HttpBot, api: FakeSlac
         rq.message(f"<@{BOT_USER_ID}> what's an EQL?", channel=channel),  # app_mention answers
     ]
     assert [http.event(b).status for b in bodies] == [200] * len(bodies)
-    settle()
+    http.wait_idle()
     assert posts(api, channel) == []
 
 
@@ -171,7 +170,7 @@ def test_retried_deliveries_are_answered_once(
         results = [deliver(retry) for retry in retries]
     assert results == [(200, True)] * 4
     wait_posts(api, channel)
-    settle()
+    http.wait_idle()
     assert len(posts(api, channel)) == 1
 
 

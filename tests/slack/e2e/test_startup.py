@@ -13,7 +13,7 @@ import pytest
 
 from tests.standin import FakeSlackWebAPI
 
-from .harness import APP_TOKEN, BOT_TOKEN, PYTHON, SECRET, bot_env, free_port
+from .harness import APP_TOKEN, BOT_TOKEN, PYTHON, SECRET, HttpBot, bot_env, free_port
 
 BROKEN_GLOSSARY = """\
 terms:
@@ -64,7 +64,7 @@ def test_console_stops_at_end_of_input(tmp_path: Path) -> None:
 def test_serve_without_signing_secret_names_it(tmp_path: Path) -> None:
     env = bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN)
     result = run_bot(["serve", "--port", str(free_port())], env, tmp_path)
-    assert (result.returncode, result.stdout) == (1, "")
+    assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
         "Cannot start: HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; "
         "set SLACK_SIGNING_SECRET in the environment or .env\n"
@@ -73,7 +73,7 @@ def test_serve_without_signing_secret_names_it(tmp_path: Path) -> None:
 
 def test_socket_without_app_token_names_it(tmp_path: Path) -> None:
     result = run_bot(["socket"], bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN), tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "Cannot start: Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; "
         "set SLACK_APP_TOKEN in the environment or .env"
@@ -113,26 +113,17 @@ def test_broken_glossary_is_reported_by_file_and_line(tmp_path: Path) -> None:
         GLOSSARY_PATH=str(glossary),
     )
     result = run_bot(["serve", "--port", str(free_port())], env, tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"{glossary}:5: unknown field 'colour'",
-        f"Cannot start: the glossary at {glossary} has 1 problem(s); fix them and restart",
+        f"Cannot start: GLOSSARY_PATH: the glossary at {glossary} has 1 problem(s); "
+        "fix them and restart",
     ]
 
 
-@pytest.mark.parametrize(
-    ("mode", "expected"),
-    [
-        ("serve", "Cannot start: Slack did not accept the bot token (invalid_auth)"),
-        (
-            "socket",
-            "Cannot start: Slack refused the bot token: `token` is invalid (auth.test result: "
-            "{'ok': False, 'error': 'invalid_auth'})",
-        ),
-    ],
-)
+@pytest.mark.parametrize("mode", ["serve", "socket"])
 def test_refused_bot_token_stops_start_up_with_one_line(
-    api: FakeSlackWebAPI, tmp_path: Path, mode: str, expected: str
+    api: FakeSlackWebAPI, tmp_path: Path, mode: str
 ) -> None:
     api.fail("auth.test", "invalid_auth")
     port = free_port()
@@ -144,21 +135,22 @@ def test_refused_bot_token_stops_start_up_with_one_line(
         SLACK_APP_TOKEN=APP_TOKEN,
     )
     result = run_bot([mode, "--port", str(port)] if mode == "serve" else [mode], env, tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == expected
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Cannot start: SLACK_BOT_TOKEN: Slack refused the bot token (invalid_auth)"
+    )
     assert "Traceback" not in result.stderr
     assert "Listening at" not in result.stderr
     assert [c.method for c in api.calls()] == ["auth.test"]  # nothing after the refusal
 
 
-def test_unreachable_slack_is_not_blamed_on_the_token(tmp_path: Path) -> None:
+def test_unreachable_slack_does_not_stop_start_up(api: FakeSlackWebAPI, tmp_path: Path) -> None:
+    """Slack down at start is not the token's fault: the bot serves, and finds Slack later."""
     api_url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
-    env = bot_env(
-        tmp_path, SLACK_API_URL=api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET
-    )
-    result = run_bot(["serve", "--port", str(free_port())], env, tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        f"Cannot start: cannot reach Slack at {api_url}: "
-        "<urlopen error [Errno 111] Connection refused>"
-    )
+    env = bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET)
+    env["SLACK_API_URL"] = api_url
+    with HttpBot(api, env, tmp_path, "no-slack", workers=1) as bot:
+        assert bot.get("/healthz")[0] == 200
+        log = bot.wait_for_log("will retry")
+    assert f"cannot reach Slack at {api_url}" in log
+    assert "Traceback" not in log

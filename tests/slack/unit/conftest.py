@@ -1,26 +1,63 @@
-"""Fixtures for Slack-layer unit tests: a service on a MemoryStore, a Web client that records
-calls instead of making them, Ack/Respond mocks, and oversized terms and queries."""
+"""Fixtures for Slack-layer unit tests: a service over the real glossary on a MemoryStore with a
+fixed clock, oversized terms and queries, and the few payload shapes the stand-in's builders
+do not make (the Home search box, forwarded messages).
+
+Listener tests need no mocks: a listener is ``Incoming → Outcome``, called with a real payload
+and compared with literal values.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
-from unittest.mock import Mock
 
 import pytest
-from slack_bolt import Ack, BoltContext, Respond
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web import SlackResponse, WebClient
 
 from bot.service import GlossaryService
-from bot.slack.send import Sender
+from bot.slack import work
+from bot.slack.dispatch import Listener
+from bot.slack.work import Incoming, Outcome
 from bot.store import MemoryStore
 from bot.terms import Glossary, Term
+from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import requests
 from tests.standin.ids import BOT_USER_ID
 
 T0 = 1_700_000_000.0
 HUGE_QUERY = ("<!channel> R&D <b> & " * 500)[:10_000]
 """10,000 characters of the text Slack's mrkdwn treats as control characters."""
+EQL, MQL = "Ecosystem Qualified Lead", "Marketing Qualified Lead"
+EQL_TITLE, MQL_TITLE = "Ecosystem Qualified Lead (EQL)", "Marketing Qualified Lead (MQL)"
+EQL_DEFINITION = (
+    "Ecosystem Qualified Leads (EQLs) are leads or potential customers that have been identified "
+    "as a good fit for a company’s products or services, based on the company’s Ideal Customer "
+    "Profile (ICP). These leads may come from a variety of sources, such as marketing campaigns, "
+    "sales outreach, or referrals from partners or affiliates."
+)
+
+
+def incoming(body: dict[str, Any]) -> Incoming:
+    """A request as the dispatcher hands it to a listener, from the bot's own workspace."""
+    return Incoming(body, bot_user_id=BOT_USER_ID)
+
+
+def call(listener: Listener, body: dict[str, Any]) -> Outcome:
+    """Run a listener on ``body``; everything it would send Slack must pass the Block Kit
+    checker, and every job must survive the store's JSON round trip."""
+    outcome = listener(incoming(body))
+    if "blocks" in outcome.ack or "text" in outcome.ack:
+        assert_block_kit_limits(outcome.ack, "ack")
+    for job in (*outcome.jobs, *outcome.tasks):
+        assert json.loads(json.dumps(job.payload)) == job.payload, job.kind
+        where = f"{job.kind} job"
+        if job.kind == work.POST:
+            assert_block_kit_limits(job.payload, where)
+        elif job.kind == work.RESPOND:
+            assert_block_kit_limits(job.payload["body"], where)
+            assert_block_kit_limits(job.payload.get("then", {}), f"{where} (then)")
+        elif job.kind == work.VIEW:
+            assert_block_kit_limits(job.payload["args"], where)
+    return outcome
 
 
 def typed_search(text: str, metadata: str = "") -> dict[str, Any]:
@@ -35,20 +72,6 @@ def typed_search(text: str, metadata: str = "") -> dict[str, Any]:
     return requests.block_actions_home(private_metadata=metadata, actions=[typed])
 
 
-def slack_error(error: str, method: str = "chat.postMessage") -> SlackApiError:
-    """The exception slack_sdk raises when Slack answers ``{"ok": false, "error": ...}``."""
-    response = SlackResponse(
-        client=None,
-        http_verb="POST",
-        api_url=f"https://slack.com/api/{method}",
-        req_args={},
-        data={"ok": False, "error": error},
-        headers={},
-        status_code=200,
-    )
-    return SlackApiError("The request to the Slack API failed.", response)
-
-
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
@@ -57,32 +80,6 @@ def store() -> MemoryStore:
 @pytest.fixture
 def service(glossary: Glossary, store: MemoryStore) -> GlossaryService:
     return GlossaryService(glossary, store, clock=lambda: T0)
-
-
-@pytest.fixture
-def client() -> Mock:
-    """A WebClient whose methods are mocks: calls are recorded, nothing leaves the process."""
-    return Mock(spec=WebClient)
-
-
-@pytest.fixture
-def sender() -> Sender:
-    return Sender()  # no background executor: posts happen inside the handler call
-
-
-@pytest.fixture
-def ack() -> Mock:
-    return Mock(spec=Ack)
-
-
-@pytest.fixture
-def respond() -> Mock:
-    return Mock(spec=Respond)
-
-
-@pytest.fixture
-def context() -> BoltContext:
-    return BoltContext({"bot_user_id": BOT_USER_ID})
 
 
 @pytest.fixture(scope="session")
@@ -94,5 +91,5 @@ def huge_term() -> Term:
         definition=("Q&A <!here> & R&D " * 300)[:5000],
         acronyms=("G&T", "<GT>"),
         aliases=tuple(f"alias {i} & <{i}>" for i in range(20)),
-        related=("Ecosystem Qualified Lead", "Marketing Qualified Lead", "No such term"),
+        related=(EQL, MQL, "No such term"),
     )

@@ -1,0 +1,239 @@
+"""The one start-up path: settings → glossary → store → service → Slack runtime.
+
+Every mode (``serve``, ``socket``, ``console``, ``migrate``) is assembled from these steps, in
+this order, and nothing listens before all of them succeeded. Each failure is a ``StartupError``
+with one line that names the setting to fix; the runner prints it and exits 2.
+
+Slow or shared work happens once per process tree, before any fork: loading and indexing the
+glossary, migrating the schema (under an advisory lock, so replicas starting together never
+race), and checking the bot token. What must not cross a fork — database connections and
+threads — is built per process by ``build_runtime``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import WebClient
+
+from bot import metrics
+from bot.config import Settings
+from bot.errors import StartupError
+from bot.gc_pause import gc_paused
+from bot.reload import GlossaryWatcher, glossary_version
+from bot.service import GlossaryService, Policy
+from bot.slack.app import REJECTED, BotIdentity, Identity, build_app, make_client
+from bot.slack.dispatch import Dispatcher
+from bot.slack.jobs import JobRunner
+from bot.slack.perform import Performer
+from bot.slack.runtime import Runtime, Upkeep
+from bot.store import RememberingStore, SqlStore, Store, StoreError, migrate
+from bot.terms import Glossary, GlossaryError
+from bot.terms.loader import iter_problems
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DATABASE_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""Back-off while the database is unreachable at start (about 15 s in all), e.g. a Postgres
+container that starts at the same time as the bot."""
+FINAL = ("not a SQLAlchemy URL", "password authentication", "does not exist", "No module named")
+"""Database errors that no waiting will fix."""
+TASK_THREADS = 4
+
+
+# -- glossary -------------------------------------------------------------------------------
+def load_glossary(settings: Settings, *, search_now: bool = False) -> tuple[Glossary, str]:
+    """Load, validate and index the glossary; print every problem and stop if it is broken.
+
+    The full-text search index (the Home tab's box) is built on a thread unless ``search_now``:
+    a process about to fork builds it first, so its children share it instead of each building
+    one (and none inherits a lock held mid-build).
+    """
+    path = settings.glossary_path
+    version = glossary_version(path) if path.exists() else ""
+    try:
+        glossary = _build_glossary(path, settings.cache_dir)
+    except GlossaryError as exc:
+        for line in iter_problems(exc.problems):
+            print(line, file=sys.stderr)
+        raise StartupError(
+            f"GLOSSARY_PATH: the glossary at {path} has {len(exc.problems)} problem(s); "
+            "fix them and restart"
+        ) from None
+    if search_now:
+        glossary.build_search_index()
+    else:
+        threading.Thread(
+            target=glossary.build_search_index, name="search-index", daemon=True
+        ).start()
+    metrics.glossary_loaded(len(glossary), version)
+    logger.info("glossary %s loaded: %d terms from %s", version, len(glossary), path)
+    return glossary, version
+
+
+def _build_glossary(path: Path, cache_dir: Path) -> Glossary:
+    """A warmed glossary; the cyclic GC is paused meanwhile (a big, long-lived object graph)."""
+    try:
+        with gc_paused():
+            return Glossary.from_path(path, cache_dir).warm()
+    except OSError as exc:
+        raise StartupError(f"GLOSSARY_PATH: cannot read {path}: {exc.strerror}") from None
+
+
+# -- store ----------------------------------------------------------------------------------
+def run_migrations(settings: Settings) -> str:
+    """``python -m bot migrate``: bring the schema up to date (idempotent, replica-safe)."""
+    return _with_database_retry(
+        settings,
+        lambda: migrate.upgrade(
+            settings.database_url, connect_timeout_s=settings.database_connect_timeout_s
+        ),
+    )
+
+
+def open_store(settings: Settings, *, migrate_first: bool) -> SqlStore:
+    """The production store, reachable and with a current schema, or a one-line StartupError.
+
+    ``migrate_first`` (``AUTO_MIGRATE``) upgrades the schema first; otherwise an old schema
+    stops start-up with the command to run. Opening a store never writes, so a worker that
+    boots while another process holds a write lock is not held up.
+    """
+    if migrate_first:
+        logger.info("database: %s", run_migrations(settings))
+
+    def connect() -> SqlStore:
+        store = SqlStore(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            connect_timeout_s=settings.database_connect_timeout_s,
+            statement_timeout_s=settings.database_statement_timeout_s,
+        )
+        health = store.health()
+        if not health.ok:
+            store.close()
+            raise StoreError(health.detail or "the database did not answer")
+        if not health.schema_current:
+            store.close()
+            raise StartupError(
+                "DATABASE_URL: the database schema is out of date; run `python -m bot migrate` "
+                "(or set AUTO_MIGRATE=true)"
+            )
+        return store
+
+    return _with_database_retry(settings, connect)
+
+
+def _with_database_retry(settings: Settings, attempt: Callable[[], T]) -> T:
+    for delay in (*DATABASE_RETRY_S, None):
+        try:
+            return attempt()
+        except StoreError as exc:
+            reason = str(exc)
+            if delay is None or any(marker in reason for marker in FINAL):
+                raise StartupError(f"DATABASE_URL: cannot open the state store: {reason}") from None
+            logger.warning("database not reachable (%s); retrying in %.1f s", reason, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def policy_from(settings: Settings) -> Policy:
+    """The one mapping from settings to the explanation policy."""
+    return Policy(
+        cooldown_s=settings.explain_cooldown_s,
+        max_terms=settings.explain_max_terms,
+        in_channels=settings.explain_in_channels,
+        in_slack_connect=settings.explain_in_slack_connect,
+    )
+
+
+def make_service(
+    settings: Settings, glossary: Glossary, version: str, store: Store
+) -> GlossaryService:
+    policy = policy_from(settings)
+    return GlossaryService(glossary, RememberingStore(store), policy, version=version)
+
+
+# -- Slack ----------------------------------------------------------------------------------
+def check_bot_token(settings: Settings, token: str) -> BotIdentity | None:
+    """auth.test once: a rejected token stops start-up; an unreachable Slack does not (the
+    identity is then fetched in the background, and requests are served meanwhile)."""
+    try:
+        return Identity.fetch(make_client(token, settings.slack_api_url))
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "unknown_error"))
+        if error in REJECTED:
+            raise StartupError(f"SLACK_BOT_TOKEN: Slack refused the bot token ({error})") from None
+        logger.warning("auth.test failed (%s); carrying on, will retry", error)
+    except (SlackClientError, OSError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        logger.warning("cannot reach Slack at %s (%s); will retry", settings.slack_api_url, reason)
+    return None
+
+
+def build_runtime(
+    settings: Settings,
+    service: GlossaryService,
+    token: str,
+    known: BotIdentity | None,
+    *,
+    client: WebClient | None = None,
+    background: bool = True,
+) -> Runtime:
+    """Everything one process runs; ``background=False`` (the console) runs work inline."""
+    client = client or make_client(token, settings.slack_api_url)
+    identity = Identity(known)
+    if known is None and background:
+        identity.fetch_in_background(client)
+    store = service.store
+    performer = Performer(service, client, token_error=identity.token_error)
+    runner = JobRunner(
+        store,
+        performer,
+        threads=settings.job_workers,
+        lease_s=settings.job_lease_s,
+        max_attempts=settings.job_max_attempts,
+    )
+    tasks = ThreadPoolExecutor(TASK_THREADS, thread_name_prefix="task") if background else None
+    dispatcher = Dispatcher(store, performer, tasks, wake=runner.wake)
+    app = build_app(service, dispatcher, identity, base_url=settings.slack_api_url)
+    watcher = None
+    if background and settings.glossary_reload_s > 0:
+        watcher = _watcher(settings, service)
+    upkeep = None
+    if background:
+        upkeep = Upkeep(
+            store,
+            cooldown_s=settings.explain_cooldown_s,
+            retention_s=settings.retention_days * 86400.0,
+        )
+    return Runtime(app, dispatcher, runner, identity, tasks, watcher, upkeep)
+
+
+def _watcher(settings: Settings, service: GlossaryService) -> GlossaryWatcher:
+    def load() -> Glossary:
+        glossary = _build_glossary(settings.glossary_path, settings.cache_dir)
+        glossary.build_search_index()
+        return glossary
+
+    def swap(glossary: Glossary, version: str) -> None:
+        service.swap(glossary, version)
+        metrics.glossary_loaded(len(glossary), version)
+        logger.info("glossary %s now served: %d terms", version, len(glossary))
+
+    return GlossaryWatcher(
+        settings.glossary_path,
+        interval_s=settings.glossary_reload_s,
+        load=load,
+        on_change=swap,
+        version=service.version,
+    )

@@ -1,0 +1,121 @@
+"""The one dispatcher: store durable work, ack at once, then run the rest.
+
+Every Bolt listener is the same small adapter (``bolt_listener``): it turns Bolt's arguments into
+an ``Incoming`` value, calls a pure listener for an ``Outcome``, and hands that here. The order
+is the whole design:
+
+1. durable jobs go into the store first (deduplicated by key, so Slack's retries and replayed
+   clicks add nothing), so that once Slack hears "200" the work survives any crash;
+2. the ack, right away: Bolt runs with ``process_before_response=True``, so it is sent when the
+   listener returns, and nothing slow happens before that;
+3. in-process tasks go to a small thread pool.
+
+When the store cannot take the jobs, the first delivery is still answered (in-process, not
+durable) and retries are not, so an outage never makes the bot answer twice; explanations pause
+(see ``work.ANSWER_WITHOUT_STORE``). The event is acked either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, BoltRequest
+
+from bot import metrics
+from bot.logs import Throttled
+from bot.slack.perform import Performer, perform_safely
+from bot.slack.work import ANSWER_WITHOUT_STORE, Incoming, Outcome
+from bot.store.base import NewJob, Store, StoreError
+
+logger = logging.getLogger(__name__)
+throttled = Throttled(logger)
+
+Listener = Callable[[Incoming], Outcome]
+
+
+class Dispatcher:
+    """Stores jobs, acks, runs tasks; shared by every listener of one process."""
+
+    def __init__(
+        self,
+        store: Store,
+        performer: Performer,
+        tasks: Executor | None,
+        wake: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.performer = performer
+        self._tasks = tasks
+        self._wake = wake
+        self._clock = clock
+
+    def handle(self, outcome: Outcome, ack: Callable[..., Any], *, retry_num: int = 0) -> None:
+        tasks = list(outcome.tasks)
+        if outcome.jobs:
+            tasks += self._store_jobs(outcome.jobs, retry_num)
+        ack(**outcome.ack)
+        for task in tasks:
+            self._run(task)
+
+    def _store_jobs(self, jobs: tuple[NewJob, ...], retry_num: int) -> list[NewJob]:
+        """Enqueue; on a store failure, the jobs to run in-process instead (maybe none)."""
+        try:
+            if self.store.enqueue(jobs, self._clock()):
+                self._wake()
+            return []
+        except StoreError as exc:
+            metrics.store_error("enqueue")
+            if retry_num:
+                throttled.error(
+                    "enqueue-retry", "state store down; not answering Slack retry: %s", exc
+                )
+                return []
+            throttled.error("enqueue", "state store down; answering without it: %s", exc)
+            return [job for job in jobs if job.kind in ANSWER_WITHOUT_STORE]
+
+    def _run(self, task: NewJob) -> None:
+        if self._tasks is None:
+            perform_safely(self.performer, task.kind, task.payload)
+            return
+        try:
+            self._tasks.submit(perform_safely, self.performer, task.kind, task.payload)
+        except RuntimeError:  # shutting down: do it now rather than lose it
+            perform_safely(self.performer, task.kind, task.payload)
+
+
+def retry_num(headers: Mapping[str, Any]) -> int:
+    """``X-Slack-Retry-Num`` (Bolt maps Socket Mode's ``retry_attempt`` onto it too)."""
+    raw = headers.get("x-slack-retry-num")
+    value = raw[0] if isinstance(raw, list | tuple) and raw else raw
+    try:
+        return max(0, int(str(value))) if value is not None else 0
+    except ValueError:
+        return 0
+
+
+def bot_user_id(context: BoltContext, body: Mapping[str, Any]) -> str | None:
+    """The bot's own user id: from Bolt's authorization, else from the event's authorizations
+    (so a worker that has not reached Slack yet still knows who it is)."""
+    if context.bot_user_id:
+        return str(context.bot_user_id)
+    authorizations = body.get("authorizations")
+    if isinstance(authorizations, list) and authorizations and isinstance(authorizations[0], dict):
+        user = authorizations[0].get("user_id")
+        return str(user) if user else None
+    return None
+
+
+def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., None]:
+    """Adapt a pure listener to Bolt's calling convention."""
+
+    def handle(ack: Ack, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> None:
+        outcome = listener(Incoming(body, bot_user_id(context, body)))
+        dispatcher.handle(outcome, ack, retry_num=retry_num(request.headers))
+
+    handle.__name__ = getattr(listener, "__name__", "listener")
+    return handle

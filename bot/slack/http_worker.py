@@ -1,0 +1,317 @@
+"""A gunicorn worker that gives a request a thread only once the whole request has arrived.
+
+gunicorn's ``gthread`` worker hands a connection to a thread as soon as its first bytes arrive,
+and the thread then blocks on the socket for the rest of the head and body. A client that sends
+headers and part of a body and stops holds that thread for good: 16 such connections filled
+2 workers x 8 threads and the bot stopped acknowledging Slack.
+
+Here every connection waits in the worker's poller (non-blocking, no thread) while what it sends
+is buffered. gunicorn's own parser decides when a request is whole: the head, then
+Content-Length bytes of body. Only then does a thread run it, from the buffer, so a thread never
+waits on a client for input. A connection must deliver its whole request within
+``request_timeout_s`` of being accepted (or of the first byte of its next kept-alive request),
+or it is closed; an idle kept-alive connection is closed after gunicorn's ``keepalive``. Closing
+lingers in the poller too (gthread drains a closing socket for up to 2 s on its main loop).
+
+Requests this worker does not buffer are handed to a thread once their head is complete and
+their connection is closed after the answer: a body above ``MAX_BODY`` (the app refuses it
+unread) or a chunked one (the app requires Content-Length). The thread's socket has a timeout
+of ``request_timeout_s`` for anything it still reads or writes. With TLS or HTTP/2 configured
+the worker is plain gthread: the bot sits behind a load balancer that terminates TLS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import math
+import selectors
+import socket
+import time
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
+
+from gunicorn.http.body import LengthReader
+from gunicorn.http.errors import NoMoreData
+from gunicorn.http.message import Request
+from gunicorn.http.unreader import IterUnreader
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
+
+from bot.logs import Throttled
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20
+"""1 MiB: Slack's largest payloads (views with many blocks) are far below this."""
+MAX_HEAD = 64 * 1024
+"""A head still incomplete at this size is handed over (gunicorn then applies its limits)."""
+THREADS = 8
+WORKER_CONNECTIONS = 256
+"""Per worker; waiting connections cost no thread, buffered bodies at most MAX_BODY each."""
+KEEPALIVE_S = 75
+"""Longer than load balancers' idle timeouts (AWS ALB: 60 s), so the balancer, not the bot,
+closes an idle connection: otherwise it may reuse one the bot just closed and answer 502."""
+LINGER_S = 2.0
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class Arrival(NamedTuple):
+    """How much of a request a buffer holds.
+
+    ``partial``: wait for more. ``whole``: a thread can serve it from the buffer alone (a head
+    that fails to parse counts: the thread answers 400 from the same bytes). ``head_only``: hand
+    it over now, unbuffered, and close the connection after the answer.
+    """
+
+    state: Literal["partial", "whole", "head_only"]
+    size: int | None = None
+    """Bytes of head plus body, once the head is known."""
+    expects_continue: bool = False
+
+
+def inspect_request(
+    cfg: Any, data: bytes, req_number: int = 1, peer: Any = ("127.0.0.1", 0)
+) -> Arrival:
+    """Parse ``data`` with gunicorn's parser (``cfg``: gunicorn's config): is it whole?"""
+    if not data:
+        return Arrival("partial")
+    if b"\r\n\r\n" not in data:
+        return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
+    unreader = IterUnreader([data])
+    try:
+        req = Request(cfg, unreader, peer, req_number)
+    except (NoMoreData, StopIteration):
+        return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
+    except Exception:  # a malformed head: gunicorn answers it in the thread from these bytes
+        return Arrival("whole")
+    reader = req.body.reader
+    if not isinstance(reader, LengthReader) or reader.length > MAX_BODY:
+        return Arrival("head_only")
+    size = len(data) - len(unreader.take_buffered()) + int(reader.length)
+    if len(data) >= size:
+        return Arrival("whole", size)
+    return Arrival("partial", size, bool(req._expected_100_continue))
+
+
+class _Conn(TConn):  # type: ignore[misc]
+    """A gthread connection plus what the poller buffered of its next request."""
+
+    def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any, timeout_s: float):
+        super().__init__(cfg, sock, client, server)
+        self.timeout_s = timeout_s
+        self.deadline = 0.0
+        self.closing = False
+        self.next_request(b"")
+
+    def next_request(self, read_ahead: bytes) -> None:
+        self.buffered = bytearray(read_ahead)
+        self.scanned = 0
+        self.size: int | None = None
+        self.whole = True
+        self.continue_sent = False
+        self.data_ready = True  # gthread must not wait for data in the thread: it is here
+
+    def init(self) -> None:
+        """Runs in the thread before each request: hand the buffer to gunicorn's parser."""
+        super().init()
+        self.sock.settimeout(self.timeout_s)  # gthread left it blocking with no timeout
+        if self.buffered:
+            self.parser.unreader.unread(bytes(self.buffered))
+            self.buffered = bytearray()
+
+
+class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
+    """gthread whose threads only ever run requests that have fully arrived (see module doc)."""
+
+    request_timeout_s = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cfg = self.cfg
+        plain_http1 = getattr(cfg, "protocol", "http") == "http" and "h2" not in cfg.http_protocols
+        self._buffering = plain_http1 and not cfg.is_ssl
+        self._waiting: set[_Conn] = set()
+        self._next_expiry = math.inf
+        self._stalled = Throttled(logger)
+
+    # -- main loop: accept, buffer, expire -------------------------------------------------
+
+    def accept(self, listener: socket.socket) -> None:
+        if not self._buffering:
+            super().accept(listener)
+            return
+        try:
+            sock, client = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = _Conn(self.cfg, sock, client, listener.getsockname(), self.request_timeout_s)
+        self._wait(conn, time.monotonic() + self.request_timeout_s)
+
+    def _wait(self, conn: _Conn, deadline: float) -> None:
+        conn.deadline = deadline
+        self._next_expiry = min(self._next_expiry, deadline)
+        self._waiting.add(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+
+    def _readable(self, conn: _Conn, _sock: object) -> None:
+        try:
+            data = conn.sock.recv(MAX_HEAD)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client closed (or reset) its side
+            self._close(conn)
+            return
+        if conn.closing:
+            return  # discarded: see _linger
+        if not conn.buffered and conn.parser is not None:
+            # The first byte of a kept-alive connection's next request: the full bound again.
+            conn.deadline = time.monotonic() + self.request_timeout_s
+            self._next_expiry = min(self._next_expiry, conn.deadline)
+        conn.buffered += data
+        self._advance(conn)
+
+    def _advance(self, conn: _Conn) -> None:
+        """Hand the connection to a thread if its request is whole (or will not be buffered)."""
+        if conn.size is None:
+            # Parse only once the head's end is in sight, searching only what is new, so a
+            # client that drips its head byte by byte costs no more than one that sends it whole.
+            start, conn.scanned = max(0, conn.scanned - 3), len(conn.buffered)
+            if conn.buffered.find(b"\r\n\r\n", start) < 0 and conn.scanned <= MAX_HEAD:
+                return
+            number = conn.parser.req_count + 1 if conn.parser is not None else 1
+            arrival = inspect_request(self.cfg, bytes(conn.buffered), number, conn.client)
+            if arrival.state == "partial":
+                conn.size = arrival.size
+                if arrival.expects_continue and not conn.continue_sent:
+                    conn.continue_sent = True
+                    self._send_quietly(conn, _CONTINUE)
+                return
+            conn.whole = arrival.state == "whole"
+        elif len(conn.buffered) < conn.size:
+            return
+        if conn in self._waiting:
+            self._waiting.discard(conn)
+            self.poller.unregister(conn.sock)
+        self.enqueue_req(conn)
+
+    @staticmethod
+    def _send_quietly(conn: _Conn, data: bytes) -> None:
+        with contextlib.suppress(OSError):  # the client is gone: the next recv sees it
+            conn.sock.send(data)  # a few bytes into an idle socket's empty send buffer
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        if not self.alive:  # stopping: idle kept-alive connections get a short linger only
+            for conn in self._waiting:
+                if not conn.buffered and not conn.closing:
+                    conn.deadline = min(conn.deadline, now + STOP_KEEPALIVE_LINGER)
+            self._next_expiry = min(self._next_expiry, now + STOP_KEEPALIVE_LINGER)
+        if now < self._next_expiry:
+            return
+        for conn in [c for c in self._waiting if c.deadline <= now]:
+            if conn.buffered and not conn.closing:
+                self._stalled.warning(
+                    "stalled",
+                    "closed a connection that sent part of a request and stalled for %gs",
+                    self.request_timeout_s,
+                )
+            self._close(conn)
+        self._next_expiry = min((c.deadline for c in self._waiting), default=math.inf)
+
+    def _close(self, conn: _Conn) -> None:
+        if conn in self._waiting:
+            self._waiting.discard(conn)
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+        self.nr_conns -= 1
+        conn.close()
+
+    # -- after a thread ran a request ----------------------------------------------------------
+
+    def finish_request(self, conn: _Conn, fs: Any) -> None:
+        if not self._buffering:
+            super().finish_request(conn, fs)
+            return
+        try:
+            keep = bool(not fs.cancelled() and fs.result())
+        except Exception:
+            keep = False
+        try:
+            conn.sock.setblocking(False)
+        except OSError:  # gunicorn closed it in the thread (an answer that failed half-way)
+            keep = False
+        if not keep:
+            self._linger(conn)
+            return
+        # Bytes of a pipelined next request may already sit in gunicorn's parser: take them back.
+        conn.next_request(conn.parser.unreader.take_buffered())
+        now = time.monotonic()
+        if conn.buffered:
+            self._wait(conn, now + self.request_timeout_s)
+            self._advance(conn)
+        else:
+            idle = self.cfg.keepalive if self.alive else STOP_KEEPALIVE_LINGER
+            self._wait(conn, now + idle)
+
+    def _linger(self, conn: _Conn) -> None:
+        """Close after the client has read our answer, without blocking the main loop.
+
+        Closing with unread input makes the kernel send RST, which can destroy the answer in
+        flight; so send FIN and discard what the client still sends, for LINGER_S at most.
+        """
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.nr_conns -= 1
+            conn.close()
+            return
+        conn.closing = True
+        self._wait(conn, time.monotonic() + LINGER_S)
+
+    # -- in the thread ------------------------------------------------------------------------
+
+    def handle_request(self, req: Any, conn: _Conn) -> bool:
+        if self._buffering:
+            if conn.continue_sent:
+                req._expected_100_continue = False  # already sent from the poller
+            if not conn.whole:
+                req.force_close()  # its unread rest must not be taken for the next request
+        try:
+            return bool(super().handle_request(req, conn))
+        except TimeoutError:
+            # An unbuffered body that stopped, or a client that stopped reading the answer.
+            self.log.debug("closing a connection that timed out in the thread")
+            return False
+
+
+def worker_class(request_timeout_s: float) -> type[SlowClientWorker]:
+    """SlowClientWorker bound to this deployment's timeout (gunicorn takes a class as well)."""
+    attrs = {"request_timeout_s": request_timeout_s, "__module__": __name__}
+    return cast(type[SlowClientWorker], type("SlowClientWorker", (SlowClientWorker,), attrs))
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """The HTTP-serving part of gunicorn's configuration (the runtime adds hooks and logging)."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return {
+        "bind": f"{host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": worker_class(settings.request_timeout_s),
+        "threads": THREADS,
+        "worker_connections": WORKER_CONNECTIONS,
+        "keepalive": KEEPALIVE_S,
+        "timeout": 30,
+        # The runtime drains its jobs for shutdown_grace_s; gunicorn waits a little longer.
+        "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
+        "accesslog": None,  # the WSGI app writes one access line per request itself
+    }

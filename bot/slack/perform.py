@@ -1,0 +1,231 @@
+"""Doing the work listeners decided on: Slack calls, response_url posts, store writes.
+
+One ``Performer`` runs both durable jobs (from the job table, ``bot.slack.jobs``) and in-process
+tasks (from the dispatcher). Its outcome is one of three: done; ``Failed`` — Slack refused for
+good (after slack_sdk's retry handlers: 429, 5xx and connection errors are retried inside the
+client), so the job is kept as failed with the error and its terms do not count as explained;
+``Retry`` — Slack or the network is down right now, so a job is left to be taken again when its
+lease ends (the lease is the back-off), an in-process task is dropped.
+
+Failures are logged here, once per kind of failure and place per interval (``Throttled``): a
+channel that keeps talking to a bot that was removed from it does not flood the logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot import metrics
+from bot.logs import Throttled
+from bot.service import GlossaryService
+from bot.slack import work
+from bot.slack.render.cards import explanation_message
+from bot.store import StoreError
+
+logger = logging.getLogger(__name__)
+throttled = Throttled(logger)
+
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+)
+"""Slack error codes that mean "not now" rather than "never"."""
+EXPECTED_ERRORS = frozenset(
+    {"not_in_channel", "is_archived", "channel_not_found", "restricted_action", "cant_reply"}
+)
+"""Errors that describe the channel, not a bug: worth a warning, not an error."""
+VIEW_METHODS = frozenset({"views.publish", "views.open", "views.update"})
+ADVICE = {
+    "not_in_channel": "Invite me to the channel (/invite @glossary) and try again.",
+    "channel_not_found": "Invite me to the channel (/invite @glossary) and try again.",
+    "is_archived": "That channel is archived.",
+    "expired_url": "The button has expired: run `/define` again to share.",
+    "used_url": "The button has expired: run `/define` again to share.",
+}
+
+
+def explain_failure(template: str, error: str) -> str:
+    """Fill a "could not do it" message with Slack's error and what the user can do."""
+    advice = ADVICE.get(error, "Please try again in a moment.")
+    return template.replace("{error}", error).replace("{advice}", advice)
+
+
+class Failed(Exception):
+    """Slack refused for good; ``str(exc)`` is Slack's error code (e.g. ``not_in_channel``)."""
+
+
+class Retry(Exception):
+    """Slack or the network failed in a way worth trying again later."""
+
+
+class Performer:
+    """Performs ``NewJob``/``Job`` payloads by kind; thread-safe."""
+
+    def __init__(
+        self,
+        service: GlossaryService,
+        client: WebClient,
+        webhook: Callable[[str], WebhookClient] | None = None,
+        clock: Callable[[], float] = time.time,
+        token_error: Callable[[str], None] = lambda error: None,
+    ) -> None:
+        self.service = service
+        self.client = client
+        self._token_error = token_error
+        self._webhook = webhook or (lambda url: WebhookClient(url, timeout=10))
+        self._clock = clock
+        self._kinds: dict[str, Callable[[dict[str, Any]], None]] = {
+            work.POST: self._post,
+            work.EXPLAIN: self._explain,
+            work.RESPOND: self._respond,
+            work.VIEW: self._view,
+            work.RECORD: self._record,
+        }
+
+    def perform(self, kind: str, payload: dict[str, Any]) -> None:
+        """Do one piece of work; raises ``Failed`` or ``Retry`` (already logged), or StoreError."""
+        action = self._kinds.get(kind)
+        if action is None:
+            raise Failed(f"unknown_job_kind:{kind[:40]}")
+        action(payload)
+
+    # -- kinds ----------------------------------------------------------------------------
+    def _post(self, payload: dict[str, Any]) -> None:
+        channel = str(payload["channel"])
+        args = {k: payload[k] for k in ("channel", "text", "blocks", "thread_ts") if k in payload}
+        try:
+            self.call("chat.postMessage", channel, unfurl_links=False, unfurl_media=False, **args)
+        except Failed as exc:
+            notice = payload.get("tell_on_failure")
+            if isinstance(notice, dict):
+                text = explain_failure(str(notice.get("text", "")), str(exc))
+                self._tell(str(notice.get("user", "")), text)
+            raise
+        counted = payload.get("record")
+        if isinstance(counted, dict):
+            self._record(counted)
+
+    def _explain(self, payload: dict[str, Any]) -> None:
+        channel, thread_ts = str(payload["channel"]), str(payload["thread_ts"])
+        now = self._clock()
+        explanation = self.service.claim_explanation(channel, thread_ts, payload["terms"], now)
+        if explanation is None:
+            return  # every term was explained here already (or within the cooldown)
+        message = explanation_message(explanation)
+        try:
+            self.call(
+                "chat.postMessage",
+                channel,
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (Failed, Retry):
+            self.service.release_explanation(channel, thread_ts, explanation, now)
+            raise
+
+    def _respond(self, payload: dict[str, Any]) -> None:
+        url = str(payload["url"])
+        try:
+            self._send_webhook(url, payload["body"])
+        except Failed as exc:
+            failure = payload.get("on_failure")
+            if isinstance(failure, dict):
+                self._ephemeral(failure, str(exc))
+            raise
+        then = payload.get("then")
+        if isinstance(then, dict):
+            # The share itself went out; only its confirmation may not (logged by the call).
+            with contextlib.suppress(Failed, Retry):
+                self._send_webhook(url, then)
+
+    def _view(self, payload: dict[str, Any]) -> None:
+        method = str(payload["method"])
+        if method not in VIEW_METHODS:
+            raise Failed(f"unknown_view_method:{method[:40]}")
+        args = dict(payload["args"])
+        where = str(args.get("user_id") or args.get("view_id") or "modal")
+        self.call(method, where, **args)
+
+    def _record(self, payload: dict[str, Any]) -> None:
+        term = payload.get("term")
+        self.service.record(
+            str(payload.get("query", "")), str(term) if term else None, str(payload.get("user", ""))
+        )
+
+    # -- Slack --------------------------------------------------------------------------------
+    def call(self, method: str, where: str, **args: Any) -> None:
+        """One Web API call; raises ``Failed``/``Retry`` after logging (throttled)."""
+        try:
+            self.client.api_call(method, json=args)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            metrics.slack_call(method, error)
+            self._token_error(error)
+            self._log(error, method, where)
+            raise (Retry if error in TRANSIENT_ERRORS else Failed)(error) from None
+        except (SlackClientError, OSError) as exc:
+            metrics.slack_call(method, "connection_error")
+            self._log(type(exc).__name__, method, where)
+            raise Retry(type(exc).__name__) from None
+        metrics.slack_call(method, "ok")
+
+    def _send_webhook(self, url: str, body: dict[str, Any]) -> None:
+        try:
+            response = self._webhook(url).send_dict(body)
+        except (SlackClientError, OSError) as exc:
+            metrics.slack_call("response_url", "connection_error")
+            self._log(type(exc).__name__, "response_url", "response_url")
+            raise Retry(type(exc).__name__) from None
+        if response.status_code == 200:
+            metrics.slack_call("response_url", "ok")
+            return
+        error = (response.body or f"http_{response.status_code}").strip()[:60] or "unknown_error"
+        metrics.slack_call("response_url", error)
+        self._log(error, "response_url", "response_url")
+        raise (Retry if response.status_code >= 500 else Failed)(error)
+
+    def _ephemeral(self, failure: dict[str, Any], error: str) -> None:
+        text = explain_failure(str(failure.get("text", "")), error)
+        channel, user = str(failure.get("channel", "")), str(failure.get("user", ""))
+        try:
+            self.call("chat.postEphemeral", channel, channel=channel, user=user, text=text)
+        except (Failed, Retry):
+            self._tell(user, text)
+
+    def _tell(self, user: str, text: str) -> None:
+        """A direct message to ``user`` (posting to a user id opens the DM with the app)."""
+        if not user:
+            return
+        with contextlib.suppress(Failed, Retry):  # logged by call(); nothing else reaches them
+            self.call("chat.postMessage", user, channel=user, text=text)
+
+    @staticmethod
+    def _log(error: str, method: str, where: str) -> None:
+        if error in EXPECTED_ERRORS:
+            throttled.warning((error, where), "Slack refused %s in %s: %s", method, where, error)
+        else:
+            throttled.error((error, method), "Slack call %s failed (%s): %s", method, where, error)
+
+
+def perform_safely(performer: Performer, kind: str, payload: dict[str, Any]) -> None:
+    """Run an in-process task: failures were logged where they happened; nothing to retry."""
+    try:
+        performer.perform(kind, payload)
+    except (Failed, Retry):
+        pass
+    except StoreError as exc:
+        metrics.store_error(kind)
+        throttled.warning(("task", kind), "state store failed during a %s task: %s", kind, exc)
+    except Exception:
+        logger.exception("in-process %s task failed", kind)

@@ -1,0 +1,191 @@
+"""Turning a database URL into a SQLAlchemy engine, the same way for the store and migrations.
+
+Two backends are supported: SQLite (one host) and PostgreSQL through psycopg 3. Anything else
+is refused with one line, as is a URL that does not parse or a driver that is not installed.
+
+SQLite: the store opens an existing file only (``mode=rw``), so a database file deleted while
+the bot runs is an error rather than a new empty database; migrations create the file, 0600.
+Every connection runs in WAL mode with a busy timeout, and transactions start with
+``BEGIN IMMEDIATE`` (the write lock up front, so waiting happens before any work) unless the
+connection carries the ``READ_ONLY`` execution option, which gets a plain deferred ``BEGIN``
+and so never waits for, nor blocks, a writer.
+
+PostgreSQL: pre-pinged pooled connections with a connect timeout and a server-side statement
+timeout, so a stalled database costs a bounded wait, never a hung thread.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import NullPool, StaticPool
+
+from bot.store.base import StoreError
+
+SQLITE_BUSY_TIMEOUT_S = 15.0
+READ_ONLY = "glossary_read_only"
+"""Execution option: this connection only reads (SQLite: deferred BEGIN, no write lock)."""
+URL_EXAMPLE = "'sqlite:///data/glossary-bot.sqlite3' or 'postgresql+psycopg://user:pw@host/db'"
+
+
+def parse_url(url: str) -> URL:
+    """The URL, with plain ``postgres(ql)://`` meaning psycopg 3; a bad or unsupported one is a
+    ``StoreError`` that never shows the password."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            f"cannot open the state store: not a SQLAlchemy URL (expected e.g. {URL_EXAMPLE})"
+        ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"cannot open the state store at {shown(parsed)}: unsupported database "
+            f"{backend!r} (use sqlite or postgresql)"
+        )
+    return parsed
+
+
+def shown(url: URL) -> str:
+    """The URL as it may appear in messages and logs."""
+    return url.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The database file of a SQLite URL, absolute; None for an in-memory database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).expanduser().absolute()
+
+
+def backend_label(url: URL) -> str:
+    """What readiness reports: a SQLite file serves one host only, whatever the replica count."""
+    return "postgresql" if url.get_backend_name() == "postgresql" else "sqlite (one host only)"
+
+
+def make_engine(
+    url: URL,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    connect_timeout_s: float = 5.0,
+    statement_timeout_s: float | None = 10.0,
+    pooled: bool = True,
+) -> Engine:
+    """An engine for ``url`` (see the module docstring); ``StoreError`` if the driver is missing.
+
+    Migrations pass ``pooled=False`` and ``statement_timeout_s=None``: one connection, and
+    statements (and the advisory-lock wait) that run as long as they need. Nothing connects yet.
+    """
+    pool: dict[str, Any] = (
+        {"pool_size": pool_size, "max_overflow": max_overflow}
+        if pooled
+        else {"poolclass": NullPool}
+    )
+    try:
+        if url.get_backend_name() == "postgresql":
+            return _postgres_engine(url, pool, connect_timeout_s, statement_timeout_s)
+        return _sqlite_engine(url, pool)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError(
+            f"cannot open the state store at {shown(url)}: database driver missing ({reason(exc)}; "
+            "for PostgreSQL install the 'postgres' extra)"
+        ) from None
+
+
+def _postgres_engine(
+    url: URL, pool: dict[str, Any], connect_timeout_s: float, statement_timeout_s: float | None
+) -> Engine:
+    # libpq takes whole seconds; it treats anything below 2 as 2.
+    connect_args: dict[str, Any] = {
+        "connect_timeout": max(2, math.ceil(connect_timeout_s)),
+        "application_name": "glossary-bot",
+    }
+    if statement_timeout_s is not None:
+        connect_args["options"] = f"-c statement_timeout={round(statement_timeout_s * 1000)}"
+        if "pool_size" in pool:
+            # A connection comes back within one statement timeout unless the database is stuck.
+            pool["pool_timeout"] = statement_timeout_s
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
+
+
+def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
+    path = sqlite_path(url)
+    if path is None:
+        # One shared connection: each ``sqlite://`` connection would be a new, empty database.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            poolclass=StaticPool,
+        )
+    else:
+        uri = f"{path.as_uri()}?mode=rw"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(
+                uri, uri=True, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S
+            )
+
+        # The URL names the file (a file database gets a QueuePool); ``creator`` opens it.
+        engine = create_engine(url, creator=connect, **pool)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def create_sqlite_file(path: Path) -> bool:
+    """Create the database file (and its folder) readable by its owner only; True if it is new.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they stay private too.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+    except OSError as exc:
+        raise StoreError(f"cannot create the state store at {path}: {reason(exc)}") from None
+    os.close(fd)
+    return True
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL for concurrent readers; driver-side BEGIN off so ``_sqlite_begin`` rules.
+
+    ``synchronous=NORMAL`` is SQLite's recommended setting in WAL mode: commits no longer wait
+    for an fsync each, and the database cannot be corrupted; only the last moments before a
+    power cut may be lost, which for claims means at worst one repeated explanation.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take the write lock when the transaction starts, so they wait up front."""
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def reason(exc: BaseException) -> str:
+    """The driver's own one-line message, without SQLAlchemy's SQL echo and links."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__

@@ -1,0 +1,290 @@
+"""The Performer against the local Slack stand-in (a real HTTP server, so slack_sdk's own
+encoding, errors and retry handlers run unchanged).
+
+Pinned down: a post goes out with unfurling off and counts its lookup only once posted; a
+refusal is ``Failed`` with Slack's error, counts nothing and DMs the user when asked to; an
+explanation claims its terms, posts them in the thread, and gives the claim back when the post
+fails, so a later explanation can post them; a response_url refused (``expired_url``) is
+``Failed``, the user is told the truth privately and never "Shared"; 5xx past the client's
+retries, and unreachable hosts, are ``Retry``. Everything sent passes the Block Kit checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.web import WebClient
+
+from bot.service import GlossaryService
+from bot.slack import work
+from bot.slack.app import make_client
+from bot.slack.perform import Failed, Performer, Retry
+from bot.slack.render.cards import Message, explanation_message
+from bot.store import MemoryStore
+from bot.terms import Glossary
+from tests.blockkit_limits import assert_block_kit_limits
+from tests.standin import FakeSlackWebAPI
+from tests.standin.ids import CHANNEL_ID, USER_ID
+from tests.standin.interactive import UNSET_RESPONSE_URL
+
+from .conftest import EQL, EQL_TITLE, MQL, T0
+
+MESSAGE = Message("Glossary: EQL", [{"type": "section", "text": {"type": "mrkdwn", "text": "EQL"}}])
+THREAD = "1700000000.000100"
+FAILURE = "I couldn't share “EQL”: Slack said `{error}`. Invite me and try again."
+
+
+def fast_client(api: FakeSlackWebAPI) -> WebClient:
+    """The production client (its retry handlers and counts), waiting 10 ms between tries."""
+    client = make_client("xoxb-test", api.base_url)
+    for handler in client.retry_handlers:
+        handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
+    return client
+
+
+@pytest.fixture
+def api(slack_api: FakeSlackWebAPI) -> Iterator[FakeSlackWebAPI]:
+    """The stand-in; afterwards, everything the bot sent must pass the Block Kit checker."""
+    yield slack_api
+    for call in slack_api.calls():
+        if call.method.startswith(("chat.", "views.")):
+            assert_block_kit_limits(call.params, f"{call.method} call")
+    for response in slack_api.responses():
+        assert_block_kit_limits(response.body, f"response_url {response.id}")
+
+
+@pytest.fixture
+def token_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def performer(
+    service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[str]
+) -> Performer:
+    return Performer(
+        service, fast_client(api), clock=lambda: T0, token_error=token_errors.append
+    )
+
+
+def sent(api: FakeSlackWebAPI, method: str) -> list[dict[str, Any]]:
+    """What the bot sent to ``method``, without blocks (checked by the renderer tests)."""
+    return [{k: v for k, v in c.params.items() if k != "blocks"} for c in api.calls(method)]
+
+
+# --- post ---------------------------------------------------------------------------------------
+
+
+def test_a_post_goes_out_and_then_counts_its_lookup(
+    performer: Performer, api: FakeSlackWebAPI, store: MemoryStore
+) -> None:
+    counted = work.record("eql", EQL, USER_ID)
+    job = work.post(CHANNEL_ID, MESSAGE, thread_ts=THREAD, record=counted)
+    performer.perform(job.kind, job.payload)
+    assert sent(api, "chat.postMessage") == [
+        {
+            "channel": CHANNEL_ID,
+            "text": "Glossary: EQL",
+            "thread_ts": THREAD,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+    ]
+    assert store.top_terms(5) == [(EQL, 1)]
+
+
+def test_a_refused_post_fails_counts_nothing_and_tells_the_user(
+    performer: Performer, api: FakeSlackWebAPI, store: MemoryStore
+) -> None:
+    api.fail("chat.postMessage", "not_in_channel")
+    job = work.post(
+        CHANNEL_ID,
+        MESSAGE,
+        record=work.record("eql", EQL, USER_ID),
+        tell_on_failure={"user": USER_ID, "text": FAILURE},
+    )
+    with pytest.raises(Failed, match="^not_in_channel$"):
+        performer.perform(job.kind, job.payload)
+    told = "I couldn't share “EQL”: Slack said `not_in_channel`. Invite me and try again."
+    assert sent(api, "chat.postMessage")[1:] == [{"channel": USER_ID, "text": told}]
+    assert store.top_terms(5) == []
+
+
+def test_a_refused_token_is_reported(
+    performer: Performer, api: FakeSlackWebAPI, token_errors: list[str]
+) -> None:
+    api.fail("chat.postMessage", "token_revoked")
+    job = work.post(CHANNEL_ID, MESSAGE)
+    with pytest.raises(Failed, match="^token_revoked$"):
+        performer.perform(job.kind, job.payload)
+    assert token_errors == ["token_revoked"]
+
+
+def test_server_errors_past_the_clients_retries_are_retry(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    api.server_error("chat.postMessage", status=503, times=3)
+    job = work.post(CHANNEL_ID, MESSAGE)
+    with pytest.raises(Retry, match="^fatal_error$"):
+        performer.perform(job.kind, job.payload)
+    assert len(api.calls("chat.postMessage")) == 3
+
+
+def test_a_passing_server_error_is_retried_inside_the_client(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    api.server_error("chat.postMessage", status=502, times=2)
+    job = work.post(CHANNEL_ID, MESSAGE)
+    performer.perform(job.kind, job.payload)
+    assert len(api.calls("chat.postMessage")) == 3
+
+
+# --- explain ------------------------------------------------------------------------------------
+
+
+def explain(performer: Performer, terms: list[str], thread_ts: str = THREAD) -> None:
+    job = work.explain(CHANNEL_ID, thread_ts, terms, dedupe_key=None)
+    performer.perform(job.kind, job.payload)
+
+
+def test_an_explanation_claims_then_posts_once_per_thread(
+    performer: Performer, api: FakeSlackWebAPI, glossary: Glossary
+) -> None:
+    explain(performer, [EQL, MQL])
+    explain(performer, [EQL])  # already explained in this thread: nothing to post
+    ((call),) = api.calls("chat.postMessage")
+    assert sent(api, "chat.postMessage") == [
+        {
+            "channel": CHANNEL_ID,
+            "thread_ts": THREAD,
+            "text": f"Glossary: {EQL_TITLE}, Marketing Qualified Lead (MQL)",
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+    ]
+    eql, mql = glossary.get(EQL), glossary.get(MQL)
+    assert eql is not None and mql is not None
+    from bot.replies import Explanation
+
+    assert call.params["blocks"] == explanation_message(Explanation((eql, mql))).blocks
+
+
+@pytest.mark.parametrize("failure", ["refused", "server-error"])
+def test_a_failed_explanation_gives_its_terms_back(
+    performer: Performer, api: FakeSlackWebAPI, failure: str
+) -> None:
+    if failure == "refused":
+        api.fail("chat.postMessage", "not_in_channel")
+    else:
+        api.server_error("chat.postMessage", times=3)
+    with pytest.raises(Failed if failure == "refused" else Retry):
+        explain(performer, [EQL])
+    explain(performer, [EQL])  # e.g. after the bot was invited: the same terms go out
+    last = sent(api, "chat.postMessage")[-1]
+    assert (last["thread_ts"], last["text"]) == (THREAD, f"Glossary: {EQL_TITLE}")
+    assert len(api.calls("chat.postMessage")) == (2 if failure == "refused" else 4)
+
+
+# --- respond ------------------------------------------------------------------------------------
+
+
+def share(api: FakeSlackWebAPI) -> work.NewJob:
+    return work.respond(
+        api.response_url("R0SHARE"),
+        MESSAGE,
+        response_type="in_channel",
+        then={"text": "Shared “EQL” with the channel.", "replace_original": True},
+        on_failure={"channel": CHANNEL_ID, "user": USER_ID, "text": FAILURE},
+    )
+
+
+def test_a_share_posts_then_confirms(performer: Performer, api: FakeSlackWebAPI) -> None:
+    job = share(api)
+    performer.perform(job.kind, job.payload)
+    assert [r.body for r in api.responses("R0SHARE")] == [
+        {
+            "text": "Glossary: EQL",
+            "blocks": MESSAGE.blocks,
+            "response_type": "in_channel",
+            "replace_original": False,
+        },
+        {"text": "Shared “EQL” with the channel.", "replace_original": True},
+    ]
+    assert api.calls() == []
+
+
+def test_an_expired_share_tells_the_user_the_truth(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    api.fail_response_url(404, "expired_url")
+    job = share(api)
+    with pytest.raises(Failed, match="^expired_url$"):
+        performer.perform(job.kind, job.payload)
+    assert len(api.responses("R0SHARE")) == 1  # the share itself; no "Shared" after it
+    told = "I couldn't share “EQL”: Slack said `expired_url`. Invite me and try again."
+    assert sent(api, "chat.postEphemeral") == [
+        {"channel": CHANNEL_ID, "user": USER_ID, "text": told}
+    ]
+    assert "Shared" not in str([c.params for c in api.calls()])
+
+
+def test_when_the_private_notice_is_refused_too_the_user_gets_a_dm(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    api.fail_response_url(404, "expired_url")
+    api.fail("chat.postEphemeral", "channel_not_found")
+    job = share(api)
+    with pytest.raises(Failed):
+        performer.perform(job.kind, job.payload)
+    told = "I couldn't share “EQL”: Slack said `expired_url`. Invite me and try again."
+    assert sent(api, "chat.postMessage") == [{"channel": USER_ID, "text": told}]
+
+
+def test_a_response_url_server_error_is_retry(performer: Performer, api: FakeSlackWebAPI) -> None:
+    api.fail_response_url(500, "oops")
+    job = share(api)
+    with pytest.raises(Retry, match="^oops$"):
+        performer.perform(job.kind, job.payload)
+    assert api.calls() == []
+
+
+def test_an_unreachable_response_url_is_retry(performer: Performer) -> None:
+    job = work.respond(UNSET_RESPONSE_URL, MESSAGE)
+    with pytest.raises(Retry):
+        performer.perform(job.kind, job.payload)
+
+
+# --- views and the rest -------------------------------------------------------------------------
+
+
+def test_a_view_call_goes_out_with_its_arguments(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    view = {"type": "home", "blocks": [{"type": "divider"}]}
+    job = work.view("views.publish", user_id=USER_ID, view=view)
+    performer.perform(job.kind, job.payload)
+    assert sent(api, "views.publish") == [{"user_id": USER_ID, "view": view}]
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "error"),
+    [
+        ("view", {"method": "chat.delete", "args": {}}, "unknown_view_method:chat.delete"),
+        ("sing", {}, "unknown_job_kind:sing"),
+    ],
+)
+def test_work_it_does_not_know_fails_for_good(
+    performer: Performer, api: FakeSlackWebAPI, kind: str, payload: dict[str, Any], error: str
+) -> None:
+    with pytest.raises(Failed, match=f"^{error}$"):
+        performer.perform(kind, payload)
+    assert api.calls() == []
+
+
+def test_a_record_task_counts_the_lookup(performer: Performer, store: MemoryStore) -> None:
+    task = work.record_task("MQL", MQL, USER_ID)
+    performer.perform(task.kind, task.payload)
+    assert store.top_terms(5) == [(MQL, 1)]

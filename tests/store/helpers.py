@@ -1,0 +1,50 @@
+"""Helpers for the store tests: a migrated SQLite store, and one call run on many threads at
+once (how the tests provoke races)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from bot.store import SqlStore
+from bot.store.migrate import upgrade
+
+T = TypeVar("T")
+
+
+def sqlite_store(tmp_path: Path) -> SqlStore:
+    """A store on a migrated SQLite file, as ``python -m bot migrate`` would leave it."""
+    url = f"sqlite:///{tmp_path}/state.sqlite3"
+    upgrade(url)
+    return SqlStore(url)
+
+
+def run_together(n: int, call: Callable[[], T]) -> list[T]:
+    """Run ``call`` on ``n`` threads released at the same moment; return every result."""
+    barrier = threading.Barrier(n)
+    results: list[T] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            result = call()
+        except BaseException as exc:  # re-raised below, in the test's thread
+            with lock:
+                errors.append(exc)
+            return
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    assert len(results) == n
+    return results

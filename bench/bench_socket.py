@@ -65,11 +65,11 @@ def serve(client: str, api_url: str) -> None:
     if client == "builtin":
         from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler as Builtin
 
-        Builtin(app, APP_TOKEN).start()
+        Builtin(app, APP_TOKEN).start()  # type: ignore[no-untyped-call]
     elif client == "websocket-client":
         from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
-        SocketModeHandler(app, APP_TOKEN, ping_interval=PING_S).start()
+        SocketModeHandler(app, APP_TOKEN, ping_interval=PING_S).start()  # type: ignore[no-untyped-call]
     else:
         from bot.slack.socket_mode import run_socket_mode
 
@@ -152,7 +152,7 @@ def send_quietly(server: FakeSocketModeServer, count: int, rate: float | None) -
     return failed
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if values else 0.0
 
 
@@ -188,7 +188,7 @@ def throughput(client: str, args: argparse.Namespace, logdir: Path) -> dict[str,
                 "burst events/s": f"{acked / (end - start):,.0f}",
                 "burst acked": f"{acked}/{args.burst}",
                 "reconnects": str(connections(server) - before + failed),
-                "errors logged": child.errors(),
+                "warning/error lines": child.errors(),
             }
         finally:
             child.stop()
@@ -219,7 +219,7 @@ def outage(client: str, logdir: Path) -> dict[str, str]:
                 except AssertionError:
                     row[name] = f"> {OUTAGE_CAP_S:.0f} (no ack)"
                     break
-            row["errors logged"] = child.errors()
+            row["warning/error lines"] = child.errors()
         finally:
             child.stop()
     return row
@@ -250,16 +250,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each paced phase")
     parser.add_argument("--burst", type=int, default=2000, help="envelopes sent at once")
     parser.add_argument("--outage", action="store_true", help="measure reconnects instead")
+    parser.add_argument("--logs", type=Path, help="keep each client's stderr in this folder")
     args = parser.parse_args()
     if args.serve:
         serve(*args.serve)
         return
     clients = [c for c in args.clients.split(",") if c]
     with tempfile.TemporaryDirectory(prefix="bench-socket-") as tmp:
+        logdir = args.logs or Path(tmp)
+        logdir.mkdir(parents=True, exist_ok=True)
         if args.outage:
-            rows = [outage(client, Path(tmp)) for client in clients]
+            rows = [outage(client, logdir) for client in clients]
         else:
-            rows = [throughput(client, args, Path(tmp)) for client in clients]
+            rows = [throughput(client, args, logdir) for client in clients]
     print(table(rows))
 
 

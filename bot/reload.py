@@ -75,6 +75,7 @@ class GlossaryWatcher:
         load: Callable[[], Glossary],
         on_change: Callable[[Glossary, str], None],
         version: str | None = None,
+        report: Callable[[str], bool] = lambda version: True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] | None = None,
     ) -> None:
@@ -85,6 +86,9 @@ class GlossaryWatcher:
         self._load = load
         self._on_change = on_change
         self.version = version
+        self._report = report
+        """Whether this process reports a broken version: several processes watch the same
+        files, and a store claim per version lets exactly one of them log it."""
         self._broken: str | None = None
         self._fingerprint: Fingerprint | None = None
         self._stop = threading.Event()
@@ -122,7 +126,8 @@ class GlossaryWatcher:
         except GlossaryError as exc:
             self._fingerprint, self._broken = fingerprint, version
             metrics.glossary_reload("error")
-            self._log_problems(version, exc)
+            if self._report(version):
+                self._log_problems(version, exc)
             return False
         self._on_change(glossary, version)
         logger.info(

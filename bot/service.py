@@ -59,7 +59,7 @@ CHATTER = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The explanation settings, from config (see bot.bootstrap.policy_from)."""
+    """The explanation settings, from config (see bot.slack.bootstrap.policy_from)."""
 
     cooldown_s: float = 24 * 3600.0
     max_terms: int = 3

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -25,11 +25,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import WebClient
 
+from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import listeners
 from bot.slack.dispatch import Dispatcher
 
 logger = logging.getLogger(__name__)
+throttled = Throttled(logger)
 BOLT_LOGGER = "bot.slack.bolt"
 REJECTED = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
@@ -151,8 +153,16 @@ def build_app(
     listeners.register(app, service, dispatcher)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        """Bolt's own steps (matchers, authorization) raise on signed bodies of odd shapes;
+        those are the sender's fault: a 400 and one throttled line, never a 500."""
         kind = body.get("type") if isinstance(body, dict) else None
-        logger.error("unhandled error in a %s listener", kind, exc_info=error)
+        throttled.warning(
+            ("bolt", type(error).__name__, kind),
+            "refused a %s request Bolt could not handle: %s",
+            kind,
+            type(error).__name__,
+        )
+        return BoltResponse(status=400, body='{"ok": false, "error": "malformed request"}')
 
     return app

@@ -17,9 +17,9 @@ from typing import IO, Any
 from slack_bolt.request import BoltRequest
 from slack_sdk.web import SlackResponse, WebClient
 
-from bot.bootstrap import build_runtime, make_service
 from bot.config import Settings
 from bot.slack.app import BotIdentity
+from bot.slack.bootstrap import build_runtime, make_service
 from bot.slack.render.text import unescape
 from bot.store import MemoryStore
 from bot.terms import Glossary

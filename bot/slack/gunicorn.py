@@ -23,16 +23,16 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from bot import logs, metrics
-from bot.bootstrap import (
+from bot.config import Settings
+from bot.errors import StartupError
+from bot.service import GlossaryService
+from bot.slack.bootstrap import (
     build_runtime,
     check_bot_token,
     load_glossary,
     make_service,
     open_store,
 )
-from bot.config import Settings
-from bot.errors import StartupError
-from bot.service import GlossaryService
 from bot.slack.http_worker import gunicorn_options
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app

@@ -193,7 +193,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                 conn.size = arrival.size
                 if arrival.expects_continue and not conn.continue_sent:
                     conn.continue_sent = True
-                    self._send_quietly(conn, _CONTINUE)
+                    # A few bytes into an idle socket's empty send buffer; if the client is
+                    # gone, the next recv says so.
+                    with contextlib.suppress(OSError):
+                        conn.sock.send(_CONTINUE)
                 return
             conn.whole = arrival.state == "whole"
         elif len(conn.buffered) < conn.size:
@@ -202,11 +205,6 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._waiting.discard(conn)
             self.poller.unregister(conn.sock)
         self.enqueue_req(conn)
-
-    @staticmethod
-    def _send_quietly(conn: _Conn, data: bytes) -> None:
-        with contextlib.suppress(OSError):  # the client is gone: the next recv sees it
-            conn.sock.send(data)  # a few bytes into an idle socket's empty send buffer
 
     def murder_pending(self) -> None:
         super().murder_pending()

@@ -1,5 +1,5 @@
 """Start the bot in one of its modes: Socket Mode, HTTP (gunicorn), the offline console, or
-just the schema migration. Each mode is assembled by ``bot.bootstrap`` in the same order.
+just the schema migration. Each mode is assembled by ``bot.slack.bootstrap`` in the same order.
 
 Every start-up failure is one line naming the setting to fix, and exit code 2, never a
 traceback; Ctrl-C and SIGTERM end every mode quietly with exit code 0.
@@ -13,7 +13,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.bootstrap import (
+from bot.config import ConfigError, Settings
+from bot.errors import StartupError
+from bot.slack.bootstrap import (
     build_runtime,
     check_bot_token,
     load_glossary,
@@ -21,8 +23,6 @@ from bot.bootstrap import (
     open_store,
     run_migrations,
 )
-from bot.config import ConfigError, Settings
-from bot.errors import StartupError
 
 logger = logging.getLogger(__name__)
 EXIT_STARTUP = 2

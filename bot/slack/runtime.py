@@ -1,7 +1,7 @@
 """Everything one process runs for Slack, started and stopped as one: the Bolt app, the
 dispatcher, the job threads, the task pool, the glossary watcher and the upkeep thread.
 
-Built by ``bot.bootstrap.build_runtime`` *after* a fork (threads and database connections must
+Built by ``bot.slack.bootstrap.build_runtime`` *after* a fork (threads and database connections must
 not cross one), started once, stopped once with a grace period on SIGTERM.
 """
 

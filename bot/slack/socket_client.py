@@ -16,8 +16,10 @@ leave at once instead of waiting for the next event.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -213,8 +215,10 @@ class SocketClient(SocketModeClient):
 
     def _on_error(self, ws: WebSocketApp, error: Exception) -> None:
         self.last_failure = str(error) or type(error).__name__
-        if isinstance(error, WebSocketTimeoutException) and ws.sock is not None:
-            ws.sock.shutdown()  # the peer is gone: do not wait 3 s for its close frame
+        raw = ws.sock.sock if ws.sock is not None else None
+        if isinstance(error, WebSocketTimeoutException) and raw is not None:
+            with contextlib.suppress(OSError):  # the peer is gone: do not wait 3 s for its
+                raw.shutdown(socket.SHUT_RDWR)  # close frame, as websocket-client would
 
     def close(self) -> None:
         self._closing.set()

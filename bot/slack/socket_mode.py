@@ -32,6 +32,8 @@ from bot.errors import StartupError
 from bot.logs import Throttled
 from bot.slack.socket_client import Backoff, SocketClient, TokenRefused, quiet_websocket_logs
 
+__all__ = ["EXIT_TOKEN_REFUSED", "Backoff", "run_socket_mode"]
+
 logger = logging.getLogger(__name__)
 EXIT_TOKEN_REFUSED = 3
 ACK_GRACE_S = 5.0

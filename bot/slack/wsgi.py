@@ -123,9 +123,9 @@ class _Routes:
             return _refusal("411 Length Required", "length required")
         if not raw.isascii() or not raw.isdigit():
             return _refusal("400 Bad Request", "invalid content length")
-        length = int(raw)
-        if length > MAX_BODY:
+        if len(raw) > 9 or int(raw) > MAX_BODY:  # (int() refuses over 4,300 digits)
             return _refusal("413 Payload Too Large", "body too large")
+        length = int(raw)
         try:
             # Under our gunicorn worker the body is already in memory; under any other server
             # the socket timeout bounds this read.

@@ -1,16 +1,19 @@
 """Find glossary terms in a chat message (what the bot would explain in a thread).
 
-Design, chosen by measuring (see ``bench/``): the message is split into words once with one
-C-level regex, and each word is looked up in a dict keyed by the first word of every form a
-term can take (name, alias, plural, hyphen or space variants); only on a hit are the following
-words compared. That is linear in the message, independent of the glossary's size, and keeps
-offsets into the original string for free.
+Design, chosen by measuring (see ``bench/``): one Aho-Corasick automaton (pyahocorasick) holds
+every written form of every term, lower-cased, its words joined by one space. A message is
+lower-cased and its joiner characters (spaces, hyphens, brackets) become spaces, which keeps every
+offset; the automaton then reports every form in one C-level pass, whatever the glossary's size,
+and Python only checks word boundaries and resolves overlaps for the few hits. Forms are stored by
+stem with the endings their last word may take ("redlin" + e/es/ed/ing), so plurals and verb
+forms cost no automaton nodes (bot.terms.forms builds the table).
 
 Rules (each has tests):
 * whole words only; names and aliases match in any case, acronyms only as written in capitals
   (with an optional plural "s": EQLs), so "pms" or "Icp" never match;
-* the words of a multi-word form may be separated by spaces, hyphens or brackets, so
-  "usage based", "usage-based" and "exclusivity (de facto)" all match;
+* the words of a multi-word form may be separated by one to four spaces, hyphens or brackets,
+  so "usage based", "usage-based" and "exclusivity (de facto)" all match;
+* the last word may be plural, and a verb form where bot.terms.verbs allows ("churned");
 * leftmost-longest wins and overlapping shorter terms are dropped;
 * code spans and blocks, URLs, ``<…>`` links and mentions, and ``:emoji:`` codes are skipped;
 * each term once per message; an ambiguous acronym yields one match per meaning.
@@ -18,23 +21,23 @@ Rules (each has tests):
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from bot.terms.forms import ACRONYM_BIT, MULTI, WORD_RE, FormTable, build_forms, fold_word
 from bot.terms.model import Match, Term
-from bot.terms.text import plural, singular
 
-# A word: letters and digits, with inner underscores kept (so "EQL_report" is one identifier-like
-# word, not EQL) but outer ones dropped (so Slack's _italics_ still match).
-_WORD_RE = re.compile(r"[^\W_](?:\w*[^\W_])?")
-# Characters allowed between the words of a multi-word term.
-_JOINER_RE = re.compile(r"[\s\-‐‑‒–—()]{1,4}")
-# After an abbreviation ("Product vs. Technology partner") a full stop may join words too.
-_ABBREVIATION_JOINER_RE = re.compile(r"\.?[\s\-‐‑‒–—()]{1,4}")
-_ABBREVIATIONS = frozenset({"vs", "v"})
-# Regions never scanned; replaced by NUL so offsets stay put and no term spans them.
+_JOINER = r"[\s\-‐‑‒–—()]"
+_JOINERS_RE = re.compile(_JOINER + "{1,4}")
+_ABBREVIATION_JOINERS_RE = re.compile(r"\." + _JOINER + "{1,4}")
+_ASCII_JOINERS = str.maketrans(
+    {chr(c): " " for c in range(128) if re.fullmatch(_JOINER, chr(c))}
+)
+_RUNS_RE = re.compile(" {2,}")
+_REST_RE = re.compile(r"\w*")
+# Regions never scanned: a hit inside one is dropped, so offsets stay put.
 _SKIP_RE = re.compile(
     r"```.*?(?:```|\Z)"  # code block (an unclosed fence runs to the end)
     r"|`[^`]*`"  # inline code
@@ -47,60 +50,18 @@ _SKIP_HINTS = ("`", "<", "://", "www.", ":")
 MAX_SCAN_CHARS = 40_000
 """Slack cuts message text at 40,000 characters; anything longer is scanned up to that."""
 
-_Found = tuple[int, int, int, tuple["Term", ...]]
-"""A candidate match: start and end offsets, its number of words, the terms it means."""
-_END = ""
-"""Trie key under which a node stores the terms whose form ends there (no word is empty)."""
-
-
-def _blank(match: re.Match[str]) -> str:
-    return "\0" * (match.end() - match.start())
+_Hit = tuple[int, int, int, int]
+"""A whole-word form in a message: start, end, number of words, and its packed alternative."""
+_Found = tuple[int, int, int, tuple[int, ...]]
+"""A candidate match: start and end offsets, its number of words, the terms (indexes) it means."""
 
 
 class Scanner:
-    """A word trie of every written form of every term, plus a case-sensitive acronym table."""
+    """The written forms of every term in one automaton, and the rules that read its hits."""
 
     def __init__(self, terms: Sequence[Term]) -> None:
-        root: dict[str, Any] = {}
-        acronyms: dict[str, tuple[Term, ...]] = {}
-        for term in terms:
-            for words in self._name_forms(term):
-                node = root
-                for word in words:
-                    node = node.setdefault(word, {})
-                owners = node.get(_END, ())
-                if term not in owners:
-                    node[_END] = (*owners, term)
-            for acronym in term.acronyms:
-                for written in (acronym, acronym + "s"):
-                    owners = acronyms.get(written, ())
-                    if term not in owners:
-                        acronyms[written] = (*owners, term)
-        self._root = root
-        self._acronyms = acronyms
-        # Every lower-cased word that can begin a match: a message with none of them (most
-        # messages) is dismissed with one C-level set operation.
-        self._openers = frozenset(root) | {a.lower() for a in acronyms}
-
-    @staticmethod
-    def _name_forms(term: Term) -> set[tuple[str, ...]]:
-        """Word tuples for the name and aliases, with singular/plural of the last word.
-
-        Aliases of the co-* family ("co-market") are verbs in chat, so they also get their
-        regular verb forms ("co-marketed", "co-marketing", "co-marketers").
-        """
-        forms: set[tuple[str, ...]] = set()
-        for written, is_alias in ((term.term, False), *((a, True) for a in term.aliases)):
-            words = tuple(_key(w) for w in _WORD_RE.findall(written.replace("’", "'")))
-            if not words:
-                continue
-            last = words[-1]
-            variants = {last, plural(last), singular(last)}
-            if is_alias and words[0] == "co" and len(words) > 1:
-                variants.update(_verb_forms(last))
-            for variant in variants:
-                forms.add((*words[:-1], variant))
-        return forms
+        self._terms = tuple(terms)
+        self._forms: FormTable = build_forms(self._terms)
 
     def scan(self, text: str, *, include_all: bool = False) -> list[Match]:
         """Terms in ``text``, in order of appearance; ``include_all`` adds auto_expand: false.
@@ -109,14 +70,19 @@ class Scanner:
         partner sales support" that is "partner sales support", not "channel partner".
         """
         text = text[:MAX_SCAN_CHARS]
+        if text.isascii():
+            hits = self._hits_ascii(text)
+        else:
+            hits = self._hits_unicode(text)
+        if not hits:
+            return []
         masked = text
         if any(hint in text for hint in _SKIP_HINTS):
-            masked = _SKIP_RE.sub(_blank, text)
-        low = masked.lower()
-        if low.isascii() and len(low) == len(masked):
-            found = self._find_ascii(masked, low)
-        else:
-            found = self._find_unicode(masked, low)
+            masked, skipped = _SKIP_RE.subn(_blank, text)
+            if skipped:
+                hits = [hit for hit in hits if "\0" not in masked[hit[0] : hit[1]]]
+        found = self._choose(hits, text)
+        terms = self._terms
         if not include_all:
             # Terms that are never explained must not hide ones that are: in "affiliate
             # partner ecosystems" the alias "affiliate partner" (Affiliate, not explained)
@@ -124,132 +90,158 @@ class Scanner:
             found = [
                 (start, end, words, kept)
                 for start, end, words, owners in found
-                if (kept := tuple(t for t in owners if t.auto_expand))
+                if (kept := tuple(i for i in owners if terms[i].auto_expand))
             ]
         if len(found) > 1:
-            found = self._without_overlaps(found)
+            found = _without_overlaps(found)
         matches: list[Match] = []
-        seen: set[str] = set()
+        seen: set[int] = set()
         for start, end, _, owners in found:
             if masked.startswith(")", end) and masked.count("(", start, end) > masked.count(
                 ")", start, end
             ):
                 end += 1  # "exclusivity (de facto)" keeps its closing bracket
-            for term in owners:
-                if term.term in seen:
-                    continue
-                seen.add(term.term)
-                matches.append(Match(term, text[start:end], start, end))
+            for i in owners:
+                if i not in seen:
+                    seen.add(i)
+                    matches.append(Match(terms[i], text[start:end], start, end))
         return matches
 
-    def _find_ascii(self, masked: str, low: str) -> list[_Found]:
-        """Candidates in an ASCII message, found without building a token list.
+    def _hits_ascii(self, text: str) -> list[_Hit]:
+        """Hits in an ASCII message, whose lower case has the same offsets."""
+        normal = text.lower().translate(_ASCII_JOINERS)
+        if "  " not in normal:
+            return self._hits(normal, None)
+        collapsed, breaks, shifts = _collapse(normal)
 
-        One C-level ``findall`` plus a set intersection tell which words that can begin a
-        term occur at all (usually none); only those are located with ``str.find`` and
-        walked through the trie. Measured 2–3× faster than tokenising every message.
-        """
-        openers = self._openers.intersection(_WORD_RE.findall(low))
-        found: list[_Found] = []
-        for word in openers:
-            size = len(word)
-            position = low.find(word)
-            while position != -1:
-                end = position + size
-                if _starts_word(low, position) and _ends_word(low, end):
-                    hit = self._walk(masked, low, word, position, end)
-                    if hit is not None:
-                        found.append(hit)
-                position = low.find(word, end)
-        found.sort(key=_start)
-        return found
+        def original(position: int) -> int | None:
+            return position + shifts[bisect.bisect_right(breaks, position) - 1]
 
-    def _find_unicode(self, masked: str, low: str) -> list[_Found]:
-        """Candidates in any other message: token by token, each NFKC-folded."""
-        if len(low) != len(masked):  # a rare letter whose lower case is longer: keep offsets
-            low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in masked)
-        found: list[_Found] = []
-        for match in _WORD_RE.finditer(low):
-            word = _key(match.group())
-            if word in self._openers:
-                hit = self._walk(masked, low, word, match.start(), match.end())
-                if hit is not None:
-                    found.append(hit)
-        return found
+        return self._hits(collapsed, original)
 
-    @staticmethod
-    def _without_overlaps(found: list[_Found]) -> list[_Found]:
-        """Keep the longest matches (most words, then leftmost) that do not overlap."""
-        kept: list[_Found] = []
-        for hit in sorted(found, key=lambda f: (-f[2], f[0])):
-            if all(hit[1] <= other[0] or other[1] <= hit[0] for other in kept):
-                kept.append(hit)
-        return sorted(kept, key=_start)
+    def _hits_unicode(self, text: str) -> list[_Hit]:
+        """Hits in any other message: rebuilt word by word (NFKC, case-folded), then mapped."""
+        low = text.lower()
+        if len(low) != len(text):  # a rare letter whose lower case is longer: keep offsets
+            low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+        pieces: list[str] = []
+        offsets: dict[int, int] = {0: 0}
+        size, previous = 0, 0
+        for match in WORD_RE.finditer(low):
+            gap = _gap(low[previous : match.start()])
+            word = fold_word(match.group())
+            pieces += (gap, word)
+            size += len(gap)
+            offsets[size] = match.start()
+            size += len(word)
+            offsets[size] = match.end()
+            previous = match.end()
+        normal = "".join(pieces)
+        return self._hits(normal, offsets.get)
 
-    def _walk(self, masked: str, low: str, word: str, start: int, end: int) -> _Found | None:
-        """The longest form that starts with ``word`` at ``start``, or its acronym meaning."""
-        best: tuple[Term, ...] = ()
-        best_end, words = end, 1
-        node = self._root.get(word)
-        if node is not None:
-            best = node.get(_END, ())
-            previous, previous_end, count = word, end, 1
-            search = _WORD_RE.search
-            while len(node) > (_END in node):  # the node has children: try the next word
-                following = search(low, previous_end)
-                if following is None:
-                    break
-                key = following.group()
-                node = node.get(key if key.isascii() else _key(key))
-                if node is None:
-                    break
-                joiner = _ABBREVIATION_JOINER_RE if previous in _ABBREVIATIONS else _JOINER_RE
-                if not joiner.fullmatch(masked, previous_end, following.start()):
-                    break
-                count += 1
-                previous, previous_end = following.group(), following.end()
-                if _END in node:
-                    best, best_end, words = node[_END], previous_end, count
-        if not best:
-            written = masked[start:end]
-            if not written.isascii():
-                written = unicodedata.normalize("NFKC", written)
-            best = self._acronyms.get(written, ())
-        return (start, best_end, words, best) if best else None
+    def _hits(self, normal: str, original: Callable[[int], int | None] | None) -> list[_Hit]:
+        """Whole-word hits of the automaton in ``normal``, in the message's own offsets."""
+        table = self._forms
+        infos, suffixes, lengths = table.infos, table.suffixes, table.long_keys
+        size = len(normal)
+        hits: list[_Hit] = []
+        for last, value in table.automaton.iter(normal):
+            length = value & 0xFF
+            entry = value >> 8
+            if length == 0xFF:
+                length = lengths[entry]
+            start = last - length + 1
+            if start and not _starts_word(normal, start):
+                continue
+            end = last + 1
+            rest = ""
+            if end < size and (normal[end].isalnum() or normal[end] == "_"):
+                rest = _REST_RE.match(normal, end).group().rstrip("_")  # type: ignore[union-attr]
+            info = infos[entry]
+            suffix = (info >> 8) & 0xFFFF
+            if suffix != MULTI:
+                if rest in suffixes[suffix]:
+                    hits.append((start, end + len(rest), info & 0xFF, info >> 8))
+                continue
+            for alternative in table.multi[info >> 25]:
+                if rest in suffixes[alternative & 0xFFFF]:
+                    hits.append((start, end + len(rest), info & 0xFF, alternative))
+        if original is not None:
+            mapped = []
+            for start, end, words, alternative in hits:
+                first, after = original(start), original(end)
+                if first is not None and after is not None:
+                    mapped.append((first, after, words, alternative))
+            hits = mapped
+        return hits
+
+    def _choose(self, hits: list[_Hit], text: str) -> list[_Found]:
+        """At each start, the form with the most words, else an acronym written as such."""
+        best: dict[int, tuple[int, int, bool, list[int]]] = {}
+        for start, end, words, alternative in hits:
+            term = alternative >> 17
+            acronym = bool(alternative & ACRONYM_BIT)
+            if acronym and not self._written_as_acronym(text[start:end], term):
+                continue
+            chosen = best.get(start)
+            if chosen is None or (chosen[2] and not acronym) or (words > chosen[0] and not acronym):
+                best[start] = (words, end, acronym, [term])
+            elif chosen[2] == acronym and words == chosen[0] and term not in chosen[3]:
+                chosen[3].append(term)
+        return [
+            (start, end, words, tuple(sorted(owners)))
+            for start, (words, end, _, owners) in sorted(best.items())
+        ]
+
+    def _written_as_acronym(self, written: str, term: int) -> bool:
+        if not written.isascii():
+            written = unicodedata.normalize("NFKC", written)
+        return any(written in (a, a + "s") for a in self._terms[term].acronyms)
 
 
-def _start(found: _Found) -> int:
-    return found[0]
+def _without_overlaps(found: list[_Found]) -> list[_Found]:
+    """Keep the longest matches (most words, then leftmost) that do not overlap."""
+    kept: list[_Found] = []
+    for hit in sorted(found, key=lambda f: (-f[2], f[0])):
+        if all(hit[1] <= other[0] or other[1] <= hit[0] for other in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda f: f[0])
 
 
-def _starts_word(low: str, position: int) -> bool:
-    """Whether a word starts at ``position`` (as ``_WORD_RE`` would split the text)."""
-    if position == 0:
-        return True
-    before = low[position - 1]
+def _collapse(normal: str) -> tuple[str, list[int], list[int]]:
+    """Runs of joiners as one space (a run of five or more joins nothing: NUL), with the
+    breakpoints and shifts that map a collapsed offset back to the message's."""
+    pieces, breaks, shifts = [], [0], [0]
+    previous = removed = 0
+    for run in _RUNS_RE.finditer(normal):
+        pieces += (normal[previous : run.start()], " " if len(run.group()) <= 4 else "\0")
+        removed += len(run.group()) - 1
+        breaks.append(run.start() - removed + len(run.group()))
+        shifts.append(removed)
+        previous = run.end()
+    pieces.append(normal[previous:])
+    return "".join(pieces), breaks, shifts
+
+
+def _gap(between: str) -> str:
+    """What the characters between two words become: a joiner, "vs."'s joiner, or a break."""
+    if _JOINERS_RE.fullmatch(between):
+        return " "
+    if _ABBREVIATION_JOINERS_RE.fullmatch(between):
+        return ". "
+    return "\0" if between else ""
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "\0" * (match.end() - match.start())
+
+
+def _starts_word(text: str, position: int) -> bool:
+    """Whether a word starts at ``position`` (as ``WORD_RE`` would split the text)."""
+    before = text[position - 1]
     if before.isalnum():
         return False
     while before == "_" and position > 1:  # "foo_eql" is one identifier; "_eql_" is italics
         position -= 1
-        before = low[position - 1]
+        before = text[position - 1]
     return not before.isalnum()
-
-
-def _ends_word(low: str, end: int) -> bool:
-    """Whether a word ends at ``end``."""
-    size = len(low)
-    while end < size and low[end] == "_":
-        end += 1
-    return end == size or not low[end].isalnum()
-
-
-def _key(word: str) -> str:
-    """How a word is looked up in the trie: case-folded, full-width letters made plain."""
-    if word.isascii():
-        return word.lower()
-    return unicodedata.normalize("NFKC", word).casefold()
-
-
-def _verb_forms(word: str) -> list[str]:
-    stem = word[:-1] if word.endswith("e") else word
-    return [stem + "ed", stem + "ing", stem + "er", stem + "ers"]

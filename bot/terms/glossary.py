@@ -19,6 +19,7 @@ from bot.terms.model import LookupResult, Match, SearchHit, Status, Term
 from bot.terms.search import SearchIndex
 from bot.terms.text import fold
 
+
 class Glossary:
     """Lookup, detection and search over one set of terms."""
 

@@ -15,8 +15,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.terms import cache
 from bot.gc_pause import gc_paused
+from bot.terms import cache
 from bot.terms.cache import Source
 from bot.terms.entries import FIELDS, REQUIRED, Problem, cross_check, read_file
 from bot.terms.model import Term

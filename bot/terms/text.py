@@ -3,16 +3,21 @@
 One place decides what "the same words" means, so that a term found by ``/define`` is also found
 in a message and by search: Unicode is NFKC-folded (non-breaking spaces become spaces, curly
 apostrophes straight), case is folded, and every run of punctuation becomes a single space.
+``fold_all`` gives the same answers as ``fold`` for a whole glossary at once: the indexes fold
+hundreds of thousands of names, and one pass of each C-level step over one joined string is an
+order of magnitude faster than a Python call per name.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 WORD_RE = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans({"’": "", "'": "", "‘": "", "`": ""})
+_SEPARATORS_RE = re.compile(r"(?:[^\w\n]|_)+")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -24,6 +29,20 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
     return " ".join(WORD_RE.findall(text))
+
+
+def fold_all(texts: Sequence[str]) -> list[str]:
+    """``[fold(t) for t in texts]``, computed on one joined string.
+
+    A newline is a Unicode starter that never composes, so normalising and case-folding the
+    joined string equals doing it text by text; texts containing newlines are folded one by one.
+    """
+    joined = "\n".join(texts)
+    if joined.count("\n") != max(len(texts) - 1, 0):
+        return [fold(text) for text in texts]
+    joined = unicodedata.normalize("NFKC", joined).casefold().translate(_APOSTROPHES)
+    joined = _SEPARATORS_RE.sub(" ", joined)
+    return [line.strip(" ") for line in joined.split("\n")] if texts else []
 
 
 def words(text: str) -> list[str]:

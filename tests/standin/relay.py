@@ -51,6 +51,8 @@ class TcpRelay:
         self.target, self.host = target, host
         self._listener: socket.socket | None = None
         self._links: list[_Link] = []
+        self._cut: list[_Link] = []
+        """Silently cut links: their sockets stay open until ``stop``, as in a black hole."""
         self._lock = threading.Lock()
 
     def start(self) -> Self:
@@ -64,6 +66,10 @@ class TcpRelay:
         if listener is not None:
             listener.close()
         self.cut(silently=False)
+        with self._lock:
+            silent, self._cut = self._cut, []
+        for link in silent:
+            link.close()
 
     @property
     def port(self) -> int:
@@ -75,6 +81,8 @@ class TcpRelay:
         """Cut every current connection; returns how many. ``silently``: drop, never close."""
         with self._lock:
             links, self._links = self._links, []
+            if silently:
+                self._cut += links
         for link in links:
             if silently:
                 link.silent = True

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,6 +109,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeSlackWebAPI
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that died mid-request (a bot killed with ``kill -9``) is not news."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class FakeSlackWebAPI:
     """Threaded fake Slack Web API on 127.0.0.1:<random port>; records every call."""
@@ -121,6 +128,7 @@ class FakeSlackWebAPI:
         self._scripts: dict[str, deque[_Scripted]] = {}
         self._response_scripts: deque[_Scripted] = deque()
         self._custom: dict[str, Callable[[Call], Answer]] = {}
+        self._delays: dict[str, float] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -188,6 +196,19 @@ class FakeSlackWebAPI:
         """Answer ``method`` with ``handler(call)`` (a dict, sent with HTTP 200)."""
         self._custom[method] = handler
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call to ``method`` only after ``seconds`` (0 removes the delay).
+
+        The call is recorded when it arrives, before the wait: like a slow Slack that has
+        already acted (posted the message) but not yet answered. Requests are served on their
+        own threads, so a slow method builds a backlog in the bot without slowing the others.
+        """
+        with self._cond:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
     def fail(self, method: str, error: str = "not_in_channel", times: int = 1) -> None:
         """The next ``times`` calls to ``method`` get HTTP 200 ``{"ok": false, "error": ...}``."""
         self._script(method, times, _Scripted(200, {"ok": False, "error": error}))
@@ -246,8 +267,10 @@ class FakeSlackWebAPI:
         )
 
     def reset(self) -> None:
-        """Forget calls, responses, scripted failures and custom handlers (keeps the server)."""
+        """Forget calls, responses, scripted failures, delays and custom handlers (keeps the
+        server)."""
         with self._cond:
+            self._delays.clear()
             self._calls.clear()
             self._responses.clear()
             self._scripts.clear()
@@ -268,9 +291,13 @@ class FakeSlackWebAPI:
             scripted = self._scripts.get(method)
             if self.require_token and not (token or "").startswith(AUTH_PREFIXES):
                 return _Scripted(200, {"ok": False, "error": "not_authed"})
-            if scripted:
-                return scripted.popleft()
+            pause = self._delays.get(method, 0.0)
+            reply = scripted.popleft() if scripted else None
             custom = self._custom.get(method)
+        if pause:
+            time.sleep(pause)
+        if reply is not None:
+            return reply
         return _Scripted(200, custom(call) if custom else self.answers.answer(call))
 
     def _handle_response(self, id: str, body: dict[str, Any], headers: dict[str, str]) -> _Scripted:

@@ -81,7 +81,7 @@ def define_term(service: GlossaryService) -> Listener:
 
 
 def share_term(service: GlossaryService) -> Listener:
-    """"Share in channel" on a private card: the card for everyone, once per click target."""
+    """ "Share in channel" on a private card: the card for everyone, once per click target."""
 
     def on_share(incoming: Incoming) -> Outcome:
         body = incoming.body
@@ -132,7 +132,7 @@ def home_navigate(service: GlossaryService) -> Listener:
 
 
 def open_term(service: GlossaryService) -> Listener:
-    """"Open" on the Home tab: the term's modal."""
+    """ "Open" on the Home tab: the term's modal."""
 
     def on_open(incoming: Incoming) -> Outcome:
         card = service.card(_value(incoming))

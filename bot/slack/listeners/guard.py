@@ -34,8 +34,8 @@ def problem(body: dict[str, Any]) -> str | None:
     if actions is not None:
         if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
             return "actions is not a list of objects"
-        if any(not isinstance(a.get("action_id", ""), str) for a in actions):
-            return "an action_id is not a string"
+        if any(not isinstance(a.get("action_id"), str) for a in actions):
+            return "an action has no action_id string"
     for name in ("callback_id", "command", "type"):
         if name in body and not isinstance(body[name], str):
             return f"{name} is not a string"

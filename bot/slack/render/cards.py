@@ -214,9 +214,7 @@ def categories_message(categories: Categories) -> Message:
         f"• *{escape(label)}* — {count} terms  (`/define list {escape(_short(label))}`)"
         for label, count in categories.counts
     ]
-    text = f"*The glossary has {categories.total} terms in these categories:*\n" + "\n".join(
-        lines
-    )
+    text = f"*The glossary has {categories.total} terms in these categories:*\n" + "\n".join(lines)
     blocks: list[Block] = [SectionBlock(text=mrkdwn(text))]
     if categories.unknown is not None:
         missing = f"There is no category {quote(categories.unknown)}."

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import FakeSlackWebAPI
 
 from .harness import HttpBot, http_bot
-from tests.blockkit_limits import assert_block_kit_limits
 
 
 @pytest.fixture(scope="package")

@@ -8,6 +8,7 @@ binds to 127.0.0.1, every wait has a deadline, and every child is stopped (SIGTE
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -75,7 +76,13 @@ def wait_until(probe: Callable[[], T | None], timeout: float, what: str) -> T:
 
 
 class BotProcess:
-    """One ``python -m bot <args>`` child; its stderr goes to ``<workdir>/<name>.stderr.log``."""
+    """One ``python -m bot <args>`` child; its stderr goes to ``<workdir>/<name>.stderr.log``.
+
+    ``new_session = True`` starts it as a process group of its own, so ``kill_group`` can
+    SIGKILL the gunicorn master and its workers at once, as a crashed host or ``kill -9`` does.
+    """
+
+    new_session = False
 
     def __init__(self, args: list[str], env: dict[str, str], workdir: Path, name: str) -> None:
         self.args, self.env, self.workdir = args, env, workdir
@@ -91,8 +98,21 @@ class BotProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
+                start_new_session=self.new_session,
             )
         return self
+
+    def kill_group(self, sig: int = signal.SIGKILL) -> int | None:
+        """Send ``sig`` to the whole process group (needs ``new_session``); with SIGKILL,
+        return the exit code once the child is reaped."""
+        if self.proc is None or not self.new_session:
+            raise RuntimeError("kill_group needs a started process with new_session = True")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+        if sig != signal.SIGKILL:
+            return None
+        proc, self.proc = self.proc, None
+        return proc.wait(5)
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM, wait up to ``timeout``, then SIGKILL; returns the exit code."""
@@ -201,6 +221,22 @@ class HttpBot(BotProcess):
 
     def interactive(self, payload: dict[str, Any], **options: Any) -> SentResponse:
         return self.sender.interactive(payload, **options)
+
+
+def start_together(bots: list[HttpBot], timeout: float = 60.0) -> None:
+    """Start every bot at the same moment (say, replicas on an empty database), then wait until
+    each is ready; on failure every one is stopped and the first failure's log is shown."""
+    try:
+        for bot in bots:
+            BotProcess.start(bot)
+        for bot in bots:
+            wait_until(bot._ready_or_dead, timeout, f"GET {bot.url}/readyz")
+            if not bot.alive():
+                raise AssertionError(f"{bot.log_path.name}: exited during start-up:\n{bot.log()}")
+    except BaseException:
+        for bot in bots:
+            bot.stop()
+        raise
 
 
 @contextmanager

@@ -186,11 +186,6 @@ INSIDE_DISPATCH = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bolt catches these inside dispatch and calls app.error (bot/slack/app.py, the lead's):"
-    " it must answer 400 with one throttled line instead of 500 and a traceback",
-)
 @pytest.mark.parametrize(("body", "content_type"), INSIDE_DISPATCH.values(), ids=INSIDE_DISPATCH)
 def test_a_signed_body_bolt_chokes_on_inside_dispatch_is_a_400_without_traceback(
     http: HttpBot, body: str, content_type: str

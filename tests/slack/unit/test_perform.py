@@ -18,12 +18,14 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web import WebClient
 
+from bot.replies import Explanation
 from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.app import make_client
 from bot.slack.perform import Failed, Performer, Retry
 from bot.slack.render.cards import Message, explanation_message
 from bot.store import MemoryStore
+from bot.store.base import NewJob
 from bot.terms import Glossary
 from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import FakeSlackWebAPI
@@ -62,12 +64,8 @@ def token_errors() -> list[str]:
 
 
 @pytest.fixture
-def performer(
-    service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[str]
-) -> Performer:
-    return Performer(
-        service, fast_client(api), clock=lambda: T0, token_error=token_errors.append
-    )
+def performer(service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[str]) -> Performer:
+    return Performer(service, fast_client(api), clock=lambda: T0, token_error=token_errors.append)
 
 
 def sent(api: FakeSlackWebAPI, method: str) -> list[dict[str, Any]]:
@@ -136,7 +134,7 @@ def test_server_errors_past_the_clients_retries_are_retry(
 def test_a_passing_server_error_is_retried_inside_the_client(
     performer: Performer, api: FakeSlackWebAPI
 ) -> None:
-    api.server_error("chat.postMessage", status=502, times=2)
+    api.server_error("chat.postMessage", status=500, times=2)
     job = work.post(CHANNEL_ID, MESSAGE)
     performer.perform(job.kind, job.payload)
     assert len(api.calls("chat.postMessage")) == 3
@@ -155,7 +153,7 @@ def test_an_explanation_claims_then_posts_once_per_thread(
 ) -> None:
     explain(performer, [EQL, MQL])
     explain(performer, [EQL])  # already explained in this thread: nothing to post
-    ((call),) = api.calls("chat.postMessage")
+    (call,) = api.calls("chat.postMessage")
     assert sent(api, "chat.postMessage") == [
         {
             "channel": CHANNEL_ID,
@@ -167,8 +165,6 @@ def test_an_explanation_claims_then_posts_once_per_thread(
     ]
     eql, mql = glossary.get(EQL), glossary.get(MQL)
     assert eql is not None and mql is not None
-    from bot.replies import Explanation
-
     assert call.params["blocks"] == explanation_message(Explanation((eql, mql))).blocks
 
 
@@ -191,7 +187,7 @@ def test_a_failed_explanation_gives_its_terms_back(
 # --- respond ------------------------------------------------------------------------------------
 
 
-def share(api: FakeSlackWebAPI) -> work.NewJob:
+def share(api: FakeSlackWebAPI) -> NewJob:
     return work.respond(
         api.response_url("R0SHARE"),
         MESSAGE,

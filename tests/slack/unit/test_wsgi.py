@@ -216,6 +216,7 @@ def test_refusals_of_one_kind_are_logged_once_a_minute(
     [
         (str(MAX_BODY + 1), "413 Payload Too Large", "body too large"),
         (str(2 * MAX_BODY), "413 Payload Too Large", "body too large"),
+        ("9" * 5000, "413 Payload Too Large", "body too large"),
         ("", "411 Length Required", "length required"),
         ("12abc", "400 Bad Request", "invalid content length"),
         ("-1", "400 Bad Request", "invalid content length"),

@@ -228,7 +228,13 @@ def _watcher(settings: Settings, service: GlossaryService) -> GlossaryWatcher:
     def swap(glossary: Glossary, version: str) -> None:
         service.swap(glossary, version)
         metrics.glossary_loaded(len(glossary), version)
-        logger.info("glossary %s now served: %d terms", version, len(glossary))
+
+    def first_to_report(version: str) -> bool:
+        """One process of all replicas logs a broken edit's problems (a store claim)."""
+        try:
+            return service.store.claim_once(f"glossary-broken:{version}", time.time())
+        except StoreError:
+            return True  # without the store, better twice than never
 
     return GlossaryWatcher(
         settings.glossary_path,
@@ -236,4 +242,5 @@ def _watcher(settings: Settings, service: GlossaryService) -> GlossaryWatcher:
         load=load,
         on_change=swap,
         version=service.version,
+        report=first_to_report,
     )

@@ -1,0 +1,65 @@
+"""A worker that dies is replaced even while Slack is unreachable or the database is
+write-locked: booting a worker needs neither (issue 6 §3, "One worker's death")."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+from tests.standin import FakeSlackWebAPI
+
+from .harness import HttpBot, http_bot, wait_until
+
+
+def workers(bot: HttpBot) -> set[int]:
+    """The gunicorn worker pids: the master's children."""
+    assert bot.proc is not None
+    master, found = bot.proc.pid, set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            found.add(int(entry.name))
+    return found
+
+
+def kill_one_worker_and_wait_for_its_replacement(bot: HttpBot) -> None:
+    before = wait_until(lambda: workers(bot) if len(workers(bot)) == 2 else None, 10, "2 workers")
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    wait_until(
+        lambda: len(workers(bot)) == 2 and victim not in workers(bot), 20, "a replacement worker"
+    )
+
+
+def test_a_worker_is_replaced_while_slack_is_unreachable(tmp_path: Path) -> None:
+    with FakeSlackWebAPI() as api, http_bot(api, tmp_path, workers=2) as bot:
+        api.stop()  # Slack is gone from now on
+        kill_one_worker_and_wait_for_its_replacement(bot)
+        for _ in range(6):  # whichever worker answers, it answers
+            response = bot.command("EQL")
+            assert response.status == 200
+            assert "Ecosystem Qualified Lead" in response.body
+        assert bot.alive()
+
+
+def test_a_worker_is_replaced_while_the_database_is_write_locked(
+    api: FakeSlackWebAPI, tmp_path: Path
+) -> None:
+    with http_bot(api, tmp_path, workers=2) as bot:
+        lock = sqlite3.connect(tmp_path / "state.sqlite3", timeout=1, isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            kill_one_worker_and_wait_for_its_replacement(bot)
+            for _ in range(6):
+                assert bot.command("EQL").status == 200
+            assert bot.alive()
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()

@@ -1,13 +1,29 @@
-"""Load benchmark for ``python -m bot serve``: signed events and commands over loopback.
+"""Sustained throughput of ``python -m bot serve``: events acknowledged AND their work done.
 
-Starts the local Slack stand-in (tests/standin) and the real server (gunicorn), pre-signs a
-realistic mix of requests — channel messages (some naming glossary terms, so the bot posts
-explanations back to the stand-in), thread replies, a few bot messages and ``/define``
-commands — then replays them from several client processes over keep-alive connections and
-reports throughput and ack latency. Everything runs on 127.0.0.1 and stops by itself.
+An ack alone says little since explanations became durable jobs: the work runs after the ack,
+on job threads, and keeps a core busy long after the last request. So a run ends only when every
+explanation it should cause has reached the Slack stand-in (tests/standin), and the headline
+figure is requests / (first send → last post).
 
-    .venv/bin/python -m bench.bench_serve            # 20,000 events + 2,000 commands
-    .venv/bin/python -m bench.bench_serve --quick    # a smoke run
+The load is the realistic mix of before (``bench.synthetic.make_messages``: channel messages,
+thread replies, a few other bots' messages, ``/define`` commands), pre-signed and replayed from
+client processes over keep-alive connections, round-robin over the replicas. Every message has a
+channel of its own, so no cooldown hides a post: a message yields exactly one explanation if the
+bot's own message listener (``bot.slack.listeners.events``, a pure function) queues one for it,
+and that is how the expected posts are counted. Posts are matched to acks by channel: lost =
+expected channels never posted to, duplicates = extra posts to one channel. A ``/readyz`` poller
+records the job queue (queued, running, failed) and the servers' memory (VmRSS of each gunicorn
+master and its workers, from /proc).
+
+Modes: ``--backend sqlite`` (one replica) or ``--backend postgres --replicas 2`` (one fresh
+database on TEST_DATABASE_URL's server: ``source tests/postgres.sh``); ``--bare`` runs the same
+load against a bare Bolt app (bench/bare_bolt.py), the ratio to beat; ``--above-capacity`` sends
+3,000 events at 200/s to a Slack answering in 150 ms, faster than the job threads can post, and
+reports how the durable backlog grows and drains. Everything is on 127.0.0.1, bounded in count
+and time, and every child is stopped on the way out. Results: bench/RESULTS-serve.md.
+
+    .venv/bin/python -m bench.bench_serve --quick
+    .venv/bin/python -m bench.bench_serve --backend postgres --replicas 2 --slack-latency-ms 150
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ import multiprocessing
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,89 +43,127 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bench.synthetic import make_messages
+from bot.config import Settings, load_settings
+from bot.slack import work as kinds
+from bot.slack.bootstrap import make_service
+from bot.slack.listeners.events import message as message_listener
+from bot.slack.work import Incoming
+from bot.store import MemoryStore
+from bot.terms import Glossary
+from tests.postgres import fresh_database
 from tests.standin import FakeSlackWebAPI
 from tests.standin import requests as rq
+from tests.standin.ids import BOT_USER_ID
+from tests.standin.web_methods import Answer, Call
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
 OUT = ROOT / "bench" / "out"
+QUERIES = ("EQL", "what's a VAD?", "partnr portl", "PRM", "CRM", "co-selling", "list", "search x")
+PRESETS: dict[str, dict[str, float]] = {  # defaults an explicit flag overrides
+    "full": {"events": 20_000, "commands": 2_000, "rate": 0, "slack_latency_ms": 0},
+    "quick": {"events": 1_000, "commands": 100, "rate": 0, "slack_latency_ms": 0},
+    "above": {"events": 3_000, "commands": 300, "rate": 200, "slack_latency_ms": 150},
+    "above-quick": {"events": 600, "commands": 60, "rate": 200, "slack_latency_ms": 150},
+}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+TIMED_OUT, FAILED = -1, 0
+"""Statuses a client records for a request that timed out, or whose connection failed."""
+Item = tuple[str, bytes, dict[str, str], str, int]
+"""(kind, signed body, headers, channel expecting one post or "", replica index)."""
+Result = tuple[str, int, float, float, str]
+"""(kind, HTTP status, ack seconds, wall time sent, channel expecting a post or "")."""
+
+
+# -- the load ---------------------------------------------------------------------------------
+def explains(settings: Settings) -> Callable[[dict[str, Any]], bool]:
+    """Would the bot queue an explanation for this event body? Asks its own pure listener."""
+    glossary = Glossary.from_path(settings.glossary_path, settings.cache_dir)
+    listener = message_listener(make_service(settings, glossary, "bench", MemoryStore()))
+
+    def check(body: dict[str, Any]) -> bool:
+        jobs = listener(Incoming(body, BOT_USER_ID)).jobs
+        return any(job.kind == kinds.EXPLAIN for job in jobs)
+
+    return check
+
+
+def nothing_posts(body: dict[str, Any]) -> bool:
+    """The bare Bolt app posts nothing."""
+    return False
 
 
 def build_requests(
-    events: int, commands: int, channels: int, seed: int = 5
-) -> list[tuple[str, bytes, dict[str, str]]]:
-    """Pre-signed (kind, body, headers) in a shuffled, realistic order."""
-    rng = random.Random(seed)
+    events: int, commands: int, replicas: int, will_post: Callable[[dict[str, Any]], bool]
+) -> list[Item]:
+    """Pre-signed requests in a shuffled, realistic order, each with its replica."""
+    rng = random.Random(5)
     terms = yaml.safe_load((ROOT / "glossary" / "partnerships.yaml").read_text())["terms"]
-    texts = make_messages(terms, events, seed=seed)
     signer = rq.SignedSender("http://127.0.0.1", SECRET)
-    prepared: list[tuple[str, bytes, dict[str, str]]] = []
-    for number, text in enumerate(texts):
-        channel = f"C{number % channels:05d}"
+    items: list[tuple[str, bytes, dict[str, str], str]] = []
+    for number, text in enumerate(make_messages(terms, events, seed=5)):
+        channel = f"C{number:07d}"
         roll = rng.random()
         if roll < 0.03:
             body = rq.bot_message(text, channel=channel)
         elif roll < 0.25:
-            body = rq.thread_reply(
-                text, thread_ts=f"1700000000.{number % 500:06d}", channel=channel
-            )
+            body = rq.thread_reply(text, thread_ts=f"1700000000.{number:06d}", channel=channel)
         else:
             body = rq.message(text, channel=channel)
-        p = signer.prepare("event", body)
-        prepared.append(("event", p.body.encode(), p.headers))
-    queries = [
-        "EQL",
-        "what's a VAD?",
-        "partnr portl",
-        "PRM",
-        "CRM",
-        "co-selling",
-        "list",
-        "search commission",
-    ]
+        signed = signer.prepare("event", body)
+        expects = channel if will_post(body) else ""
+        items.append(("event", signed.body.encode(), signed.headers, expects))
     for number in range(commands):
-        form = rq.slash_command(text=queries[number % len(queries)])
-        p = signer.prepare("command", form)
-        prepared.append(("command", p.body.encode(), p.headers))
-    rng.shuffle(prepared)
-    return prepared
+        signed = signer.prepare("command", rq.slash_command(text=QUERIES[number % len(QUERIES)]))
+        items.append(("command", signed.body.encode(), signed.headers, ""))
+    rng.shuffle(items)
+    return [(*item, number % replicas) for number, item in enumerate(items)]
 
 
 def _client(
-    port: int, work: list[tuple[str, bytes, dict[str, str]]], threads: int, out: Any
+    ports: list[int], work: list[Item], threads: int, rate: float, ready: Any, go: Any, out: Any
 ) -> None:
-    """One load process: ``threads`` keep-alive connections sharing ``work``."""
-    results: list[tuple[str, int, float]] = []
+    """One load process: ``threads`` keep-alive connections per replica sharing ``work``,
+    paced to ``rate`` requests/s (0: as fast as the server answers)."""
+    ready.put(os.getpid())
+    start_at: float = go.get()
+    cpu = time.process_time()
+    results: list[Result] = []
     lock = threading.Lock()
     position = iter(range(len(work)))
 
     def run() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local: list[tuple[str, int, float]] = []
-        while True:
-            with lock:
-                index = next(position, None)
-            if index is None:
-                break
-            kind, body, headers = work[index]
-            start = time.perf_counter()
+        conns: dict[int, http.client.HTTPConnection] = {}
+        local: list[Result] = []
+        while (index := next(position, None)) is not None:  # next() on a range is atomic
+            kind, body, headers, channel, replica = work[index]
+            pause = start_at + (index / rate if rate else 0.0) - time.time()
+            if pause > 0:
+                time.sleep(pause)
+            port = ports[replica]
+            conn = conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conns[port] = conn
+            sent, started = time.time(), time.perf_counter()
             try:
                 conn.request("POST", "/slack/events", body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 0
-            local.append((kind, status, time.perf_counter() - start))
-        conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                conns.pop(port).close()
+                status = TIMED_OUT if isinstance(exc, TimeoutError) else FAILED
+            local.append((kind, status, time.perf_counter() - started, sent, channel))
+        for conn in conns.values():
+            conn.close()
         with lock:
             results.extend(local)
 
@@ -117,118 +172,393 @@ def _client(
         thread.start()
     for thread in pool:
         thread.join()
-    out.put(results)
+    out.put((time.process_time() - cpu, results))
 
 
-def _wait_healthy(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+def end_client(client: BaseProcess) -> None:
+    """A client still running at the end (an error cut the run short) is stopped."""
+    if client.is_alive():
+        client.terminate()
+    client.join(10)
+
+
+# -- the Slack stand-in's side ----------------------------------------------------------------
+class PostLog:
+    """Answers ``chat.postMessage`` after ``latency_s`` and records when each channel's
+    posts arrived (kept O(1) per post: this runs in the stand-in's threads)."""
+
+    def __init__(self, api: FakeSlackWebAPI, latency_s: float) -> None:
+        self._api = api
+        self._latency_s = latency_s
+        self._cond = threading.Condition()
+        self._expected: set[str] = set()
+        self._missing = 0
+        self.arrivals: dict[str, list[float]] = {}
+        api.on("chat.postMessage", self._answer)
+
+    def expect(self, channels: set[str]) -> None:
+        with self._cond:
+            self._expected = channels
+            self._missing = len(channels - self.arrivals.keys())
+
+    def _answer(self, call: Call) -> Answer:
+        channel = str(call.params.get("channel"))
+        with self._cond:
+            times = self.arrivals.setdefault(channel, [])
+            times.append(call.received_at)
+            if len(times) == 1 and channel in self._expected:
+                self._missing -= 1
+                if not self._missing:
+                    self._cond.notify_all()
+        if self._latency_s:
+            time.sleep(self._latency_s)
+        return self._api.answers.answer(call)
+
+    def wait(self, timeout: float) -> None:
+        """Until every expected channel got a post, or ``timeout``."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._missing <= 0, timeout)
+
+
+# -- the servers ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(
+    args: argparse.Namespace, port: int, env: dict[str, str], log: Path, stack: ExitStack
+) -> subprocess.Popen[bytes]:
+    """``python -m bot serve`` (or the bare Bolt app), stopped when ``stack`` closes."""
+    if args.bare:
+        command = ["bench.bare_bolt", "--api-url", env["SLACK_API_URL"], "--secret", SECRET]
+    else:
+        command = ["bot", "serve"]
+    command += ["--port", str(port), "--workers", str(args.workers)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *command], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    stack.callback(stop, proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int, path: str, log: Path) -> None:
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"the server exited with {proc.returncode}:\n{tail}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.status == 200:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
+                if answer.status == 200:
                     return
         except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not become healthy")
+            time.sleep(0.2)
+    raise SystemExit(f"the server on port {port} was not ready within 120 s")
 
 
+def tree_usage(root: int) -> dict[int, tuple[int, float]]:
+    """(VmRSS kB, CPU seconds) of a gunicorn master and each of its workers, from /proc."""
+    pids = [root]
+    with suppress(OSError):  # the workers: children of the master's main thread
+        pids += [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
+    usage: dict[int, tuple[int, float]] = {}
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        rss = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
+        usage[pid] = (rss[0] if rss else 0, (int(stat[11]) + int(stat[12])) / CLOCK_TICKS)
+    return usage
+
+
+class Monitor(threading.Thread):
+    """Every 0.25 s: the job queue from ``/readyz`` (one replica: the table is shared) and the
+    memory of every server process."""
+
+    def __init__(self, readyz_port: int | None, pids: list[int]) -> None:
+        super().__init__(name="monitor", daemon=True)
+        self.port, self.pids = readyz_port, pids
+        self.done = threading.Event()
+        self.jobs: dict[str, int] = {}
+        self.max_queued = self.max_running = 0
+        self.rss_start = self.rss_peak = self.rss_end = self.process_peak = 0
+        self.cpu: dict[int, float] = {}
+        self.cpu_start = 0.0
+
+    def sample(self) -> None:
+        usage = {pid: use for root in self.pids for pid, use in tree_usage(root).items()}
+        sizes = [kb for kb, _ in usage.values()]
+        self.cpu.update((pid, cpu) for pid, (_, cpu) in usage.items())
+        self.rss_end, self.rss_start = sum(sizes), self.rss_start or sum(sizes)
+        self.cpu_start = self.cpu_start or sum(self.cpu.values())
+        self.rss_peak = max(self.rss_peak, self.rss_end)
+        self.process_peak = max(self.process_peak, *sizes, 0)
+        if self.port is None:
+            return
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=5) as r:
+                jobs = json.loads(r.read()).get("jobs")
+        except (OSError, ValueError):
+            return
+        if isinstance(jobs, dict):
+            self.jobs = jobs
+            self.max_queued = max(self.max_queued, int(jobs["queued"]))
+            self.max_running = max(self.max_running, int(jobs["running"]))
+
+    def run(self) -> None:
+        while not self.done.wait(0.25):
+            self.sample()
+
+    def wait_idle(self, timeout: float) -> None:
+        """Until a sample shows no job queued or running (the last settle writes), or timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.jobs and self.jobs["queued"] + self.jobs["running"] == 0:
+                return
+            time.sleep(0.25)
+
+
+# -- one run ----------------------------------------------------------------------------------
+def server_env(
+    args: argparse.Namespace, api: FakeSlackWebAPI, tmp: Path, stack: ExitStack
+) -> dict[str, str]:
+    """The servers' environment; a fresh Postgres database (dropped by ``stack``) if asked."""
+    database = f"sqlite:///{tmp}/state.sqlite3"
+    if args.backend == "postgres" and not args.bare:
+        server = args.database_url or os.environ.get("TEST_DATABASE_URL")
+        if not server:
+            raise SystemExit("--backend postgres needs TEST_DATABASE_URL: source tests/postgres.sh")
+        database = stack.enter_context(fresh_database(server))
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api.base_url,
+        "DATABASE_URL": database,
+        "DATA_DIR": str(tmp / "data"),
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "GLOSSARY_RELOAD_S": "0",
+        "SHUTDOWN_GRACE_S": "5",
+    }
+
+
+def run(args: argparse.Namespace) -> tuple[list[Result], PostLog, Monitor, dict[str, float]]:
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-serve-")))
+        api = stack.enter_context(FakeSlackWebAPI())
+        posts = PostLog(api, args.slack_latency_ms / 1000)
+        env = server_env(args, api, tmp, stack)
+        will_post = nothing_posts if args.bare else explains(load_settings(env))
+        work = build_requests(args.events, args.commands, args.replicas, will_post)
+        posts.expect({item[3] for item in work if item[3]})
+        ports = [free_port() for _ in range(args.replicas)]
+        context = multiprocessing.get_context("spawn")  # no fork of this threaded process
+        ready, go, out = context.Queue(), context.Queue(), context.Queue()
+        shares = [work[n :: args.clients] for n in range(args.clients)]
+        clients = [
+            context.Process(
+                target=_client,
+                args=(ports, share, args.threads, args.rate / args.clients, ready, go, out),
+            )
+            for share in shares
+        ]
+        for client in clients:
+            client.start()
+            stack.callback(end_client, client)
+        procs = []
+        for number, port in enumerate(ports):
+            replica_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / f"metrics-{number}")}
+            log = tmp / f"server-{number}.log"
+            procs.append(start_server(args, port, replica_env, log, stack))
+            wait_ready(procs[-1], port, "/healthz" if args.bare else "/readyz", log)
+        monitor = Monitor(None if args.bare else ports[0], [p.pid for p in procs])
+        monitor.sample()
+        monitor.start()
+        stack.callback(monitor.done.set)
+        for _ in clients:
+            ready.get(timeout=60)
+        start_at, cpu = time.time() + 0.5, time.process_time()
+        for _ in clients:
+            go.put(start_at)
+        send_bound = len(work) / args.rate if args.rate else 0.0
+        shares_done = [out.get(timeout=send_bound + args.timeout) for _ in clients]
+        posts.wait(args.timeout)
+        standin_cpu = time.process_time() - cpu  # this process: mostly the stand-in's threads
+        if not args.bare:
+            monitor.wait_idle(10.0)
+        monitor.done.set()
+        monitor.join(5)
+        monitor.sample()
+        cpu_s = {
+            "servers": sum(monitor.cpu.values()) - monitor.cpu_start,
+            "load_clients": sum(seconds for seconds, _ in shares_done),
+            "standin": standin_cpu,
+        }
+        return [r for _, share in shares_done for r in share], posts, monitor, cpu_s
+
+
+# -- the report -------------------------------------------------------------------------------
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--commands", type=int, default=2_000)
+def spread(values: list[float]) -> dict[str, float]:
+    """p50, p99 and max in milliseconds."""
+    ms = [v * 1000 for v in values]
+    return {
+        "p50_ms": round(statistics.median(ms), 2) if ms else 0.0,
+        "p99_ms": round(percentile(ms, 0.99), 2),
+        "max_ms": round(max(ms, default=0.0), 2),
+    }
+
+
+def summarise(
+    args: argparse.Namespace,
+    results: list[Result],
+    posts: PostLog,
+    monitor: Monitor,
+    cpu_s: dict[str, float],
+) -> dict[str, Any]:
+    """The figures of one run (see RESULTS-serve.md for what each means)."""
+    first_send = min(sent for _, _, _, sent, _ in results)
+    last_ack = max(sent + seconds for _, _, seconds, sent, _ in results)
+    expected = {ch: sent + seconds for _, status, seconds, sent, ch in results if ch}
+    arrived = {ch: times for ch, times in posts.arrivals.items() if ch in expected}
+    end = max([last_ack, *(min(times) for times in arrived.values())])
+    statuses = [status for _, status, _, _, _ in results]
+    events = sum(1 for kind, *_ in results if kind == "event")
+    return {
+        "label": label(args),
+        "requests": len(results),
+        "events": events,
+        "commands": len(results) - events,
+        "completed_per_s": round(len(results) / (end - first_send), 1),
+        "completed_s": round(end - first_send, 2),
+        "acked_per_s": round(len(results) / (last_ack - first_send), 1),
+        "drain_after_last_ack_s": round(end - last_ack, 2),
+        "ack_event": spread([s for kind, _, s, _, _ in results if kind == "event"]),
+        "ack_define": spread([s for kind, _, s, _, _ in results if kind == "command"]),
+        "ack_to_post": spread([min(t) - expected[ch] for ch, t in arrived.items()]),
+        "errors": {
+            "non_200": sum(1 for s in statuses if s not in (200, TIMED_OUT, FAILED)),
+            "timeouts": statuses.count(TIMED_OUT),
+            "connection": statuses.count(FAILED),
+        },
+        "posts": {
+            "expected": len(expected),
+            "posted": len(arrived),
+            "lost": len(expected) - len(arrived),
+            "duplicates": sum(len(t) - 1 for t in arrived.values()),
+            "unexpected": sum(len(t) for ch, t in posts.arrivals.items() if ch not in expected),
+        },
+        "jobs": {"max_queued": monitor.max_queued, "max_running": monitor.max_running,
+                 "end": monitor.jobs},
+        "cpu_s": {name: round(seconds, 2) for name, seconds in cpu_s.items()},
+        "server_cpu_ms_per_request": round(cpu_s["servers"] * 1000 / len(results), 3),
+        "rss_mb": {
+            "start": round(monitor.rss_start / 1024, 1),
+            "peak": round(monitor.rss_peak / 1024, 1),
+            "end": round(monitor.rss_end / 1024, 1),
+            "largest_process_peak": round(monitor.process_peak / 1024, 1),
+        },
+        "setup": {
+            "replicas": args.replicas, "workers": args.workers, "backend": args.backend,
+            "bare": args.bare, "slack_latency_ms": args.slack_latency_ms, "rate": args.rate,
+            "clients": args.clients, "in_flight": args.clients * args.threads,
+            "job_workers": os.environ.get("JOB_WORKERS", "4"), "cpus": os.cpu_count(),
+        },
+    }  # fmt: skip
+
+
+def label(args: argparse.Namespace) -> str:
+    app = "bare" if args.bare else args.backend
+    load = "above" if args.above_capacity else ("quick" if args.quick else "full")
+    return f"{app}-{args.replicas}x{args.workers}-slack{args.slack_latency_ms:g}ms-{load}"
+
+
+HEADER = (
+    "| run | requests | completed/s | acked/s | event ack ms p50/p99/max | /define ack ms "
+    "p50/p99/max | ack→post ms p50/p99/max | errors | posts expected/posted/lost/dup | "
+    "max queued | peak RSS MB | drain s | server CPU ms/request |\n" + "|---" * 13 + "|"
+)
+
+
+def row(report: dict[str, Any]) -> str:
+    """One line of the table in bench/RESULTS-serve.md (columns: ``HEADER``)."""
+
+    def ms(d: dict[str, float]) -> str:
+        return f"{d['p50_ms']:.1f} / {d['p99_ms']:.1f} / {d['max_ms']:.0f}"
+
+    p, e = report["posts"], report["errors"]
+    return (
+        f"| {report['label']} | {report['requests']} | {report['completed_per_s']} | "
+        f"{report['acked_per_s']} | {ms(report['ack_event'])} | {ms(report['ack_define'])} | "
+        f"{ms(report['ack_to_post'])} | {sum(e.values())} | "
+        f"{p['expected']} / {p['posted']} / {p['lost']} / {p['duplicates']} | "
+        f"{report['jobs']['max_queued']} | {report['rss_mb']['peak']} | "
+        f"{report['drain_after_last_ack_s']} | {report['server_cpu_ms_per_request']} |"
+    )
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--replicas", type=int, default=1, help="serve processes (postgres)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per replica")
+    parser.add_argument("--bare", action="store_true", help="a bare Bolt app (bench/bare_bolt.py)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run")
+    parser.add_argument("--above-capacity", action="store_true", help="send faster than posts go")
+    parser.add_argument("--events", type=int, help="20,000 (quick 1,000; above-capacity 3,000)")
+    parser.add_argument("--commands", type=int, help="/define requests (2,000; 100; 300)")
+    parser.add_argument("--rate", type=float, help="requests/s in all (0: closed loop)")
+    parser.add_argument("--slack-latency-ms", type=float, help="chat.postMessage delay")
     parser.add_argument("--clients", type=int, default=2, help="load processes")
     parser.add_argument("--threads", type=int, default=8, help="connections per process")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--port", type=int, default=3917)
-    parser.add_argument(
-        "--channels",
-        type=int,
-        default=20,
-        help="partner channels the messages spread over (cooldowns make repeats quiet)",
-    )
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for posts")
+    parser.add_argument("--database-url", help="a Postgres server (default: TEST_DATABASE_URL)")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.events, args.commands = 1_000, 100
-    work = build_requests(args.events, args.commands, args.channels)
-    with FakeSlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api.base_url,
-            "DATABASE_URL": f"sqlite:///{tmp}/state.sqlite3",
-            "HOST": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "serve",
-                "--port",
-                str(args.port),
-                "--workers",
-                str(args.workers),
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            _wait_healthy(args.port)
-            queue: Any = multiprocessing.Queue()
-            shares = [work[i :: args.clients] for i in range(args.clients)]
-            procs = [
-                multiprocessing.Process(
-                    target=_client, args=(args.port, share, args.threads, queue)
-                )
-                for share in shares
-            ]
-            started = time.perf_counter()
-            for proc in procs:
-                proc.start()
-            results = [r for _ in procs for r in queue.get(timeout=600)]
-            elapsed = time.perf_counter() - started
-            for proc in procs:
-                proc.join(timeout=30)
-            time.sleep(2.0)  # let listeners finish their posts to the stand-in
-            posts = len(api.calls("chat.postMessage"))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-    report: dict[str, Any] = {"requests": len(results), "seconds": round(elapsed, 2)}
-    report["requests_per_s"] = round(len(results) / elapsed, 1)
-    report["errors"] = sum(1 for _, status, _ in results if status != 200)
-    for kind in ("event", "command"):
-        latencies = [t * 1000 for k, s, t in results if k == kind]
-        report[kind] = {
-            "count": len(latencies),
-            "p50_ms": round(statistics.median(latencies), 2) if latencies else 0,
-            "p95_ms": round(percentile(latencies, 0.95), 2),
-            "p99_ms": round(percentile(latencies, 0.99), 2),
-            "max_ms": round(max(latencies, default=0), 2),
-        }
-    report["explanations_posted"] = posts
-    report["setup"] = {
-        "gunicorn_workers": args.workers,
-        "client_processes": args.clients,
-        "connections": args.clients * args.threads,
-        "channels": args.channels,
-        "cpus": os.cpu_count(),
-    }
+    preset = ("above-" if args.above_capacity else "") + ("quick" if args.quick else "full")
+    for name, value in PRESETS[preset.replace("above-full", "above")].items():
+        if getattr(args, name) is None:
+            setattr(args, name, type(value)(value))
+    if min(args.replicas, args.workers, args.clients, args.threads) < 1:
+        parser.error("--replicas, --workers, --clients and --threads must be at least 1")
+    if args.backend == "sqlite" and args.replicas != 1 and not args.bare:
+        parser.error("SQLite serves one replica only (each would have its own file)")
+    if args.rate and (args.events + args.commands) / args.rate > 240:
+        parser.error("requests are signed up front and expire after 5 minutes: raise --rate")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    report = summarise(args, *run(args))
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "serve.json").write_text(json.dumps(report, indent=2))
+    (OUT / f"serve-{report['label']}.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
-    return 0 if report["errors"] == 0 else 1
+    print(HEADER)
+    print(row(report))
+    errors, posts = report["errors"], report["posts"]
+    failed = sum(errors.values()) + posts["lost"] + posts["duplicates"] + posts["unexpected"]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -219,6 +219,7 @@ def outage(client: str, logdir: Path) -> dict[str, str]:
                 except AssertionError:
                     row[name] = f"> {OUTAGE_CAP_S:.0f} (no ack)"
                     break
+            row["apps.connections.open calls"] = str(len(api.calls("apps.connections.open")))
             row["warning/error lines"] = child.errors()
         finally:
             child.stop()

@@ -167,14 +167,14 @@ class Console:
 
     def why_silent(self, text: str) -> str:
         """Why a channel message got no explanation, in a few words."""
+        if not self.service.policy.in_channels:
+            return "EXPLAIN_IN_CHANNELS is off"
         if self.service.explainable(text):
             return "every term in it was already explained in this thread or channel today"
         named = self.service.terms_in(text).cards
         if named:
             names = ", ".join(c.term.title for c in named)
             return f"{names}: explained only when asked (auto_expand: false)"
-        if not self.service.policy.in_channels:
-            return "EXPLAIN_IN_CHANNELS is off"
         return "no glossary terms in that message"
 
 

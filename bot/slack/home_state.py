@@ -58,7 +58,7 @@ def next_state(current: HomeState, action_id: str, value: str) -> HomeState:
         return HomeState("category", value)
     if action_id.startswith(LETTER_ACTION):
         return HomeState("letter", value[:1])
-    if action_id.startswith(PAGE_ACTION) and value.isdigit() and int(value) <= MAX_PAGE:
+    if action_id.startswith(PAGE_ACTION) and value.isdecimal() and int(value) <= MAX_PAGE:
         return HomeState(current.mode, current.value, int(value))
     return current
 

@@ -240,8 +240,9 @@ class _LossReported(logging.Filter):
 
 
 @contextmanager
-def quiet_websocket_logs() -> Iterator[None]:
-    """Bound connects by ``CONNECT_TIMEOUT_S`` and keep one line per lost connection."""
+def websocket_defaults() -> Iterator[None]:
+    """While serving: connects bounded by ``CONNECT_TIMEOUT_S``, one log line per lost
+    connection (websocket-client's settings are process-wide; both are put back after)."""
     quiet = _LossReported()
     sdk, ws = logging.getLogger(SDK_LOGGER), logging.getLogger("websocket")
     sdk.addFilter(quiet)

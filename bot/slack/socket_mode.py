@@ -30,7 +30,7 @@ from websocket import WebSocketException
 
 from bot.errors import StartupError
 from bot.logs import Throttled
-from bot.slack.socket_client import Backoff, SocketClient, TokenRefused, quiet_websocket_logs
+from bot.slack.socket_client import Backoff, SocketClient, TokenRefused, websocket_defaults
 
 __all__ = ["EXIT_TOKEN_REFUSED", "Backoff", "run_socket_mode"]
 
@@ -130,11 +130,8 @@ def run_socket_mode(
     )
     client.socket_mode_request_listeners.append(acker)
     try:
-        with _stopped_by_signals(stop), quiet_websocket_logs():
+        with _stopped_by_signals(stop), websocket_defaults():
             try:
-                logger.info(
-                    "connecting to Slack with Socket Mode (ping every %g s)", ping_interval_s
-                )
                 client.connect_first(stop)
                 stop.wait()
             except TokenRefused as exc:

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from bot.terms.forms import ACRONYM_BIT, MULTI, WORD_RE, FormTable, build_forms, fold_word
+from bot.terms.forms import ACRONYM, WORD_RE, FormTable, build_forms, fold_word
 from bot.terms.model import Match, Term
 
 _JOINER = r"[\s\-‐‑‒–—()]"
@@ -46,14 +46,13 @@ _SKIP_RE = re.compile(
     r"|:[a-z0-9_+'\-]+:",  # emoji codes
     re.DOTALL | re.IGNORECASE,
 )
-_SKIP_HINTS = ("`", "<", "://", "www.", ":")
 MAX_SCAN_CHARS = 40_000
 """Slack cuts message text at 40,000 characters; anything longer is scanned up to that."""
 
-_Hit = tuple[int, int, int, int]
-"""A whole-word form in a message: start, end, number of words, and its packed alternative."""
-_Found = tuple[int, int, int, tuple[int, ...]]
-"""A candidate match: start and end offsets, its number of words, the terms (indexes) it means."""
+_Hit = tuple[int, int, int]
+"""A whole-word form in a message: start and end offsets, owner (``acronym | term << 1``)."""
+_Found = tuple[int, int, tuple[int, ...]]
+"""A candidate match: start and end offsets, the terms (their numbers) it means."""
 
 
 class Scanner:
@@ -62,6 +61,7 @@ class Scanner:
     def __init__(self, terms: Sequence[Term]) -> None:
         self._terms = tuple(terms)
         self._forms: FormTable = build_forms(self._terms)
+        self._quiet = frozenset(i for i, term in enumerate(self._terms) if not term.auto_expand)
 
     def scan(self, text: str, *, include_all: bool = False) -> list[Match]:
         """Terms in ``text``, in order of appearance; ``include_all`` adds auto_expand: false.
@@ -71,32 +71,42 @@ class Scanner:
         """
         text = text[:MAX_SCAN_CHARS]
         if text.isascii():
-            hits = self._hits_ascii(text)
+            low = text.lower()
+            normal = low.replace("-", " ").replace("(", " ").replace(")", " ")
+            if not normal.isprintable():  # tabs, newlines: the other ASCII joiners
+                normal = normal.translate(_ASCII_JOINERS)
+            hits = self._hits(normal, None) if "  " not in normal else self._collapsed(normal)
         else:
-            hits = self._hits_unicode(text)
+            low = text.lower()
+            hits = self._hits_unicode(text, low)
         if not hits:
             return []
         masked = text
-        if any(hint in text for hint in _SKIP_HINTS):
+        if "`" in low or "<" in low or ":" in low or "www." in low:
             masked, skipped = _SKIP_RE.subn(_blank, text)
             if skipped:
                 hits = [hit for hit in hits if "\0" not in masked[hit[0] : hit[1]]]
         found = self._choose(hits, text)
-        terms = self._terms
         if not include_all:
             # Terms that are never explained must not hide ones that are: in "affiliate
             # partner ecosystems" the alias "affiliate partner" (Affiliate, not explained)
             # would otherwise win the overlap against "partner ecosystems".
-            found = [
-                (start, end, words, kept)
-                for start, end, words, owners in found
-                if (kept := tuple(i for i in owners if terms[i].auto_expand))
-            ]
+            quiet = self._quiet
+            if quiet:
+                found = [
+                    (start, end, owners)
+                    if len(owners) == 1
+                    else (start, end, tuple(i for i in owners if i not in quiet))
+                    for start, end, owners in found
+                    if len(owners) > 1 or owners[0] not in quiet
+                ]
+                found = [candidate for candidate in found if candidate[2]]
         if len(found) > 1:
-            found = _without_overlaps(found)
+            found = _without_overlaps(found, text)
+        terms = self._terms
         matches: list[Match] = []
         seen: set[int] = set()
-        for start, end, _, owners in found:
+        for start, end, owners in found:
             if masked.startswith(")", end) and masked.count("(", start, end) > masked.count(
                 ")", start, end
             ):
@@ -107,11 +117,8 @@ class Scanner:
                     matches.append(Match(terms[i], text[start:end], start, end))
         return matches
 
-    def _hits_ascii(self, text: str) -> list[_Hit]:
-        """Hits in an ASCII message, whose lower case has the same offsets."""
-        normal = text.lower().translate(_ASCII_JOINERS)
-        if "  " not in normal:
-            return self._hits(normal, None)
+    def _collapsed(self, normal: str) -> list[_Hit]:
+        """Hits in an ASCII message with runs of joiners, read collapsed and mapped back."""
         collapsed, breaks, shifts = _collapse(normal)
 
         def original(position: int) -> int | None:
@@ -119,9 +126,8 @@ class Scanner:
 
         return self._hits(collapsed, original)
 
-    def _hits_unicode(self, text: str) -> list[_Hit]:
+    def _hits_unicode(self, text: str, low: str) -> list[_Hit]:
         """Hits in any other message: rebuilt word by word (NFKC, case-folded), then mapped."""
-        low = text.lower()
         if len(low) != len(text):  # a rare letter whose lower case is longer: keep offsets
             low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
         pieces: list[str] = []
@@ -142,56 +148,60 @@ class Scanner:
     def _hits(self, normal: str, original: Callable[[int], int | None] | None) -> list[_Hit]:
         """Whole-word hits of the automaton in ``normal``, in the message's own offsets."""
         table = self._forms
-        infos, suffixes, lengths = table.infos, table.suffixes, table.long_keys
+        endings = table.endings
         size = len(normal)
         hits: list[_Hit] = []
         for last, value in table.automaton.iter(normal):
-            length = value & 0xFF
-            entry = value >> 8
-            if length == 0xFF:
-                length = lengths[entry]
+            length = value & 63 if value >= 0 else table.entries[~value][0]
             start = last - length + 1
-            if start and not _starts_word(normal, start):
-                continue
+            if start:
+                before = normal[start - 1]
+                if before.isalnum() or (before == "_" and not _starts_word(normal, start)):
+                    continue
             end = last + 1
             rest = ""
             if end < size and (normal[end].isalnum() or normal[end] == "_"):
                 rest = _REST_RE.match(normal, end).group().rstrip("_")  # type: ignore[union-attr]
-            info = infos[entry]
-            suffix = (info >> 8) & 0xFFFF
-            if suffix != MULTI:
-                if rest in suffixes[suffix]:
-                    hits.append((start, end + len(rest), info & 0xFF, info >> 8))
+            if value >= 0:
+                if rest in endings[value >> 6 & 127]:
+                    hits.append((start, end + len(rest), value >> 13))
                 continue
-            for alternative in table.multi[info >> 25]:
-                if rest in suffixes[alternative & 0xFFFF]:
-                    hits.append((start, end + len(rest), info & 0xFF, alternative))
+            for alternative in table.entries[~value][1]:
+                if rest in endings[alternative & 0xFFFF]:
+                    hits.append((start, end + len(rest), alternative >> 16))
         if original is not None:
             mapped = []
-            for start, end, words, alternative in hits:
+            for start, end, owner in hits:
                 first, after = original(start), original(end)
                 if first is not None and after is not None:
-                    mapped.append((first, after, words, alternative))
+                    mapped.append((first, after, owner))
             hits = mapped
         return hits
 
     def _choose(self, hits: list[_Hit], text: str) -> list[_Found]:
-        """At each start, the form with the most words, else an acronym written as such."""
-        best: dict[int, tuple[int, int, bool, list[int]]] = {}
-        for start, end, words, alternative in hits:
-            term = alternative >> 17
-            acronym = bool(alternative & ACRONYM_BIT)
-            if acronym and not self._written_as_acronym(text[start:end], term):
+        """At each start, the longest form (the most words), else an acronym written as such."""
+        if len(hits) == 1:
+            start, end, owner = hits[0]
+            if owner & ACRONYM and not self._written_as_acronym(text[start:end], owner >> 1):
+                return []
+            return [(start, end, (owner >> 1,))]
+        best: dict[int, _Found] = {}
+        acronyms: dict[int, _Found] = {}
+        for start, end, owner in hits:
+            term = owner >> 1
+            if owner & ACRONYM:
+                if self._written_as_acronym(text[start:end], term):
+                    known = acronyms.get(start)
+                    acronyms[start] = (start, end, (term,) if known is None else (*known[2], term))
                 continue
             chosen = best.get(start)
-            if chosen is None or (chosen[2] and not acronym) or (words > chosen[0] and not acronym):
-                best[start] = (words, end, acronym, [term])
-            elif chosen[2] == acronym and words == chosen[0] and term not in chosen[3]:
-                chosen[3].append(term)
-        return [
-            (start, end, words, tuple(sorted(owners)))
-            for start, (words, end, _, owners) in sorted(best.items())
-        ]
+            if chosen is None or end > chosen[1]:
+                best[start] = (start, end, (term,))
+            elif end == chosen[1] and term not in chosen[2]:
+                best[start] = (start, end, tuple(sorted((*chosen[2], term))))
+        for start, found in acronyms.items():
+            best.setdefault(start, found)
+        return sorted(best.values()) if len(best) > 1 else list(best.values())
 
     def _written_as_acronym(self, written: str, term: int) -> bool:
         if not written.isascii():
@@ -199,13 +209,20 @@ class Scanner:
         return any(written in (a, a + "s") for a in self._terms[term].acronyms)
 
 
-def _without_overlaps(found: list[_Found]) -> list[_Found]:
+def _without_overlaps(found: list[_Found], text: str) -> list[_Found]:
     """Keep the longest matches (most words, then leftmost) that do not overlap."""
+    reach = 0
+    for start, end, _ in found:  # sorted by start: if each ends before the next, none do
+        if start < reach:
+            break
+        reach = end
+    else:
+        return found
     kept: list[_Found] = []
-    for hit in sorted(found, key=lambda f: (-f[2], f[0])):
+    for hit in sorted(found, key=lambda f: (-len(WORD_RE.findall(text, f[0], f[1])), f[0])):
         if all(hit[1] <= other[0] or other[1] <= hit[0] for other in kept):
             kept.append(hit)
-    return sorted(kept, key=lambda f: f[0])
+    return sorted(kept)
 
 
 def _collapse(normal: str) -> tuple[str, list[int], list[int]]:

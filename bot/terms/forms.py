@@ -8,11 +8,12 @@ against their capitals on a hit. A verb form that is some term's own written for
 so "franchising" stays the term Franchising and is never the verb of "Franchise".
 
 Why packed integers: at 100,000 terms there are some 300,000 forms, and a Python object per
-form (tuple, dict) cost more memory than the automaton. The automaton stores one 31-bit value
-per form (pyahocorasick's ``STORE_INTS``): an entry number and the form's length; each entry's
-words, ending set, acronym flag and term number are packed in one 64-bit ``array`` slot:
-``words | alternative << 8`` where an alternative is ``ending set | acronym << 16 | term << 17``.
-The few forms that several terms share point to a tuple of alternatives instead.
+form (tuple, dict) cost more memory than the automaton. The automaton stores one signed 32-bit
+value per form (pyahocorasick's ``STORE_INTS``) that says all a hit needs: the form's length, its
+ending set and its owner, ``length | endings << 6 | owner << 13`` where an owner is
+``acronym | term << 1``. A form that does not fit (longer than 63 letters, shared by several
+terms, a rare ending set, a term numbered beyond 2**17) is stored as ``~entry``: its length and
+its alternatives (``endings | owner << 16`` each) are in ``FormTable.entries``.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ WORD_RE = re.compile(r"[^\W_](?:\w*[^\W_])?")
 _WORD_OR_NEWLINE_RE = re.compile(r"[^\W_](?:\w*[^\W_])?|\n")
 _ABBREVIATIONS = frozenset({"vs", "v"})
 """Words after which a full stop may join the next word ("Product vs. Technology partner")."""
-MULTI = 0xFFFF
-"""Ending-set number that marks an entry shared by several alternatives."""
-ACRONYM_BIT = 1 << 16
+ACRONYM = 1
+"""The owner bit of an acronym: matched only as written, in capitals."""
+_LENGTH_BITS, _ENDING_BITS, _TERM_BITS = 6, 7, 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +47,8 @@ class FormTable:
     """The compiled forms: see the module docstring for the packing."""
 
     automaton: ahocorasick.Automaton
-    infos: array[int]
-    suffixes: list[frozenset[str]]
-    multi: list[tuple[int, ...]]
-    long_keys: dict[int, int]
+    endings: list[frozenset[str]]
+    entries: list[tuple[int, tuple[int, ...]]]
 
 
 def build_forms(terms: Sequence[Term]) -> FormTable:
@@ -77,12 +76,12 @@ def build_forms(terms: Sequence[Term]) -> FormTable:
         stem = os.path.commonprefix(list(variants))
         endings = frozenset(variant[len(stem) :] for variant in variants)
         for prefix in _abbreviated(head):
-            builder.add(" ".join((*prefix, stem)), len(words), endings, i << 17)
+            builder.add(" ".join((*prefix, stem)), endings, i << 1)
     for i, term in enumerate(terms):
         for acronym in term.acronyms:
             if WORD_RE.fullmatch(acronym):
                 key = fold_word(acronym)
-                builder.add(key, 1, frozenset(("", "s")), i << 17 | ACRONYM_BIT)
+                builder.add(key, frozenset(("", "s")), i << 1 | ACRONYM)
     return builder.compile()
 
 
@@ -91,31 +90,28 @@ class _Builder:
 
     def __init__(self) -> None:
         self._keys: dict[str, int | list[int]] = {}
-        self._words: dict[str, int] = {}
-        self._suffix_ids: dict[frozenset[str], int] = {}
-        self.suffixes: list[frozenset[str]] = []
+        self._ending_ids: dict[frozenset[str], int] = {}
+        self.endings: list[frozenset[str]] = []
 
-    def _suffix_id(self, endings: frozenset[str]) -> int:
-        number = self._suffix_ids.get(endings)
+    def _ending_id(self, endings: frozenset[str]) -> int:
+        number = self._ending_ids.get(endings)
         if number is None:
-            number = self._suffix_ids[endings] = len(self.suffixes)
-            self.suffixes.append(endings)
-            if number >= MULTI:
-                raise ValueError("too many distinct word endings")
+            number = self._ending_ids[endings] = len(self.endings)
+            self.endings.append(endings)
         return number
 
-    def add(self, key: str, words: int, endings: frozenset[str], owner: int) -> None:
-        """``owner``: the term number (shifted) with its acronym bit."""
-        alternative = self._suffix_id(endings) | owner
+    def add(self, key: str, endings: frozenset[str], owner: int) -> None:
+        """A form ``key`` of ``owner`` (``acronym | term << 1``) with its last word's endings."""
+        alternative = self._ending_id(endings) | owner << 16
         known = self._keys.get(key)
         if known is None:
             self._keys[key] = alternative
             return
         alternatives = known if isinstance(known, list) else [known]
         for position, other in enumerate(alternatives):
-            if other & ~0xFFFF == owner:  # the same term and kind: one ending set for both
-                merged = self.suffixes[other & 0xFFFF] | endings
-                alternatives[position] = self._suffix_id(merged) | owner
+            if other >> 16 == owner:  # the same term and kind: one ending set for both
+                merged = self.endings[other & 0xFFFF] | endings
+                alternatives[position] = self._ending_id(merged) | owner << 16
                 break
         else:
             alternatives.append(alternative)
@@ -123,21 +119,23 @@ class _Builder:
 
     def compile(self) -> FormTable:
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        infos: array[int] = array("q")
-        multi: list[tuple[int, ...]] = []
-        long_keys: dict[int, int] = {}
-        for entry, (key, known) in enumerate(self._keys.items()):
-            words = key.count(" ") + 1
-            if isinstance(known, list):
-                infos.append(words | MULTI << 8 | len(multi) << 25)
-                multi.append(tuple(sorted(known, key=lambda alternative: alternative >> 17)))
-            else:
-                infos.append(words | known << 8)
-            if len(key) >= 0xFF:
-                long_keys[entry] = len(key)
-            automaton.add_word(key, entry << 8 | min(len(key), 0xFF))
+        entries: list[tuple[int, tuple[int, ...]]] = []
+        for key, known in self._keys.items():
+            if not isinstance(known, list):
+                ending, owner = known & 0xFFFF, known >> 16
+                if (
+                    len(key) < 1 << _LENGTH_BITS
+                    and ending < 1 << _ENDING_BITS
+                    and owner < 1 << (_TERM_BITS + 1)
+                ):
+                    automaton.add_word(key, len(key) | ending << 6 | owner << 13)
+                    continue
+                known = [known]
+            alternatives = tuple(sorted(known, key=lambda alternative: alternative >> 17))
+            automaton.add_word(key, ~len(entries))
+            entries.append((len(key), alternatives))
         automaton.make_automaton()
-        return FormTable(automaton, infos, self.suffixes, multi, long_keys)
+        return FormTable(automaton, self.endings, entries)
 
 
 def _tokenise(texts: list[str]) -> list[tuple[str, ...]]:

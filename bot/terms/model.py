@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,12 @@ class LookupResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A glossary term found in a message: ``text[start:end]`` is what was written."""
+class Match(NamedTuple):
+    """A glossary term found in a message: ``text[start:end]`` is what was written.
+
+    A named tuple rather than a frozen dataclass: scanning creates one per hit, and a tuple is
+    built at a quarter of the cost (measured with bench/profile_terms.py).
+    """
 
     term: Term
     text: str

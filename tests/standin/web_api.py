@@ -197,12 +197,8 @@ class FakeSlackWebAPI:
         self._custom[method] = handler
 
     def delay(self, method: str, seconds: float) -> None:
-        """Answer every call to ``method`` only after ``seconds`` (0 removes the delay).
-
-        The call is recorded when it arrives, before the wait: like a slow Slack that has
-        already acted (posted the message) but not yet answered. Requests are served on their
-        own threads, so a slow method builds a backlog in the bot without slowing the others.
-        """
+        """Answer calls to ``method`` ``seconds`` late (0: on time), to build a backlog. A call
+        is recorded on arrival, like a slow Slack that has posted but not yet answered."""
         with self._cond:
             if seconds > 0:
                 self._delays[method] = seconds
@@ -267,8 +263,7 @@ class FakeSlackWebAPI:
         )
 
     def reset(self) -> None:
-        """Forget calls, responses, scripted failures, delays and custom handlers (keeps the
-        server)."""
+        """Forget calls, responses, scripted answers, delays, handlers (keeps the server)."""
         with self._cond:
             self._delays.clear()
             self._calls.clear()

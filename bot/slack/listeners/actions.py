@@ -43,6 +43,7 @@ from bot.slack.render.home import (
     home_view,
     term_modal,
 )
+from bot.slack.render.text import escape
 from bot.slack.work import NOTHING, Incoming, Outcome
 
 GONE = "That term is no longer in the glossary."
@@ -96,7 +97,7 @@ def share_term(service: GlossaryService) -> Listener:
             body, "container", "channel_id", limit=64
         )
         source = string(body, "container", "message_ts", limit=64)
-        title = card.term.title
+        title = escape(card.term.title)
         job = work.respond(
             url,
             shared_message(card, user),
@@ -172,7 +173,7 @@ def share_from_modal(service: GlossaryService) -> Listener:
             return Outcome({"response_action": "errors", "errors": {SHARE_BLOCK: reason}})
         user = _user(incoming)
         view_id = string(view, "id", limit=64)
-        failure = SHARE_FAILED.replace("{title}", card.term.title)
+        failure = SHARE_FAILED.replace("{title}", escape(card.term.title))
         job = work.post(
             channel,
             shared_message(card, user),

@@ -120,7 +120,8 @@ class UnhandledEvents:
         kind = string(_event(incoming), "type", limit=60) or "?"
         with self._lock:
             new = kind not in self._seen and len(self._seen) < self.MAX_TYPES
-            self._seen.add(kind)
+            if new:
+                self._seen.add(kind)
         if new:
             logger.info("acked a %r event, which this app does not handle", kind)
         return NOTHING

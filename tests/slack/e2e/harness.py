@@ -55,6 +55,7 @@ def bot_env(home: Path, api: FakeSlackWebAPI | None = None, **settings: str) -> 
         "XDG_RUNTIME_DIR": str(home),
         "LOG_LEVEL": "INFO",
         "HOST": "127.0.0.1",
+        "DATA_DIR": str(home),  # the glossary cache and the metrics folder, per bot
         "DATABASE_URL": f"sqlite:///{home}/state.sqlite3",
     }
     if api is not None:

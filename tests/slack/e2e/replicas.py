@@ -27,7 +27,16 @@ from sqlalchemy.engine import make_url
 from tests.standin import Call, FakeSlackWebAPI, ids
 from tests.standin import requests as rq
 
-from .harness import BOT_TOKEN, SECRET, HttpBot, bot_env, new_channel, posts, start_together
+from .harness import (
+    BOT_TOKEN,
+    SECRET,
+    HttpBot,
+    bot_env,
+    headers,
+    new_channel,
+    posts,
+    start_together,
+)
 
 TITLES = {
     "EQL": "Ecosystem Qualified Lead (EQL)",
@@ -79,25 +88,32 @@ def running(*bots: HttpBot) -> Iterator[tuple[HttpBot, ...]]:
 
 @dataclass(frozen=True)
 class Sent:
-    """One channel message (in a channel of its own, so no cooldown interferes)."""
+    """One message (in a channel of its own, so no cooldown interferes) and what it deserves:
+    an explanation of ``title`` in its thread, or, for a mention, the card of ``title``."""
 
     channel: str
     title: str
     body: dict[str, Any]
+    mention: bool = False
 
     @property
     def ts(self) -> str:
         return str(self.body["event"]["ts"])
 
 
-def messages(count: int) -> list[Sent]:
-    """``count`` messages naming one term each, in turn, each in a fresh channel."""
+def messages(count: int, *, mention_every: int = 0) -> list[Sent]:
+    """``count`` messages naming one term each, in turn, each in a fresh channel; every
+    ``mention_every``-th one a mention asking the bot about its term instead."""
     sent = []
     for number in range(count):
         term = list(TITLES)[number % len(TITLES)]
         channel = new_channel()
-        body = rq.message(f"Message {number}: who owns the {term} pipeline?", channel=channel)
-        sent.append(Sent(channel, TITLES[term], body))
+        if mention_every and number % mention_every == mention_every - 1:
+            body = rq.app_mention(f"<@{ids.BOT_USER_ID}> what's {term}?", channel=channel)
+            sent.append(Sent(channel, TITLES[term], body, mention=True))
+        else:
+            body = rq.message(f"Message {number}: who owns the {term} pipeline?", channel=channel)
+            sent.append(Sent(channel, TITLES[term], body))
     return sent
 
 
@@ -110,13 +126,14 @@ def tally(api: FakeSlackWebAPI, sent: list[Sent]) -> list[int]:
 
 
 def check_posts(api: FakeSlackWebAPI, sent: list[Sent]) -> None:
-    """Every post is the right explanation, in the right thread."""
+    """Every post is the right answer, in the right thread."""
     for message in sent:
         for post in posts(api, message.channel):
-            assert (post.params["thread_ts"], post.params["text"]) == (
-                message.ts,
-                f"Glossary: {message.title}",
-            )
+            assert post.params["thread_ts"] == message.ts
+            if message.mention:
+                assert headers(post.params["blocks"]) == [message.title]
+            else:
+                assert post.params["text"] == f"Glossary: {message.title}"
 
 
 def mention(channel: str) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import FakeSlackWebAPI
 
 from .harness import ACK_DEADLINE, HttpBot, buttons, headers, mrkdwn_texts, strings
-from .limits import assert_block_kit_limits
 
 HELP_FIRST_LINE = "*Look up partnership jargon — only you see the answer.*"
 

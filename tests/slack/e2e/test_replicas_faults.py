@@ -79,7 +79,9 @@ def test_three_replicas_starting_together_on_an_empty_database_migrate_once(
         assert [bot.proc.poll() if bot.proc else "gone" for bot in bots] == [None, None, None]
         logs = [bot.log() for bot in bots]
     summaries = sorted(
-        line.split("database: ", 1)[1] for log in logs for line in log.splitlines()
+        line.split("database: ", 1)[1]
+        for log in logs
+        for line in log.splitlines()
         if "database: schema at" in line
     )
     assert summaries == [

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.replies import Card
 from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.dispatch import Listener
@@ -39,6 +40,13 @@ EQL_DEFINITION = (
 def incoming(body: dict[str, Any]) -> Incoming:
     """A request as the dispatcher hands it to a listener, from the bot's own workspace."""
     return Incoming(body, bot_user_id=BOT_USER_ID)
+
+
+def card_of(service: GlossaryService, name: str) -> Card:
+    """The card of a term that must exist."""
+    card = service.card(name)
+    assert card is not None, name
+    return card
 
 
 def call(listener: Listener, body: dict[str, Any]) -> Outcome:

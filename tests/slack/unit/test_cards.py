@@ -33,7 +33,7 @@ from bot.slack.render.cards import Message
 from bot.terms import Glossary, LookupResult, Status, Term
 from tests.blockkit_limits import assert_block_kit_limits
 
-from .conftest import EQL, EQL_DEFINITION, EQL_TITLE, MQL_TITLE
+from .conftest import EQL, EQL_DEFINITION, EQL_TITLE, MQL_TITLE, card_of
 
 HINT = "Try `/define search &lt;words&gt;`, or browse every term with `/define list`."
 PRM_TITLES = [
@@ -67,12 +67,6 @@ def buttons(message: Message) -> list[tuple[str, str, str]]:
         if block["type"] == "section" and block.get("accessory", {}).get("type") == "button":
             elements = [block["accessory"]]
         found += [(e["action_id"], e["text"]["text"], e["value"]) for e in elements]
-    return found
-
-
-def card(service: GlossaryService, name: str) -> Card:
-    found = service.card(name)
-    assert found is not None
     return found
 
 
@@ -111,7 +105,9 @@ def test_public_answers_have_no_share_button(service: GlossaryService) -> None:
 
 
 def test_a_card_lists_every_acronym_and_six_aliases(service: GlossaryService) -> None:
-    message = checked(cards.term_message(card(service, "Partner Relationship Management Software")))
+    message = checked(
+        cards.term_message(card_of(service, "Partner Relationship Management Software"))
+    )
     context = texts(message, "context")[0]
     assert context.startswith("*Category:* Tools and platforms  ·  *Also written:* PRM software")
     assert context.count(", ") == 5  # six of its seven aliases
@@ -262,7 +258,7 @@ def test_search_results(glossary: Glossary) -> None:
 def test_an_explanation_has_three_in_full_then_also_mentioned(service: GlossaryService) -> None:
     names = ["Original equipment manufacturer", "Value-added reseller"]
     names += ["Independent software vendor", EQL, "Marketing Qualified Lead"]
-    terms = [card(service, name).term for name in names]
+    terms = [card_of(service, name).term for name in names]
     message = checked(cards.explanation_message(Explanation(tuple(terms[:3]), tuple(terms[3:]))))
     assert [t.split("\n")[0] for t in texts(message, "section")] == [
         "*Original equipment manufacturer (OEM)*",
@@ -282,7 +278,7 @@ def test_an_explanation_has_three_in_full_then_also_mentioned(service: GlossaryS
 
 def test_twelve_terms_stay_within_fifty_blocks(service: GlossaryService) -> None:
     terms = service.glossary.terms[:12]
-    message = checked(cards.terms_message(TermList(tuple(card(service, t.term) for t in terms))))
+    message = checked(cards.terms_message(TermList(tuple(card_of(service, t.term) for t in terms))))
     assert len(message.blocks) == 48  # 8 cards of 5 blocks, 7 dividers, "Also in the message"
     assert texts(message, "header") == [t.title for t in terms[:8]]
     assert texts(message, "context")[-1] == "Also in the message: " + ", ".join(
@@ -297,14 +293,14 @@ def test_no_terms_says_so() -> None:
 
 
 def test_a_shared_card_names_who_shared_it(service: GlossaryService) -> None:
-    message = checked(cards.shared_message(card(service, EQL), "U123"))
+    message = checked(cards.shared_message(card_of(service, EQL), "U123"))
     assert texts(message, "context")[-1] == "Shared by <@U123> with /define"
     assert "share_term" not in [b[0] for b in buttons(message)]
 
 
 @pytest.mark.parametrize("user", ["", "U1", "<!channel>", "U123> <!here", "u123", "B123"])
 def test_a_shared_card_never_mentions_a_malformed_user(service: GlossaryService, user: str) -> None:
-    message = checked(cards.shared_message(card(service, EQL), user))
+    message = checked(cards.shared_message(card_of(service, EQL), user))
     assert not any("Shared by" in t for t in texts(message, "context"))
     assert message.blocks[-1]["type"] == "actions"
 

@@ -1,19 +1,22 @@
-"""The console: the real Bolt app and listeners, offline, printing what Slack would show.
+"""The console: the real Bolt app, listeners and job runner, offline, printing what Slack
+would show.
 
 Pinned down: /define prints the private card under "only you see"; a channel message naming a
-term prints the bot's thread reply; "@glossary …" prints the answer to the mention; the
-explanation settings from the environment apply; ``blocks_to_text`` renders each block kind
-as one exact, unescaped text.
+term prints the bot's thread reply; "@glossary …" prints the answer to the mention; where the
+bot would stay silent (no terms, already explained, auto_expand: false, explanations switched
+off) one dim line says why; ``run_console`` reads lines until the input ends or "quit";
+``blocks_to_text`` renders each block kind as one exact, unescaped text.
 """
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
 from bot.config import load_settings
-from bot.slack.console import Console, blocks_to_text
+from bot.slack.console import Console, blocks_to_text, run_console
 from bot.terms import Glossary
 
 EQL_CARD = """
@@ -29,6 +32,12 @@ sales outreach, or referrals from partners or affiliates.
   [ Ideal Customer Profile (ICP) ]  [ Marketing Qualified Lead (MQL) ]  [ Partner ecosystem ]
 
 """
+
+
+ALREADY = (
+    "  (the bot stays silent: every term in it was already explained in this thread or channel "
+    "today)"
+)
 
 
 def console(glossary: Glossary, **environ: str) -> tuple[Console, io.StringIO]:
@@ -51,7 +60,7 @@ def test_a_channel_message_prints_the_thread_explanation(glossary: Glossary) -> 
     )
     assert "📖 Partner glossary · each term is explained once per thread" in printed
     bot.handle("EQL again, same channel")  # within the cooldown: the bot stays quiet
-    assert out.getvalue() == printed + "\n"
+    assert out.getvalue() == printed + f"{ALREADY}\n\n"
 
 
 def test_a_mention_prints_the_answer(glossary: Glossary) -> None:
@@ -67,21 +76,48 @@ def test_a_mention_prints_the_answer(glossary: Glossary) -> None:
     assert "  [ White label ]  [ Independent software vendor (ISV) ]" in lines
 
 
-@pytest.mark.parametrize("line", ["", "   ", "lunch anyone?"])
-def test_lines_without_an_answer_print_nothing_from_the_bot(glossary: Glossary, line: str) -> None:
+@pytest.mark.parametrize("line", ["", "   "])
+def test_empty_lines_print_nothing(glossary: Glossary, line: str) -> None:
     bot, out = console(glossary)
     bot.handle(line)
-    assert out.getvalue().strip() == ""
+    assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("lunch anyone?", "no glossary terms in that message"),
+        ("our affiliate deals", "Affiliate: explained only when asked (auto_expand: false)"),
+    ],
+)
+def test_silence_is_explained_in_one_line(glossary: Glossary, line: str, why: str) -> None:
+    bot, out = console(glossary)
+    bot.handle(line)
+    assert out.getvalue() == f"  (the bot stays silent: {why})\n\n"
 
 
 def test_explanations_switched_off_in_the_settings_stay_off(glossary: Glossary) -> None:
     bot, out = console(glossary, EXPLAIN_IN_CHANNELS="false")
     bot.handle("our EQL pipeline is growing")
-    assert out.getvalue().strip() == ""
+    assert out.getvalue() == "  (the bot stays silent: EXPLAIN_IN_CHANNELS is off)\n\n"
+
+
+def test_run_console_says_why_for_each_silent_line(
+    glossary: Glossary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = "lunch anyone?\nour EQL pipeline\nEQL again\nour affiliate deals\nquit\nEQL\n"
+    settings = load_settings(environ={}, dotenv_path=None)
+    assert run_console(settings, glossary, io.StringIO(lines)) == 0
+    silent = [line for line in capsys.readouterr().out.splitlines() if "stays silent" in line]
+    assert silent == [
+        "  (the bot stays silent: no glossary terms in that message)",
+        ALREADY,
+        "  (the bot stays silent: Affiliate: explained only when asked (auto_expand: false))",
+    ]
 
 
 def test_blocks_to_text() -> None:
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "R&amp;D"}},
         {
             "type": "section",

@@ -88,10 +88,6 @@ def test_a_40000_character_message_is_read_without_trouble(service: GlossaryServ
     assert on_message(service, body) == explain([EQL])
 
 
-def slackbot_notice() -> dict[str, Any]:
-    return requests.message("Reminder: EQL review", user="USLACKBOT")
-
-
 @pytest.mark.parametrize(
     "body",
     [
@@ -100,7 +96,7 @@ def slackbot_notice() -> dict[str, Any]:
         requests.message(f"<@{BOT_USER_ID}> what is EQL"),  # app_mention answers this one
         requests.bot_message("EQL from a webhook"),
         requests.bot_message("EQL from an app", with_subtype=False),
-        slackbot_notice(),
+        requests.message("Reminder: EQL review", user="USLACKBOT"),
         requests.message_changed("EQL edited in", previous_text="typo"),
         requests.message_deleted(deleted_ts=ROOT, previous_text="EQL"),
         requests.channel_join(),

@@ -76,8 +76,8 @@ def block_actions(**changes: Any) -> dict[str, Any]:
     [
         (block_actions(actions={"action_id": "x"}), "actions is not a list of objects"),
         (block_actions(actions=["define_term_0"]), "actions is not a list of objects"),
-        (block_actions(actions=[{"action_id": 5}]), "an action_id is not a string"),
-        (block_actions(actions=[{"action_id": ["a"]}]), "an action_id is not a string"),
+        (block_actions(actions=[{"action_id": 5}]), "an action has no action_id string"),
+        (block_actions(actions=[{"action_id": ["a"]}]), "an action has no action_id string"),
         ({**requests.view_submission("term_modal"), "view": "x"}, "view is not an object"),
         ({**requests.view_submission("term_modal"), "view": []}, "view is not an object"),
         (

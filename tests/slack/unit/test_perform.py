@@ -11,6 +11,8 @@ retries, and unreachable hosts, are ``Retry``. Everything sent passes the Block 
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +24,7 @@ from bot.replies import Explanation
 from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.app import make_client
-from bot.slack.perform import Failed, Performer, Retry
+from bot.slack.perform import Failed, Performer, Retry, explain_failure
 from bot.slack.render.cards import Message, explanation_message
 from bot.store import MemoryStore
 from bot.store.base import NewJob
@@ -36,7 +38,7 @@ from .conftest import EQL, EQL_TITLE, MQL, T0
 
 MESSAGE = Message("Glossary: EQL", [{"type": "section", "text": {"type": "mrkdwn", "text": "EQL"}}])
 THREAD = "1700000000.000100"
-FAILURE = "I couldn't share “EQL”: Slack said `{error}`. Invite me and try again."
+FAILURE = "I couldn't share “EQL”: Slack said `{error}`. {advice}"
 
 
 def fast_client(api: FakeSlackWebAPI) -> WebClient:
@@ -104,9 +106,12 @@ def test_a_refused_post_fails_counts_nothing_and_tells_the_user(
         record=work.record("eql", EQL, USER_ID),
         tell_on_failure={"user": USER_ID, "text": FAILURE},
     )
-    with pytest.raises(Failed, match="^not_in_channel$"):
+    with pytest.raises(Failed, match=r"^not_in_channel$"):
         performer.perform(job.kind, job.payload)
-    told = "I couldn't share “EQL”: Slack said `not_in_channel`. Invite me and try again."
+    told = (
+        "I couldn't share “EQL”: Slack said `not_in_channel`. "
+        "Invite me to the channel (/invite @glossary) and try again."
+    )
     assert sent(api, "chat.postMessage")[1:] == [{"channel": USER_ID, "text": told}]
     assert store.top_terms(5) == []
 
@@ -116,7 +121,7 @@ def test_a_refused_token_is_reported(
 ) -> None:
     api.fail("chat.postMessage", "token_revoked")
     job = work.post(CHANNEL_ID, MESSAGE)
-    with pytest.raises(Failed, match="^token_revoked$"):
+    with pytest.raises(Failed, match=r"^token_revoked$"):
         performer.perform(job.kind, job.payload)
     assert token_errors == ["token_revoked"]
 
@@ -126,7 +131,7 @@ def test_server_errors_past_the_clients_retries_are_retry(
 ) -> None:
     api.server_error("chat.postMessage", status=503, times=3)
     job = work.post(CHANNEL_ID, MESSAGE)
-    with pytest.raises(Retry, match="^fatal_error$"):
+    with pytest.raises(Retry, match=r"^fatal_error$"):
         performer.perform(job.kind, job.payload)
     assert len(api.calls("chat.postMessage")) == 3
 
@@ -138,6 +143,41 @@ def test_a_passing_server_error_is_retried_inside_the_client(
     job = work.post(CHANNEL_ID, MESSAGE)
     performer.perform(job.kind, job.payload)
     assert len(api.calls("chat.postMessage")) == 3
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("not_in_channel", "Invite me to the channel (/invite @glossary) and try again."),
+        ("is_archived", "That channel is archived."),
+        ("used_url", "The button has expired: run `/define` again to share."),
+        ("invalid_blocks", "Please try again in a moment."),
+    ],
+)
+def test_a_failure_notice_names_the_error_and_what_to_do(error: str, advice: str) -> None:
+    expected = f"I couldn't share “EQL”: Slack said `{error}`. {advice}"
+    assert explain_failure(FAILURE, error) == expected
+
+
+def test_refusals_are_logged_once_per_kind_and_place(
+    performer: Performer, api: FakeSlackWebAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An expected refusal is a warning per channel, anything else an error per method. The
+    channel and error code are unique to this test: the throttle is shared by the process."""
+    caplog.set_level(logging.WARNING, logger="bot.slack.perform")
+    api.fail("chat.postMessage", "not_in_channel", times=3)
+    api.fail("views.publish", "invalid_arguments_h8", times=2)
+    for channel in ("C0LOGGED1", "C0LOGGED1", "C0LOGGED2"):
+        with pytest.raises(Failed):
+            performer.perform("post", work.post(channel, MESSAGE).payload)
+    for _ in range(2):
+        with pytest.raises(Failed):
+            performer.perform("view", work.view("views.publish", user_id="U0LOGGED").payload)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "Slack refused chat.postMessage in C0LOGGED1: not_in_channel"),
+        ("WARNING", "Slack refused chat.postMessage in C0LOGGED2: not_in_channel"),
+        ("ERROR", "Slack call views.publish failed (U0LOGGED): invalid_arguments_h8"),
+    ]
 
 
 # --- explain ------------------------------------------------------------------------------------
@@ -217,10 +257,13 @@ def test_an_expired_share_tells_the_user_the_truth(
 ) -> None:
     api.fail_response_url(404, "expired_url")
     job = share(api)
-    with pytest.raises(Failed, match="^expired_url$"):
+    with pytest.raises(Failed, match=r"^expired_url$"):
         performer.perform(job.kind, job.payload)
     assert len(api.responses("R0SHARE")) == 1  # the share itself; no "Shared" after it
-    told = "I couldn't share “EQL”: Slack said `expired_url`. Invite me and try again."
+    told = (
+        "I couldn't share “EQL”: Slack said `expired_url`. "
+        "The button has expired: run `/define` again to share."
+    )
     assert sent(api, "chat.postEphemeral") == [
         {"channel": CHANNEL_ID, "user": USER_ID, "text": told}
     ]
@@ -235,14 +278,17 @@ def test_when_the_private_notice_is_refused_too_the_user_gets_a_dm(
     job = share(api)
     with pytest.raises(Failed):
         performer.perform(job.kind, job.payload)
-    told = "I couldn't share “EQL”: Slack said `expired_url`. Invite me and try again."
+    told = (
+        "I couldn't share “EQL”: Slack said `expired_url`. "
+        "The button has expired: run `/define` again to share."
+    )
     assert sent(api, "chat.postMessage") == [{"channel": USER_ID, "text": told}]
 
 
 def test_a_response_url_server_error_is_retry(performer: Performer, api: FakeSlackWebAPI) -> None:
     api.fail_response_url(500, "oops")
     job = share(api)
-    with pytest.raises(Retry, match="^oops$"):
+    with pytest.raises(Retry, match=r"^oops$"):
         performer.perform(job.kind, job.payload)
     assert api.calls() == []
 
@@ -275,7 +321,7 @@ def test_a_view_call_goes_out_with_its_arguments(
 def test_work_it_does_not_know_fails_for_good(
     performer: Performer, api: FakeSlackWebAPI, kind: str, payload: dict[str, Any], error: str
 ) -> None:
-    with pytest.raises(Failed, match=f"^{error}$"):
+    with pytest.raises(Failed, match=f"^{re.escape(error)}$"):
         performer.perform(kind, payload)
     assert api.calls() == []
 

@@ -10,6 +10,7 @@ is empty: jobs are stored before the ack and deleted once their Slack call retur
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from tests.standin import requests as rq
 from .harness import (
     APP_TOKEN,
     BOT_TOKEN,
+    ROOT,
     BotProcess,
     bot_env,
     buttons,
@@ -257,3 +259,40 @@ def test_token_revoked_later_exits_3_with_one_line(tmp_path: Path) -> None:
         "Slack refused SLACK_APP_TOKEN (token_revoked) while reconnecting; exiting with code 3"
     )
     assert "Traceback" not in log
+
+
+def test_a_glossary_edit_is_served_in_socket_mode(
+    stand_in: FakeSlackWebAPI, tmp_path: Path
+) -> None:
+    """Hot reload under ``socket``: an edit is answered within the interval, and a broken
+    edit keeps the last good glossary and names its file and line once."""
+    folder = tmp_path / "glossary"
+    shutil.copytree(ROOT / "glossary", folder)
+    extra = folder / "beyond-seed.yaml"
+    original = extra.read_text()
+    env = bot_env(
+        tmp_path,
+        stand_in,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        GLOSSARY_PATH=str(folder),
+        GLOSSARY_RELOAD_S="1",
+    )
+    with FakeSocketModeServer(api=stand_in) as server:
+        process = BotProcess(["socket"], env, tmp_path, "reload").start()
+        try:
+            server.wait_for_connection(timeout=30)
+
+            def mdf_answer() -> str:
+                ack = server.wait_for_ack(server.send_command(rq.slash_command("MDF")))
+                return json.dumps(ack["payload"])
+
+            assert "(edited)" not in mdf_answer()
+            extra.write_text(original.replace("are marketing money", "are (edited) money"))
+            wait_until(lambda: "(edited)" in mdf_answer(), 15, "the edited definition")
+            extra.write_text(original.replace("category:", "colour:", 1))
+            process.wait_for_log("unknown field 'colour'", timeout=15)
+            assert "(edited)" in mdf_answer()  # still the last good glossary
+        finally:
+            assert process.stop() == 0
+    assert process.log().count(f"{extra}:10: unknown field 'colour'") == 1

@@ -13,14 +13,17 @@ bot's own message listener (``bot.slack.listeners.events``, a pure function) que
 and that is how the expected posts are counted. Posts are matched to acks by channel: lost =
 expected channels never posted to, duplicates = extra posts to one channel. A ``/readyz`` poller
 records the job queue (queued, running, failed) and the servers' memory (VmRSS of each gunicorn
-master and its workers, from /proc).
+master and its workers, from /proc); their CPU seconds per request are a figure that holds even
+on a busy machine (Postgres' own CPU is not in it).
 
 Modes: ``--backend sqlite`` (one replica) or ``--backend postgres --replicas 2`` (one fresh
 database on TEST_DATABASE_URL's server: ``source tests/postgres.sh``); ``--bare`` runs the same
 load against a bare Bolt app (bench/bare_bolt.py), the ratio to beat; ``--above-capacity`` sends
-3,000 events at 200/s to a Slack answering in 150 ms, faster than the job threads can post, and
-reports how the durable backlog grows and drains. Everything is on 127.0.0.1, bounded in count
-and time, and every child is stopped on the way out. Results: bench/RESULTS-serve.md.
+3,000 events and 300 commands at 200 requests/s to a Slack answering in 150 ms, faster than
+the job threads can post (JOB_WORKERS x workers / 150 ms), and reports how the durable backlog
+grows and drains. Settings such as JOB_WORKERS pass through from the environment. Everything
+is on 127.0.0.1, bounded in count and time, and every child is stopped on the way out. Figures
+and the commands of the full runs: bench/RESULTS-serve.md.
 
     .venv/bin/python -m bench.bench_serve --quick
     .venv/bin/python -m bench.bench_serve --backend postgres --replicas 2 --slack-latency-ms 150
@@ -491,7 +494,8 @@ def summarise(
 def label(args: argparse.Namespace) -> str:
     app = "bare" if args.bare else args.backend
     load = "above" if args.above_capacity else ("quick" if args.quick else "full")
-    return f"{app}-{args.replicas}x{args.workers}-slack{args.slack_latency_ms:g}ms-{load}"
+    rate = f"-{args.rate:g}rps" if args.rate else ""
+    return f"{app}-{args.replicas}x{args.workers}-slack{args.slack_latency_ms:g}ms-{load}{rate}"
 
 
 HEADER = (

@@ -110,6 +110,10 @@ def _parser() -> _Parser:
     sub.add_parser(
         "migrate", help="bring the database schema up to date (idempotent; for a one-off job)"
     )
+    p = sub.add_parser("purge", help="delete a workspace's or a person's data (erasure requests)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--team", metavar="T…", help="a workspace id: every row of that workspace")
+    who.add_argument("--user", metavar="U…", help="a person's id: every lookup they made")
     sub.add_parser("socket", help="connect to Slack with Socket Mode")
     p = sub.add_parser("serve", help="serve Slack's HTTP requests (production)")
     p.add_argument("--port", type=_bounded(1, 65535, "a port"), help="default: PORT, else 3000")
@@ -175,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if command == "serve":
         return runner.serve(settings, port=args.port, workers=args.workers)
+    if command == "purge":
+        return runner.purge(settings, team=args.team, user=args.user)
     modes = {"socket": runner.socket, "console": runner.console, "migrate": runner.migrate}
     return modes.get(command, runner.default)(settings)
 

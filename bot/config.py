@@ -30,6 +30,10 @@ SETTING_NAMES = (
     "SLACK_BOT_TOKEN",
     "SLACK_APP_TOKEN",
     "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_STATE_SECRET",
+    "SLACK_TOKEN_ROTATION",
     "SLACK_API_URL",
     "DATA_DIR",
     "DATABASE_URL",
@@ -102,6 +106,15 @@ class Settings:
     socket_ping_s: float = 5.0
     metrics_dir: Path | None = None
     """PROMETHEUS_MULTIPROC_DIR; ``serve`` makes one under DATA_DIR when it is unset."""
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_state_secret: str | None = field(default=None, repr=False)
+    slack_token_rotation: bool = False
+
+    @property
+    def oauth(self) -> bool:
+        """OAuth mode (installable in many workspaces): client id, secret and state secret set."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.slack_state_secret)
 
     @property
     def cache_dir(self) -> Path:
@@ -181,6 +194,10 @@ def load_settings(
         job_max_attempts=_whole(env, "JOB_MAX_ATTEMPTS", 5, 1, 100),
         socket_ping_s=_seconds(env, "SOCKET_PING_S", 5.0, 0.5),
         metrics_dir=Path(metrics_dir) if metrics_dir else None,
+        slack_client_id=env.get("SLACK_CLIENT_ID"),
+        slack_client_secret=env.get("SLACK_CLIENT_SECRET"),
+        slack_state_secret=env.get("SLACK_STATE_SECRET"),
+        slack_token_rotation=_flag(env, "SLACK_TOKEN_ROTATION", False),
     )
 
 
@@ -192,16 +209,7 @@ def _data_dir(raw: str | None) -> Path:
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, low: float) -> float:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= low):
-        raise ConfigError(f"{name} must be a number of seconds ≥ {low:g}, got {raw!r}")
-    return value
+    return _number(env, name, default, low, f"a number of seconds ≥ {low:g}")
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -258,6 +266,10 @@ def _database_url(value: str) -> str:
 
 
 def _hours(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, 0.0, "a number ≥ 0")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, what: str) -> float:
     raw = env.get(name)
     if raw is None:
         return default
@@ -265,8 +277,8 @@ def _hours(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise ConfigError(f"{name} must be a number ≥ 0, got {raw!r}")
+    if not (math.isfinite(value) and value >= low):
+        raise ConfigError(f"{name} must be {what}, got {raw!r}")
     return value
 
 

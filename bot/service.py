@@ -38,6 +38,7 @@ from bot.replies import (
     TermList,
 )
 from bot.store import Store, StoreError
+from bot.store.base import Pruned, Workspace
 from bot.terms import Glossary, Status, Term
 
 logger = logging.getLogger(__name__)
@@ -142,15 +143,15 @@ class GlossaryService:
             return TermList(named)
         return answer
 
-    def record(self, query: str, term: str | None, user: str = "") -> None:
+    def record(self, workspace: Workspace, query: str, term: str | None, user: str = "") -> None:
         """Count a lookup for "most looked up", or a miss (``term`` None) for the maintainers.
 
-        Misses are kept without the asker's id. Raises ``StoreError``; callers record after
-        answering, so the store never delays an answer.
+        Counts are per workspace; misses are kept without the asker's id. Raises
+        ``StoreError``; callers record after answering, so the store never delays an answer.
         """
         query = query.strip()[:MAX_QUERY]
         if query:
-            self.store.record_lookup(query, term, self.clock(), user if term else "")
+            self.store.record_lookup(workspace, query, term, self.clock(), user if term else "")
 
     def terms_in(self, text: str) -> TermList:
         """Every glossary term in a message, for the "Explain terms" shortcut."""
@@ -175,8 +176,12 @@ class GlossaryService:
             return []
         return [t.term for t in _unique(m.term for m in self._glossary.scan(text))]
 
+    def forget(self, workspace: Workspace) -> Pruned:
+        """Delete everything stored for a workspace (uninstall, or an erasure request)."""
+        return self.store.purge(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+
     def claim_explanation(
-        self, channel: str, thread_ts: str, names: Sequence[str], now: float
+        self, workspace: Workspace, channel: str, thread_ts: str, names: Sequence[str], now: float
     ) -> Explanation | None:
         """Claim the terms this thread may hear now and return what to post (None: stay quiet).
 
@@ -185,7 +190,7 @@ class GlossaryService:
         """
         glossary = self._glossary
         allowed = self.store.claim_explanations(
-            channel, thread_ts, list(names), now, self.policy.cooldown_s
+            workspace, channel, thread_ts, list(names), now, self.policy.cooldown_s
         )
         terms = [t for t in (glossary.get(name) for name in allowed) if t is not None]
         if not terms:
@@ -194,15 +199,22 @@ class GlossaryService:
         return Explanation(tuple(terms[:limit]), tuple(terms[limit:]))
 
     def release_explanation(
-        self, channel: str, thread_ts: str, explanation: Explanation, claimed_at: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        explanation: Explanation,
+        claimed_at: float,
     ) -> None:
         """The post failed: its terms were not explained after all. Raises ``StoreError``."""
         names = [t.term for t in (*explanation.full, *explanation.more)]
-        self.store.release_explanations(channel, thread_ts, names, claimed_at)
+        self.store.release_explanations(workspace, channel, thread_ts, names, claimed_at)
 
     # -- App Home ---------------------------------------------------------------------------
-    def home_page(self, mode: str, value: str, page: int) -> HomePage:
-        """The Home tab for a browsing state: ``mode`` is all | category | letter | search."""
+    def home_page(self, workspace: Workspace, mode: str, value: str, page: int) -> HomePage:
+        """The Home tab for a browsing state: ``mode`` is all | category | letter | search.
+
+        "Most looked up" is this workspace's own list."""
         glossary = self._glossary
         title, terms = _selected(glossary, mode, value)
         pages = max(1, -(-len(terms) // HOME_PAGE_SIZE))
@@ -217,7 +229,7 @@ class GlossaryService:
             pages=pages,
             categories=tuple((label, len(items)) for label, items in groups.items()),
             letters=tuple(sorted({first_letter(t) for t in glossary.terms})),
-            top=tuple(self._top_terms(glossary)),
+            top=tuple(self._top_terms(glossary, workspace)),
             total=len(glossary),
         )
 
@@ -245,10 +257,10 @@ class GlossaryService:
         counts = tuple((label, len(terms)) for label, terms in glossary.categories().items())
         return Categories(counts, len(glossary), unknown)
 
-    def _top_terms(self, glossary: Glossary) -> list[Term]:
+    def _top_terms(self, glossary: Glossary, workspace: Workspace) -> list[Term]:
         """The most looked-up terms that still exist; without the store, none (logged)."""
         try:
-            counts = self.store.top_terms(TOP_TERMS)
+            counts = self.store.top_terms(workspace, TOP_TERMS)
         except StoreError as exc:
             throttled.warning("top_terms", "Home tab shown without 'most looked up': %s", exc)
             return []

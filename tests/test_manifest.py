@@ -1,4 +1,9 @@
-"""manifest.yml: valid against Slack's published schema, and exactly the permissions the bot needs.
+"""The manifests: valid against Slack's published schema, and exactly the permissions needed.
+
+``manifest.yml`` is the single-workspace app (Socket Mode by default); ``manifest.oauth.yml`` is
+the same app distributed through OAuth: HTTP only, a redirect URL, org-wide installs, and the
+uninstall events. Every check applies to both, and the second is tested to differ from the first
+by exactly those settings.
 
 Slack's top-level ``manifest.schema.json`` (draft-07) chooses a version file through ``$ref``s to
 raw.githubusercontent.com. Left alone, jsonschema would fetch those over the network (with a
@@ -23,18 +28,26 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 
+from bot.slack.oauth import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+
 REPO = Path(__file__).resolve().parents[1]
 # In CI the repo is a clone with shared/ beside it: <clone>/../shared.
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "slack-manifest-schema"
 
 Manifest = dict[str, Any]
+NAMES = ["manifest.yml", "manifest.oauth.yml"]
 
 
-@pytest.fixture(scope="module")
-def manifest() -> Manifest:
-    loaded = yaml.safe_load((REPO / "manifest.yml").read_text())
+def load(name: str) -> Manifest:
+    loaded = yaml.safe_load((REPO / name).read_text())
     assert isinstance(loaded, dict)
     return loaded
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def manifest(request: pytest.FixtureRequest) -> Manifest:
+    """Each manifest in turn."""
+    return load(request.param)
 
 
 def remote_refs(node: object) -> Iterator[str]:
@@ -140,16 +153,27 @@ def test_bot_scopes_are_exactly_what_the_bot_uses(manifest: Manifest) -> None:
         "groups:history",
         "im:history",
     ]
+    assert scopes["bot"] == list(BOT_SCOPES)  # what the install asks Slack for
 
 
-def test_bot_events_are_exactly_the_ones_handled(manifest: Manifest) -> None:
-    assert sorted(manifest["settings"]["event_subscriptions"]["bot_events"]) == [
-        "app_home_opened",
-        "app_mention",
-        "message.channels",
-        "message.groups",
-        "message.im",
-    ]
+def test_bot_events_are_exactly_the_ones_handled() -> None:
+    events = [sorted(load(n)["settings"]["event_subscriptions"]["bot_events"]) for n in NAMES]
+    handled = ["app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"]
+    assert events == [handled, sorted([*handled, "app_uninstalled", "tokens_revoked"])]
+
+
+def test_the_oauth_manifest_is_the_same_app_distributed() -> None:
+    single, oauth = load("manifest.yml"), load("manifest.oauth.yml")
+    redirect_urls = oauth["oauth_config"].pop("redirect_urls")
+    assert redirect_urls == [f"https://example.com{REDIRECT_PATH}"]
+    assert (REDIRECT_PATH, INSTALL_PATH) == ("/slack/oauth_redirect", "/slack/install")
+    events = oauth["settings"]["event_subscriptions"]["bot_events"]
+    for event in ("app_uninstalled", "tokens_revoked"):
+        events.remove(event)
+    differs = ("org_deploy_enabled", "socket_mode_enabled")
+    assert [oauth["settings"].pop(key) for key in differs] == [True, False]
+    assert [single["settings"].pop(key) for key in differs] == [False, True]
+    assert oauth == single
 
 
 def test_define_command_and_message_shortcut(manifest: Manifest) -> None:
@@ -164,7 +188,7 @@ def test_define_command_and_message_shortcut(manifest: Manifest) -> None:
     assert (shortcut["type"], shortcut["callback_id"]) == ("message", "explain_message_terms")
 
 
-def test_home_tab_messages_tab_and_socket_mode(manifest: Manifest) -> None:
+def test_home_tab_messages_tab_and_token_rotation(manifest: Manifest) -> None:
     assert manifest["features"]["app_home"] == {
         "home_tab_enabled": True,
         "messages_tab_enabled": True,
@@ -173,11 +197,7 @@ def test_home_tab_messages_tab_and_socket_mode(manifest: Manifest) -> None:
     assert manifest["features"]["bot_user"] == {"display_name": "glossary", "always_online": True}
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
-    assert (
-        settings["socket_mode_enabled"],
-        settings["org_deploy_enabled"],
-        settings["token_rotation_enabled"],
-    ) == (True, False, False)
+    assert settings["token_rotation_enabled"] is False  # SLACK_TOKEN_ROTATION's default
 
 
 def test_every_request_url_is_bolts_default_path(manifest: Manifest) -> None:

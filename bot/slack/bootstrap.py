@@ -111,13 +111,7 @@ def open_store(settings: Settings, *, migrate_first: bool) -> SqlStore:
         logger.info("database: %s", run_migrations(settings))
 
     def connect() -> SqlStore:
-        store = SqlStore(
-            settings.database_url,
-            pool_size=settings.database_pool_size,
-            max_overflow=settings.database_max_overflow,
-            connect_timeout_s=settings.database_connect_timeout_s,
-            statement_timeout_s=settings.database_statement_timeout_s,
-        )
+        store = make_store(settings)
         health = store.health()
         if not health.ok:
             store.close()
@@ -131,6 +125,17 @@ def open_store(settings: Settings, *, migrate_first: bool) -> SqlStore:
         return store
 
     return _with_database_retry(settings, connect)
+
+
+def make_store(settings: Settings) -> SqlStore:
+    """The store with the configured pool and timeouts; opening it neither connects nor writes."""
+    return SqlStore(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        connect_timeout_s=settings.database_connect_timeout_s,
+        statement_timeout_s=settings.database_statement_timeout_s,
+    )
 
 
 def _with_database_retry(settings: Settings, attempt: Callable[[], T]) -> T:
@@ -195,7 +200,8 @@ def build_runtime(
     if known is None and background:
         identity.fetch_in_background(client)
     store = service.store
-    performer = Performer(service, client, token_error=identity.token_error)
+    single = client  # token mode: one workspace, one token (OAuth mode looks each one up)
+    performer = Performer(service, lambda workspace: single, token_error=identity.token_error)
     runner = JobRunner(
         store,
         performer,

@@ -29,7 +29,7 @@ from bot import metrics
 from bot.logs import Throttled
 from bot.slack.perform import Performer, perform_safely
 from bot.slack.work import ANSWER_WITHOUT_STORE, Incoming, Outcome
-from bot.store.base import NewJob, Store, StoreError
+from bot.store.base import NewJob, Store, StoreError, Workspace
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
@@ -80,12 +80,12 @@ class Dispatcher:
 
     def _run(self, task: NewJob) -> None:
         if self._tasks is None:
-            perform_safely(self.performer, task.kind, task.payload)
+            perform_safely(self.performer, task)
             return
         try:
-            self._tasks.submit(perform_safely, self.performer, task.kind, task.payload)
+            self._tasks.submit(perform_safely, self.performer, task)
         except RuntimeError:  # shutting down: do it now rather than lose it
-            perform_safely(self.performer, task.kind, task.payload)
+            perform_safely(self.performer, task)
 
 
 def retry_num(headers: Mapping[str, Any]) -> int:
@@ -114,7 +114,8 @@ def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., N
     """Adapt a pure listener to Bolt's calling convention."""
 
     def handle(ack: Ack, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> None:
-        outcome = listener(Incoming(body, bot_user_id(context, body)))
+        workspace = Workspace(context.enterprise_id, context.team_id)
+        outcome = listener(Incoming(body, bot_user_id(context, body), workspace))
         dispatcher.handle(outcome, ack, retry_num=retry_num(request.headers))
 
     handle.__name__ = getattr(listener, "__name__", "listener")

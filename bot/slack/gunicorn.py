@@ -31,12 +31,13 @@ from bot.slack.bootstrap import (
     check_bot_token,
     load_glossary,
     make_service,
+    make_store,
     open_store,
 )
 from bot.slack.http_worker import gunicorn_options
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
-from bot.store import SqlStore, StoreError
+from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +100,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
 
     def factory() -> WSGIApp:
         try:
-            store = SqlStore(
-                settings.database_url,
-                pool_size=settings.database_pool_size,
-                max_overflow=settings.database_max_overflow,
-                connect_timeout_s=settings.database_connect_timeout_s,
-                statement_timeout_s=settings.database_statement_timeout_s,
-            )
+            store = make_store(settings)
         except StoreError as exc:  # the master opened it a moment ago: only a race gets here
             raise SystemExit(f"Cannot start a worker: DATABASE_URL: {exc}") from None
         service = make_service(settings, glossary, version, store)

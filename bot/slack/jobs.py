@@ -143,7 +143,7 @@ class JobRunner:
 
     def _perform(self, job: Job) -> None:
         try:
-            self.performer.perform(job.kind, job.payload)
+            self.performer.perform(job.kind, job.payload, job.workspace)
         except Failed as exc:
             metrics.job_done(job.kind, "failed")
             error = str(exc)

@@ -29,6 +29,7 @@ from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.render.cards import explanation_message
 from bot.store import StoreError
+from bot.store.base import NewJob, Workspace
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
@@ -71,56 +72,63 @@ class Performer:
     def __init__(
         self,
         service: GlossaryService,
-        client: WebClient,
+        clients: Callable[[Workspace], WebClient],
         webhook: Callable[[str], WebhookClient] | None = None,
         clock: Callable[[], float] = time.time,
         token_error: Callable[[str], None] = lambda error: None,
     ) -> None:
         self.service = service
-        self.client = client
+        self._clients = clients
+        """The Web API client with the bot token of a workspace (one token, or its install's)."""
         self._token_error = token_error
         self._webhook = webhook or (lambda url: WebhookClient(url, timeout=10))
         self._clock = clock
-        self._kinds: dict[str, Callable[[dict[str, Any]], None]] = {
+        self._kinds: dict[str, Callable[[Workspace, dict[str, Any]], None]] = {
             work.POST: self._post,
             work.EXPLAIN: self._explain,
             work.RESPOND: self._respond,
             work.VIEW: self._view,
             work.RECORD: self._record,
+            work.PURGE: self._purge,
         }
 
-    def perform(self, kind: str, payload: dict[str, Any]) -> None:
+    def perform(self, kind: str, payload: dict[str, Any], workspace: Workspace) -> None:
         """Do one piece of work; raises ``Failed`` or ``Retry`` (already logged), or StoreError."""
         action = self._kinds.get(kind)
         if action is None:
             raise Failed(f"unknown_job_kind:{kind[:40]}")
-        action(payload)
+        action(workspace, payload)
 
     # -- kinds ----------------------------------------------------------------------------
-    def _post(self, payload: dict[str, Any]) -> None:
+    def _post(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         channel = str(payload["channel"])
         args = {k: payload[k] for k in ("channel", "text", "blocks", "thread_ts") if k in payload}
         try:
-            self.call("chat.postMessage", channel, unfurl_links=False, unfurl_media=False, **args)
+            self.call(
+                workspace, "chat.postMessage", channel, unfurl_links=False, unfurl_media=False, **args
+            )
         except Failed as exc:
             notice = payload.get("tell_on_failure")
             if isinstance(notice, dict):
                 text = explain_failure(str(notice.get("text", "")), str(exc))
-                self._tell(str(notice.get("user", "")), text)
+                self._tell(workspace, str(notice.get("user", "")), text)
             raise
         counted = payload.get("record")
         if isinstance(counted, dict):
-            self._record(counted)
+            self._record(workspace, counted)
 
-    def _explain(self, payload: dict[str, Any]) -> None:
+    def _explain(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         channel, thread_ts = str(payload["channel"]), str(payload["thread_ts"])
         now = self._clock()
-        explanation = self.service.claim_explanation(channel, thread_ts, payload["terms"], now)
+        explanation = self.service.claim_explanation(
+            workspace, channel, thread_ts, payload["terms"], now
+        )
         if explanation is None:
             return  # every term was explained here already (or within the cooldown)
         message = explanation_message(explanation)
         try:
             self.call(
+                workspace,
                 "chat.postMessage",
                 channel,
                 channel=channel,
@@ -131,17 +139,17 @@ class Performer:
                 unfurl_media=False,
             )
         except (Failed, Retry):
-            self.service.release_explanation(channel, thread_ts, explanation, now)
+            self.service.release_explanation(workspace, channel, thread_ts, explanation, now)
             raise
 
-    def _respond(self, payload: dict[str, Any]) -> None:
+    def _respond(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         url = str(payload["url"])
         try:
             self._send_webhook(url, payload["body"])
         except Failed as exc:
             failure = payload.get("on_failure")
             if isinstance(failure, dict):
-                self._ephemeral(failure, str(exc))
+                self._ephemeral(workspace, failure, str(exc))
             raise
         then = payload.get("then")
         if isinstance(then, dict):
@@ -149,25 +157,29 @@ class Performer:
             with contextlib.suppress(Failed, Retry):
                 self._send_webhook(url, then)
 
-    def _view(self, payload: dict[str, Any]) -> None:
+    def _view(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         method = str(payload["method"])
         if method not in VIEW_METHODS:
             raise Failed(f"unknown_view_method:{method[:40]}")
         args = dict(payload["args"])
         where = str(args.get("user_id") or args.get("view_id") or "modal")
-        self.call(method, where, **args)
+        self.call(workspace, method, where, **args)
 
-    def _record(self, payload: dict[str, Any]) -> None:
+    def _record(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         term = payload.get("term")
-        self.service.record(
-            str(payload.get("query", "")), str(term) if term else None, str(payload.get("user", ""))
-        )
+        query, user = str(payload.get("query", "")), str(payload.get("user", ""))
+        self.service.record(workspace, query, str(term) if term else None, user)
+
+    def _purge(self, workspace: Workspace, payload: dict[str, Any]) -> None:
+        """The app was uninstalled (or its bot token revoked) in a workspace: forget it."""
+        pruned = self.service.forget(workspace)
+        logger.info("workspace %s uninstalled; its data was deleted: %s", workspace.key, pruned)
 
     # -- Slack --------------------------------------------------------------------------------
-    def call(self, method: str, where: str, **args: Any) -> None:
+    def call(self, workspace: Workspace, method: str, where: str, **args: Any) -> None:
         """One Web API call; raises ``Failed``/``Retry`` after logging (throttled)."""
         try:
-            self.client.api_call(method, json=args)
+            self._clients(workspace).api_call(method, json=args)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             metrics.slack_call(method, error)
@@ -195,20 +207,20 @@ class Performer:
         self._log(error, "response_url", "response_url")
         raise (Retry if response.status_code >= 500 else Failed)(error)
 
-    def _ephemeral(self, failure: dict[str, Any], error: str) -> None:
+    def _ephemeral(self, workspace: Workspace, failure: dict[str, Any], error: str) -> None:
         text = explain_failure(str(failure.get("text", "")), error)
         channel, user = str(failure.get("channel", "")), str(failure.get("user", ""))
         try:
-            self.call("chat.postEphemeral", channel, channel=channel, user=user, text=text)
+            self.call(workspace, "chat.postEphemeral", channel, channel=channel, user=user, text=text)
         except (Failed, Retry):
-            self._tell(user, text)
+            self._tell(workspace, user, text)
 
-    def _tell(self, user: str, text: str) -> None:
+    def _tell(self, workspace: Workspace, user: str, text: str) -> None:
         """A direct message to ``user`` (posting to a user id opens the DM with the app)."""
         if not user:
             return
         with contextlib.suppress(Failed, Retry):  # logged by call(); nothing else reaches them
-            self.call("chat.postMessage", user, channel=user, text=text)
+            self.call(workspace, "chat.postMessage", user, channel=user, text=text)
 
     @staticmethod
     def _log(error: str, method: str, where: str) -> None:
@@ -218,10 +230,11 @@ class Performer:
             throttled.error((error, method), "Slack call %s failed (%s): %s", method, where, error)
 
 
-def perform_safely(performer: Performer, kind: str, payload: dict[str, Any]) -> None:
+def perform_safely(performer: Performer, task: NewJob) -> None:
     """Run an in-process task: failures were logged where they happened; nothing to retry."""
+    kind = task.kind
     try:
-        performer.perform(kind, payload)
+        performer.perform(kind, task.payload, task.workspace)
     except (Failed, Retry):
         pass
     except StoreError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.config import ConfigError, Settings
 from bot.errors import StartupError
+from bot.store import StoreError
 from bot.slack.bootstrap import (
     build_runtime,
     check_bot_token,
@@ -91,6 +92,20 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _purge(settings: Settings, team: str | None, user: str | None) -> int:
+    store = open_store(settings, migrate_first=False)
+    try:
+        pruned = store.purge(team_id=team, user_id=user)
+    except StoreError as exc:
+        raise StartupError(f"DATABASE_URL: could not delete the data: {exc}") from None
+    finally:
+        store.close()
+    who = f"workspace {team}" if team else f"user {user}"
+    counts = ", ".join(f"{n} {name}" for name, n in dataclasses.asdict(pruned).items() if n)
+    print(f"deleted the data of {who}: {counts or 'nothing was stored'}")
+    return 0
+
+
 def socket(settings: Settings) -> int:
     return _run(_socket, settings)
 
@@ -101,6 +116,11 @@ def serve(settings: Settings, port: int | None = None, workers: int | None = Non
 
 def console(settings: Settings) -> int:
     return _run(_console, settings)
+
+
+def purge(settings: Settings, *, team: str | None, user: str | None) -> int:
+    """``python -m bot purge --team T… | --user U…``: an erasure request, done."""
+    return _run(_purge, settings, team, user)
 
 
 def migrate(settings: Settings) -> int:

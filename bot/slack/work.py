@@ -8,7 +8,10 @@ pool. Both jobs and tasks are ``NewJob`` values: a kind and a JSON payload, perf
 Tasks are for work that is worthless later or cheap to redo by clicking again: Home tab and
 modal updates (a ``trigger_id`` dies after 3 s), replacing a private card, counting a lookup.
 
-Everything here is data, so a listener test is one call and a literal comparison.
+Everything here is data, so a listener test is one call and a literal comparison. Every job
+carries the workspace it is for (whose token posts it, whose state it touches). Dedupe keys are
+Slack's own ids, which are unique across workspaces: an event that reaches two of our
+installations (a Slack Connect channel between them) is still answered once.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.render.cards import Message
-from bot.store.base import NewJob
+from bot.store.base import NO_WORKSPACE, NewJob, Workspace
 
 POST = "post"
 EXPLAIN = "explain"
 RESPOND = "respond"
 VIEW = "view"
 RECORD = "record"
+PURGE = "purge"
 
 ANSWER_WITHOUT_STORE = frozenset({POST, RESPOND})
 """Job kinds run in-process when the store cannot take them, for a first delivery only.
@@ -37,6 +41,8 @@ class Incoming:
 
     body: dict[str, Any]
     bot_user_id: str | None = None
+    workspace: Workspace = NO_WORKSPACE
+    """Whose request this is (Bolt reads it from every payload shape, Grid included)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,7 @@ NOTHING = Outcome()
 
 
 def post(
+    workspace: Workspace,
     channel: str,
     message: Message,
     *,
@@ -69,15 +76,19 @@ def post(
         payload["record"] = record
     if tell_on_failure is not None:
         payload["tell_on_failure"] = tell_on_failure
-    return NewJob(POST, payload, dedupe_key)
+    return NewJob(POST, payload, dedupe_key, workspace)
 
 
-def explain(channel: str, thread_ts: str, terms: list[str], *, dedupe_key: str | None) -> NewJob:
+def explain(
+    workspace: Workspace, channel: str, thread_ts: str, terms: list[str], *, dedupe_key: str | None
+) -> NewJob:
     """Claim these terms for the thread when the job runs, then post what was granted."""
-    return NewJob(EXPLAIN, {"channel": channel, "thread_ts": thread_ts, "terms": terms}, dedupe_key)
+    payload = {"channel": channel, "thread_ts": thread_ts, "terms": terms}
+    return NewJob(EXPLAIN, payload, dedupe_key, workspace)
 
 
 def respond(
+    workspace: Workspace,
     url: str,
     message: Message,
     *,
@@ -101,12 +112,12 @@ def respond(
         payload["then"] = then
     if on_failure is not None:
         payload["on_failure"] = on_failure
-    return NewJob(RESPOND, payload, dedupe_key)
+    return NewJob(RESPOND, payload, dedupe_key, workspace)
 
 
-def view(method: str, **args: Any) -> NewJob:
+def view(workspace: Workspace, method: str, **args: Any) -> NewJob:
     """``views.publish`` / ``views.open`` / ``views.update`` with these arguments."""
-    return NewJob(VIEW, {"method": method, "args": args})
+    return NewJob(VIEW, {"method": method, "args": args}, workspace=workspace)
 
 
 def record(query: str, term: str | None, user: str) -> dict[str, Any]:
@@ -114,5 +125,11 @@ def record(query: str, term: str | None, user: str) -> dict[str, Any]:
     return {"query": query, "term": term, "user": user}
 
 
-def record_task(query: str, term: str | None, user: str) -> NewJob:
-    return NewJob(RECORD, record(query, term, user))
+def record_task(workspace: Workspace, query: str, term: str | None, user: str) -> NewJob:
+    return NewJob(RECORD, record(query, term, user), workspace=workspace)
+
+
+def purge(workspace: Workspace, *, dedupe_key: str | None) -> NewJob:
+    """Delete everything stored for a workspace that uninstalled the app or revoked its token."""
+    return NewJob(PURGE, {}, dedupe_key, workspace)
+

@@ -2,7 +2,10 @@
 
 Routes: ``POST /slack/events`` (Slack), ``GET /healthz`` (liveness: the process answers, no
 I/O), ``GET /readyz`` (readiness: the runtime's own report, 503 when not ready) and
-``GET /metrics`` (Prometheus). Anything else is a 404 or 405 in JSON.
+``GET /metrics`` (Prometheus). Anything else is a 404 or 405 in JSON. In OAuth mode, also
+``GET /slack/install`` and ``GET /slack/oauth_redirect``: Bolt's OAuth flow. A browser, not
+Slack, makes those, so they carry no signature; the flow's signed ``state`` (``bot.slack.oauth``)
+protects them, and their pages are never cached, framed or sent on as a referrer.
 
 ``/slack/events`` trusts nothing before the signature: the body is read with a bound
 (Content-Length required, at most ``MAX_BODY``), the signature is checked on those raw bytes,
@@ -33,7 +36,7 @@ from bot import metrics
 from bot.logs import Throttled
 from bot.slack.http_worker import MAX_BODY
 
-__all__ = ["EVENTS_PATH", "MAX_BODY", "BoltApp", "WSGIApp", "create_wsgi_app"]
+__all__ = ["EVENTS_PATH", "MAX_BODY", "BoltApp", "OAuthPages", "WSGIApp", "create_wsgi_app"]
 
 logger = logging.getLogger(__name__)
 access = logging.getLogger("bot.access")
@@ -50,6 +53,29 @@ class BoltApp(Protocol):
     """What the routes need of Bolt's ``App`` (a fake in tests)."""
 
     def dispatch(self, req: BoltRequest, /) -> BoltResponse: ...
+
+
+class OAuthPages(Protocol):
+    """What the OAuth routes need of Bolt's ``OAuthFlow`` (``App.oauth_flow``)."""
+
+    install_path: str
+    redirect_uri_path: str
+
+    def handle_installation(self, request: BoltRequest, /) -> BoltResponse: ...
+
+    def handle_callback(self, request: BoltRequest, /) -> BoltResponse: ...
+
+
+PAGE_HEADERS = [
+    ("Cache-Control", "no-store"),  # each visit gets its own state: never share a cached one
+    ("Referrer-Policy", "no-referrer"),  # the redirect's URL holds the code and the state
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; "
+        "img-src https://platform.slack-edge.com; frame-ancestors 'none'",
+    ),
+]
 
 
 @dataclass
@@ -111,8 +137,11 @@ def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
 class _Routes:
     """The route handlers, sharing the verifier, the Bolt app and one log throttle."""
 
-    def __init__(self, bolt_app: BoltApp, signing_secret: str, ready: Ready) -> None:
+    def __init__(
+        self, bolt_app: BoltApp, signing_secret: str, ready: Ready, oauth: OAuthPages | None
+    ) -> None:
         self.bolt_app = bolt_app
+        self.oauth = oauth
         self.verifier = SignatureVerifier(signing_secret)
         self.ready = ready
         self.refused = Throttled(logger)
@@ -185,6 +214,29 @@ class _Routes:
         body = b"".join(wsgi_response.get_body())
         return _Answer(wsgi_response.status, body, headers, kind, category, outcome)
 
+    def install(self, environ: dict[str, Any]) -> _Answer:
+        assert self.oauth is not None
+        return self._page(environ, self.oauth.handle_installation, "oauth install")
+
+    def oauth_redirect(self, environ: dict[str, Any]) -> _Answer:
+        assert self.oauth is not None
+        return self._page(environ, self.oauth.handle_callback, "oauth redirect")
+
+    def _page(
+        self, environ: dict[str, Any], handle: Callable[[BoltRequest], BoltResponse], kind: str
+    ) -> _Answer:
+        """An OAuth page from Bolt's flow (a GET: no body to read)."""
+        request = BoltRequest(
+            body="", query=environ.get("QUERY_STRING", ""), headers=_headers(environ)
+        )
+        response = handle(request)
+        page = WsgiHttpResponse(response.status, response.headers, response.body)
+        headers = [h for h in page.get_headers() if h[0].lower() != "content-length"]
+        outcome = "ok" if response.status < 400 else "refused"
+        return _Answer(
+            page.status, b"".join(page.get_body()), headers + PAGE_HEADERS, kind, "oauth", outcome
+        )
+
     def healthz(self, environ: dict[str, Any]) -> _Answer:
         return _json("200 OK", {"ok": True}, kind="probe")
 
@@ -202,16 +254,26 @@ class _Routes:
 
 
 def create_wsgi_app(
-    bolt_app: BoltApp, *, signing_secret: str, ready: Ready, access_log: bool = True
+    bolt_app: BoltApp,
+    *,
+    signing_secret: str,
+    ready: Ready,
+    access_log: bool = True,
+    oauth: OAuthPages | None = None,
 ) -> WSGIApp:
-    """The WSGI callable; ``ready()`` returns (ready?, the report ``/readyz`` shows)."""
-    routes = _Routes(bolt_app, signing_secret, ready)
+    """The WSGI callable; ``ready()`` returns (ready?, the report ``/readyz`` shows).
+
+    ``oauth`` (OAuth mode: the App's ``oauth_flow``) adds the install and redirect pages."""
+    routes = _Routes(bolt_app, signing_secret, ready, oauth)
     table: dict[str, dict[str, Callable[[dict[str, Any]], _Answer]]] = {
         EVENTS_PATH: {"POST": routes.events},
         "/healthz": {"GET": routes.healthz, "HEAD": routes.healthz},
         "/readyz": {"GET": routes.readyz, "HEAD": routes.readyz},
         "/metrics": {"GET": routes.metrics},
     }
+    if oauth is not None:
+        table[oauth.install_path] = {"GET": routes.install}
+        table[oauth.redirect_uri_path] = {"GET": routes.oauth_redirect}
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()

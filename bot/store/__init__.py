@@ -7,6 +7,7 @@ prove. All of them raise only ``StoreError`` and never log it.
 """
 
 from bot.store.base import (
+    NO_WORKSPACE,
     Job,
     JobStats,
     NewJob,
@@ -14,12 +15,14 @@ from bot.store.base import (
     Store,
     StoreError,
     StoreHealth,
+    Workspace,
 )
 from bot.store.memory import MemoryStore
 from bot.store.remembering import RememberingStore
 from bot.store.sql import SqlStore
 
 __all__ = [
+    "NO_WORKSPACE",
     "Job",
     "JobStats",
     "MemoryStore",
@@ -30,4 +33,5 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreHealth",
+    "Workspace",
 ]

@@ -9,6 +9,13 @@ Four jobs:
   channel not again within a cooldown (``claim_explanations`` / ``release_explanations``);
 - **lookups**: counts for "most looked up" and the misses maintainers read.
 
+Everything a workspace causes is kept with its ``Workspace`` (enterprise id, team id), so one
+workspace's cooldowns and counts never change another's, and ``purge`` can delete exactly one
+workspace's (or one organisation's, or one person's) rows when Slack says the app was
+uninstalled or someone asks to be forgotten. Thread claims are the exception that proves the
+rule: a channel id is global, so a Slack Connect channel shared by two of our workspaces has
+one thread history and is explained once.
+
 Callers pass the time in (float epoch seconds) so tests control the clock. Every claim is
 atomic: several threads and several processes share one database, so "check, then write" must
 never let two callers win the same claim. Every backend failure surfaces as ``StoreError``, the
@@ -33,6 +40,33 @@ class StoreError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Workspace:
+    """Whose state this is: a workspace, within an Enterprise Grid organisation or not.
+
+    Keyed by the pair, never by ``team_id`` alone: on Grid one organisation holds many
+    workspaces, and an org-wide install serves them all.
+    """
+
+    enterprise_id: str | None = None
+    team_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """An empty id is no id (payloads carry both ``""`` and null), so equal pairs are equal."""
+        for name in ("enterprise_id", "team_id"):
+            if getattr(self, name) == "":
+                object.__setattr__(self, name, None)
+
+    @property
+    def key(self) -> str:
+        """A stable string form, e.g. ``"E123:T456"`` or ``"-:T456"`` (for logs and keys)."""
+        return f"{self.enterprise_id or '-'}:{self.team_id or '-'}"
+
+
+NO_WORKSPACE = Workspace()
+"""For state that belongs to no workspace (the console, maintenance)."""
+
+
+@dataclass(frozen=True, slots=True)
 class NewJob:
     """Work to do after the ack. ``payload`` is JSON-serialisable; a repeated ``dedupe_key``
     (a Slack retry, a replayed click) is silently not inserted again."""
@@ -40,6 +74,9 @@ class NewJob:
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
+    """Global, not per workspace: Slack's event ids are; put the workspace in it if needed."""
+    workspace: Workspace = NO_WORKSPACE
+    """Whose work this is: the worker answers with that workspace's token, purge deletes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +89,7 @@ class Job:
     payload: dict[str, Any]
     attempts: int
     lease: str
+    workspace: Workspace = NO_WORKSPACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +114,40 @@ class StoreHealth:
 
 @dataclass(frozen=True, slots=True)
 class Pruned:
-    """How many rows ``prune`` deleted; ``events`` counts once-keys (Slack event claims)."""
+    """How many rows ``prune`` or ``purge`` deleted, per kind.
+
+    ``events`` counts once-keys (Slack event claims); ``installations`` and ``bots`` are rows of
+    slack_sdk's installation store (``slack_installations``, ``slack_bots``: the tokens), and
+    ``oauth_states`` expired rows of its state store (``slack_oauth_states``). ``MemoryStore``
+    has no installation store, so those stay 0 there.
+    """
 
     events: int = 0
     explanations: int = 0
     cooldowns: int = 0
     lookups: int = 0
     jobs: int = 0
+    installations: int = 0
+    bots: int = 0
+    oauth_states: int = 0
+
+
+def purge_criteria(
+    enterprise_id: str | None, team_id: str | None, user_id: str | None
+) -> dict[str, str]:
+    """The ids a purge matches, by column name; ``ValueError`` for none or an empty one."""
+    given = {
+        name: value
+        for name, value in (
+            ("enterprise_id", enterprise_id),
+            ("team_id", team_id),
+            ("user_id", user_id),
+        )
+        if value is not None
+    }
+    if not given or "" in given.values():
+        raise ValueError("purge needs at least one non-empty id: enterprise_id, team_id or user_id")
+    return given
 
 
 class Store(abc.ABC):
@@ -126,41 +191,81 @@ class Store(abc.ABC):
     # -- explanations -----------------------------------------------------------------------
     @abc.abstractmethod
     def claim_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        now: float,
+        cooldown_s: float,
     ) -> list[str]:
         """The terms (input order, without repeats) that may be explained in this thread now.
 
-        A term qualifies if it was never explained in this thread and not explained anywhere in
-        this channel during the last ``cooldown_s`` seconds (``now - last < cooldown_s`` blocks).
-        The qualifying terms are recorded as explained at ``now`` in the same atomic step, so two
-        concurrent calls never both get the same term.
+        A term qualifies if it was never explained in this thread, by any workspace (a shared
+        channel has one thread history), and ``workspace`` did not explain it anywhere in this
+        channel during the last ``cooldown_s`` seconds (``now - last < cooldown_s`` blocks).
+        The qualifying terms are recorded as explained by ``workspace`` at ``now`` in the same
+        atomic step, so two concurrent calls never both get the same term.
         """
 
     @abc.abstractmethod
     def release_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        claimed_at: float,
     ) -> None:
-        """Undo a claim made at ``claimed_at`` whose post failed: the terms were not explained."""
+        """Undo ``workspace``'s claim made at ``claimed_at`` whose post failed: the terms were
+        not explained."""
 
     # -- lookups ----------------------------------------------------------------------------
     @abc.abstractmethod
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
-        """Count one lookup of ``query`` that found ``term``; ``term=None`` records a miss."""
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
+        """Count one lookup of ``query`` that found ``term``; ``term=None`` records a miss.
+
+        ``user`` is kept with a hit only (for ``purge(user_id=…)`` until retention ends): a
+        miss is stored without it, since maintainers read misses and need no one's id."""
 
     @abc.abstractmethod
-    def top_terms(self, limit: int) -> list[tuple[str, int]]:
-        """The most looked-up terms with their counts: count descending, then name."""
+    def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        """``workspace``'s most looked-up terms with their counts: count descending, then name."""
 
     @abc.abstractmethod
-    def recent_misses(self, limit: int) -> list[tuple[str, int]]:
-        """Queries that found nothing, with counts: most frequent first, then most recent."""
+    def recent_misses(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        """``workspace``'s queries that found nothing, with counts: most frequent first, then
+        most recent."""
 
     # -- upkeep -----------------------------------------------------------------------------
     @abc.abstractmethod
     def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
         """Delete what has expired: once-keys (``ONCE_KEYS_KEPT_S``), cooldown rows
         older than ``cooldown_s`` (they block nothing), explanations, lookups and failed jobs
-        older than ``retention_s``."""
+        older than ``retention_s``; and OAuth states that have expired."""
+
+    @abc.abstractmethod
+    def purge(
+        self,
+        *,
+        enterprise_id: str | None = None,
+        team_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Pruned:
+        """Delete, in one transaction, every row of every table that matches all the given ids:
+        on ``app_uninstalled`` / ``tokens_revoked`` and for an erasure request.
+
+        ``team_id`` alone matches that workspace in any organisation; ``enterprise_id`` alone,
+        every workspace of the organisation and its org-wide installation. The installation
+        store's rows (tokens) go with their workspace or organisation. Only lookups name a
+        person, so ``user_id`` limits the purge to that person's lookups: jobs are left alone
+        even if their payload names them (a queued one runs within minutes, a failed one goes
+        when retention ends), and the installer's id stays with the installation it belongs
+        to. ``ValueError`` unless at least one id is given, and for an empty one (it would
+        match rows of no workspace).
+        """
 
     @abc.abstractmethod
     def health(self) -> StoreHealth:

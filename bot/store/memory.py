@@ -1,22 +1,19 @@
 """An in-memory ``Store`` for handler tests and the console: same rules as ``SqlStore``, no I/O.
 
-One lock guards all state, which is what makes each claim atomic across threads. Job payloads
-go through JSON as they would in a database, so a test catches a payload production could not
-store. Nothing survives the process, so it is not for production.
+One lock guards all state, which is what makes each claim atomic across threads. Jobs live in
+``memory_jobs``. Nothing survives the process, so it is not for production; it has no
+installation store either, so ``purge`` deletes no installations here.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.store.base import (
-    JOB_ERROR_MAX_CHARS,
     ONCE_KEYS_KEPT_S,
     Job,
     JobStats,
@@ -25,7 +22,10 @@ from bot.store.base import (
     Store,
     StoreError,
     StoreHealth,
+    Workspace,
+    purge_criteria,
 )
+from bot.store.memory_jobs import JobTable
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -37,26 +37,20 @@ class _Lookup:
     term: str | None
     at: float
     user: str
+    workspace: Workspace
 
 
 @dataclass(frozen=True, slots=True)
-class _JobRow:
-    id: int
-    kind: str
-    payload: str
-    dedupe_key: str | None
-    created_at: float
-    status: str = "queued"
-    attempts: int = 0
-    available_at: float = 0.0
-    lease: str | None = None
-    lease_until: float | None = None
-    error: str | None = None
+class _Explained:
+    at: float
+    workspace: Workspace
 
-    def claimable(self, now: float) -> bool:
-        if self.status == "queued":
-            return self.available_at <= now
-        return self.status == "running" and self.lease_until is not None and self.lease_until <= now
+
+def _belongs(workspace: Workspace, criteria: dict[str, str]) -> bool:
+    """``workspace`` matches the purge's workspace criteria (``user_id`` is checked apart)."""
+    return all(
+        getattr(workspace, name) == value for name, value in criteria.items() if name != "user_id"
+    )
 
 
 class MemoryStore(Store):
@@ -65,11 +59,10 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._closed = False
-        self._jobs: dict[int, _JobRow] = {}  # insertion order is id order
-        self._next_id = 1
+        self._jobs = JobTable()
         self._once: dict[str, float] = {}
-        self._explained: dict[tuple[str, str, str], float] = {}
-        self._last_in_channel: dict[tuple[str, str], float] = {}
+        self._explained: dict[tuple[str, str, str], _Explained] = {}
+        self._last_in_channel: dict[tuple[Workspace, str, str], float] = {}
         self._lookups: list[_Lookup] = []
 
     def _check_open(self) -> None:
@@ -78,105 +71,34 @@ class MemoryStore(Store):
 
     # -- durable work ----------------------------------------------------------------------
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
-        rows = [(job, json.dumps(job.payload, separators=(",", ":"))) for job in jobs]
-        added = 0
         with self._lock:
             self._check_open()
-            for job, payload in rows:
-                if job.dedupe_key is not None:
-                    key = f"job:{job.dedupe_key}"
-                    taken = any(row.dedupe_key == job.dedupe_key for row in self._jobs.values())
-                    if key in self._once or taken:
-                        continue
-                    self._once[key] = now
-                row = _JobRow(
-                    self._next_id, job.kind, payload, job.dedupe_key, now, available_at=now
-                )
-                self._jobs[row.id] = row
-                self._next_id += 1
-                added += 1
-        return added
+            return self._jobs.enqueue(jobs, self._once, now)
 
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
-        claimed: list[Job] = []
         with self._lock:
             self._check_open()
-            for row in list(self._jobs.values()):
-                if len(claimed) >= limit:
-                    break
-                if not row.claimable(now):
-                    continue
-                if row.attempts >= max_attempts:
-                    error = f"gave up after {row.attempts} attempts"
-                    self._jobs[row.id] = replace(
-                        row, status="failed", lease=None, lease_until=None, error=error
-                    )
-                    continue
-                lease = uuid.uuid4().hex
-                attempts = row.attempts + 1
-                self._jobs[row.id] = replace(
-                    row, status="running", lease=lease, lease_until=now + lease_s, attempts=attempts
-                )
-                claimed.append(Job(row.id, row.kind, json.loads(row.payload), attempts, lease))
-        return claimed
-
-    def _ours(self, job: Job) -> _JobRow | None:
-        row = self._jobs.get(job.id)
-        return row if row and row.status == "running" and row.lease == job.lease else None
+            return self._jobs.claim(limit, now, lease_s, max_attempts)
 
     def finish_job(self, job: Job, now: float) -> bool:
         with self._lock:
             self._check_open()
-            if self._ours(job) is None:
-                return False
-            del self._jobs[job.id]
-            return True
+            return self._jobs.finish(job)
 
     def fail_job(self, job: Job, error: str, now: float) -> bool:
         with self._lock:
             self._check_open()
-            row = self._ours(job)
-            if row is None:
-                return False
-            self._jobs[job.id] = replace(
-                row,
-                status="failed",
-                lease=None,
-                lease_until=None,
-                error=error[:JOB_ERROR_MAX_CHARS],
-            )
-            return True
+            return self._jobs.fail(job, error)
 
     def release_jobs(self, jobs: Sequence[Job], now: float) -> int:
-        released = 0
         with self._lock:
             self._check_open()
-            for job in jobs:
-                row = self._ours(job)
-                if row is None:
-                    continue
-                self._jobs[job.id] = replace(
-                    row,
-                    status="queued",
-                    lease=None,
-                    lease_until=None,
-                    available_at=now,
-                    attempts=row.attempts - 1,
-                )
-                released += 1
-        return released
+            return self._jobs.release(jobs, now)
 
     def job_stats(self, now: float) -> JobStats:
         with self._lock:
             self._check_open()
-            rows = list(self._jobs.values())
-        queued = [row.created_at for row in rows if row.status == "queued"]
-        return JobStats(
-            queued=len(queued),
-            running=sum(row.status == "running" for row in rows),
-            failed=sum(row.status == "failed" for row in rows),
-            oldest_queued_s=max(0.0, now - min(queued, default=now)),
-        )
+            return self._jobs.stats(now)
 
     # -- once only --------------------------------------------------------------------------
     def claim_once(self, key: str, now: float) -> bool:
@@ -189,50 +111,67 @@ class MemoryStore(Store):
 
     # -- explanations -----------------------------------------------------------------------
     def claim_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        now: float,
+        cooldown_s: float,
     ) -> list[str]:
         granted: list[str] = []
         with self._lock:
             self._check_open()
             for term in dict.fromkeys(terms):
-                last = self._last_in_channel.get((channel, term))
+                last = self._last_in_channel.get((workspace, channel, term))
                 # Same comparison as SqlStore's upsert WHERE, so both agree at the boundary.
                 cooling = last is not None and not last <= now - cooldown_s
                 if (channel, thread_ts, term) in self._explained or cooling:
                     continue
-                self._explained[(channel, thread_ts, term)] = now
-                self._last_in_channel[(channel, term)] = now
+                self._explained[(channel, thread_ts, term)] = _Explained(now, workspace)
+                self._last_in_channel[(workspace, channel, term)] = now
                 granted.append(term)
         return granted
 
     def release_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        claimed_at: float,
     ) -> None:
         with self._lock:
             self._check_open()
             for term in terms:
-                if self._explained.get((channel, thread_ts, term)) == claimed_at:
+                if self._explained.get((channel, thread_ts, term)) == _Explained(
+                    claimed_at, workspace
+                ):
                     del self._explained[(channel, thread_ts, term)]
-                if self._last_in_channel.get((channel, term)) == claimed_at:
-                    del self._last_in_channel[(channel, term)]
+                if self._last_in_channel.get((workspace, channel, term)) == claimed_at:
+                    del self._last_in_channel[(workspace, channel, term)]
 
     # -- lookups ----------------------------------------------------------------------------
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
+        lookup = _Lookup(query, term, now, user if term is not None else "", workspace)
         with self._lock:
             self._check_open()
-            self._lookups.append(_Lookup(query, term, now, user))
+            self._lookups.append(lookup)
 
-    def top_terms(self, limit: int) -> list[tuple[str, int]]:
+    def _lookups_of(self, workspace: Workspace) -> list[_Lookup]:
         with self._lock:
             self._check_open()
-            counts = Counter(x.term for x in self._lookups if x.term is not None)
+            return [x for x in self._lookups if x.workspace == workspace]
+
+    def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        counts = Counter(x.term for x in self._lookups_of(workspace) if x.term is not None)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return ranked[: max(limit, 0)]
 
-    def recent_misses(self, limit: int) -> list[tuple[str, int]]:
-        with self._lock:
-            self._check_open()
-            misses = [x for x in self._lookups if x.term is None]
+    def recent_misses(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        misses = [x for x in self._lookups_of(workspace) if x.term is None]
         counts = Counter(x.query for x in misses)
         last: dict[str, float] = {}
         for miss in misses:
@@ -247,17 +186,40 @@ class MemoryStore(Store):
             self._check_open()
             return Pruned(
                 events=_drop(self._once, lambda at: at < now - ONCE_KEYS_KEPT_S),
-                explanations=_drop(self._explained, lambda at: at < kept_from),
+                explanations=_drop(self._explained, lambda row: row.at < kept_from),
                 cooldowns=_drop(self._last_in_channel, lambda at: at <= now - cooldown_s),
-                lookups=self._drop_lookups(kept_from),
-                jobs=_drop(
-                    self._jobs, lambda row: row.status == "failed" and row.created_at < kept_from
+                lookups=self._drop_lookups(lambda x: x.at < kept_from),
+                jobs=self._jobs.delete(
+                    lambda row: row.status == "failed" and row.created_at < kept_from
                 ),
             )
 
-    def _drop_lookups(self, kept_from: float) -> int:
+    def purge(
+        self,
+        *,
+        enterprise_id: str | None = None,
+        team_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Pruned:
+        criteria = purge_criteria(enterprise_id, team_id, user_id)
+        with self._lock:
+            self._check_open()
+            if user_id is not None:  # only lookups hold a person's id as data about them
+                return Pruned(
+                    lookups=self._drop_lookups(
+                        lambda x: x.user == user_id and _belongs(x.workspace, criteria)
+                    )
+                )
+            return Pruned(
+                jobs=self._jobs.delete(lambda row: _belongs(row.workspace, criteria)),
+                explanations=_drop(self._explained, lambda row: _belongs(row.workspace, criteria)),
+                cooldowns=_drop_keys(self._last_in_channel, lambda key: _belongs(key[0], criteria)),
+                lookups=self._drop_lookups(lambda x: _belongs(x.workspace, criteria)),
+            )
+
+    def _drop_lookups(self, doomed: Callable[[_Lookup], bool]) -> int:
         before = len(self._lookups)
-        self._lookups = [x for x in self._lookups if x.at >= kept_from]
+        self._lookups = [x for x in self._lookups if not doomed(x)]
         return before - len(self._lookups)
 
     def health(self) -> StoreHealth:
@@ -274,7 +236,12 @@ class MemoryStore(Store):
 
 def _drop(rows: dict[K, V], expired: Callable[[V], bool]) -> int:
     """Delete the entries whose value has expired; returns how many."""
-    gone = [key for key, value in rows.items() if expired(value)]
+    return _drop_keys(rows, lambda key: expired(rows[key]))
+
+
+def _drop_keys(rows: dict[K, V], doomed: Callable[[K], bool]) -> int:
+    """Delete the entries whose key is doomed; returns how many."""
+    gone = [key for key in rows if doomed(key)]
     for key in gone:
         del rows[key]
     return len(gone)

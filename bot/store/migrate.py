@@ -84,14 +84,15 @@ def upgrade(url: str, *, connect_timeout_s: float = 5.0) -> str:
     return f"schema at {head()} (was {was})"
 
 
-def upgrade_connection(conn: Connection) -> None:
-    """Run the migrations on ``conn``, inside the caller's transaction (and lock)."""
+def upgrade_connection(conn: Connection, revision: str = "head") -> None:
+    """Run the migrations on ``conn`` up to ``revision``, inside the caller's transaction (and
+    lock). Tests name an older revision to make a database as an older release left it."""
     config = _config()
     from alembic import command
 
     config.attributes["connection"] = conn
     with _quiet_alembic():
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 @contextlib.contextmanager

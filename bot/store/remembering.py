@@ -8,9 +8,13 @@ database holds at least that claim. So those are filtered out here; everything e
 processes' claims, anything forgotten) still goes to the wrapped store, which stays the only
 authority. Forgetting is always safe, so memory is bounded by simply starting afresh.
 
-A release or prune made through this wrapper is forgotten here too. One made by another process
-is not: this process may then refuse a term the database would allow, never repeat one, so
-claim and release an explanation in the same process.
+Thread claims are remembered by (channel, thread, term) alone, as the database keeps them
+(a shared channel is explained once, whichever workspace asks); channel claims by workspace
+too, as cooldowns are kept, so two workspaces never share one here either.
+
+A release, prune or purge made through this wrapper is forgotten here too. One made by another
+process is not: this process may then refuse a term the database would allow, never repeat one,
+so claim and release an explanation in the same process.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from bot.store.base import Job, JobStats, NewJob, Pruned, Store, StoreHealth
+from bot.store.base import Job, JobStats, NewJob, Pruned, Store, StoreHealth, Workspace
 
 MAX_REMEMBERED = 100_000
 
@@ -29,42 +33,58 @@ class RememberingStore(Store):
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._channel_claims: dict[tuple[str, str], float] = {}
+        self._channel_claims: dict[tuple[Workspace, str, str], float] = {}
         self._thread_claims: dict[tuple[str, str, str], float] = {}
 
     def claim_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        now: float,
+        cooldown_s: float,
     ) -> list[str]:
         with self._lock:
             fresh = [
                 term
                 for term in terms
                 if (channel, thread_ts, term) not in self._thread_claims
-                and now - self._channel_claims.get((channel, term), -cooldown_s - 1) >= cooldown_s
+                and now - self._channel_claims.get((workspace, channel, term), -cooldown_s - 1)
+                >= cooldown_s
             ]
         if not fresh:
             return []
-        allowed = self.store.claim_explanations(channel, thread_ts, fresh, now, cooldown_s)
+        allowed = self.store.claim_explanations(
+            workspace, channel, thread_ts, fresh, now, cooldown_s
+        )
         with self._lock:
             if len(self._thread_claims) + len(allowed) > MAX_REMEMBERED:
                 self._thread_claims.clear()
                 self._channel_claims.clear()
             for term in allowed:
                 self._thread_claims[(channel, thread_ts, term)] = now
-                self._channel_claims[(channel, term)] = now
+                self._channel_claims[(workspace, channel, term)] = now
         return allowed
 
     def release_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        claimed_at: float,
     ) -> None:
-        """Forget our own claims first: a remembered claim that was undone would refuse wrongly."""
+        """Forget our own claims first: a remembered claim that was undone would refuse wrongly.
+
+        A thread claim of the same time by another workspace is forgotten too: that is safe."""
         with self._lock:
             for term in terms:
                 if self._thread_claims.get((channel, thread_ts, term)) == claimed_at:
                     del self._thread_claims[(channel, thread_ts, term)]
-                if self._channel_claims.get((channel, term)) == claimed_at:
-                    del self._channel_claims[(channel, term)]
-        self.store.release_explanations(channel, thread_ts, terms, claimed_at)
+                if self._channel_claims.get((workspace, channel, term)) == claimed_at:
+                    del self._channel_claims[(workspace, channel, term)]
+        self.store.release_explanations(workspace, channel, thread_ts, terms, claimed_at)
 
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
         return self.store.enqueue(jobs, now)
@@ -87,14 +107,16 @@ class RememberingStore(Store):
     def claim_once(self, key: str, now: float) -> bool:
         return self.store.claim_once(key, now)
 
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
-        self.store.record_lookup(query, term, now, user)
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
+        self.store.record_lookup(workspace, query, term, now, user)
 
-    def top_terms(self, limit: int) -> list[tuple[str, int]]:
-        return self.store.top_terms(limit)
+    def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        return self.store.top_terms(workspace, limit)
 
-    def recent_misses(self, limit: int) -> list[tuple[str, int]]:
-        return self.store.recent_misses(limit)
+    def recent_misses(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        return self.store.recent_misses(workspace, limit)
 
     def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
         """Forget what the database forgets: a thread may hear a term again after retention."""
@@ -106,6 +128,21 @@ class RememberingStore(Store):
                 key: at for key, at in self._channel_claims.items() if at > now - cooldown_s
             }
         return self.store.prune(now, cooldown_s=cooldown_s, retention_s=retention_s)
+
+    def purge(
+        self,
+        *,
+        enterprise_id: str | None = None,
+        team_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Pruned:
+        """Forget everything once the database has purged (forgetting is always safe): a
+        workspace installed again must not be refused what its deleted claims refused."""
+        pruned = self.store.purge(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+        with self._lock:
+            self._thread_claims.clear()
+            self._channel_claims.clear()
+        return pruned
 
     def health(self) -> StoreHealth:
         return self.store.health()

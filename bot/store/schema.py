@@ -3,29 +3,56 @@ these definitions must match the latest migration, which ``tests/store/test_migr
 
 Times are float epoch seconds (``Double``), as the ``Store`` interface passes them.
 
+Workspace columns (``enterprise_id``, ``team_id``) hold ``""`` for "none" rather than NULL: the
+cooldown's primary key includes them, and a primary key cannot hold NULL (nor would two NULLs
+conflict in an upsert). Rows written before workspaces existed got ``""`` too: no workspace.
+
+slack_sdk's installation and state stores own their tables (``slack_installations``,
+``slack_bots``, ``slack_oauth_states``; created by migration 0002); ``purge`` and ``prune`` only
+need a few of their columns, named below, and ``metadata`` leaves them out.
+
 ``insert_for`` picks the dialect's INSERT, whose ``ON CONFLICT`` clauses make claims atomic
 without catching errors (and without filling PostgreSQL's log with unique violations).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ColumnElement,
     Connection,
+    DateTime,
     Double,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    column,
 )
+from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store.base import Workspace
+
 metadata = MetaData()
+
+
+def _workspace() -> list[Column[str]]:
+    """Whose row this is (see the module docstring for ``""``)."""
+    return [
+        Column("enterprise_id", String(32), nullable=False, server_default=""),
+        Column("team_id", String(32), nullable=False, server_default=""),
+    ]
+
 
 # Durable work: written before the ack, claimed under a lease, deleted when done.
 jobs = Table(
@@ -42,6 +69,7 @@ jobs = Table(
     Column("available_at", Double, nullable=False),
     Column("created_at", Double, nullable=False),
     Column("error", Text, nullable=True),
+    *_workspace(),
     UniqueConstraint("dedupe_key", name="uq_jobs_dedupe_key"),
     CheckConstraint("status IN ('queued', 'running', 'failed')", name="ck_jobs_status"),
     Index("ix_jobs_status_id", "status", "id"),
@@ -53,7 +81,8 @@ once_keys = Table(
     Column("key", String(255), primary_key=True),
     Column("claimed_at", Double, nullable=False, index=True),
 )
-# One row per term explained in a thread: the primary key enforces "once per thread, ever".
+# One row per term explained in a thread: the primary key enforces "once per thread, ever",
+# whichever workspace explained it (channel ids are global: a shared channel is explained once).
 explanations = Table(
     "explanations",
     metadata,
@@ -61,14 +90,20 @@ explanations = Table(
     Column("thread_ts", String(64), primary_key=True),
     Column("term", String(255), primary_key=True),
     Column("explained_at", Double, nullable=False, index=True),
+    *_workspace(),
 )
-# The last explanation of a term in a channel: the row the cooldown check updates atomically.
+# A workspace's last explanation of a term in a channel: the row the cooldown check updates
+# atomically. Per workspace, so one workspace's explanation never silences another's.
 cooldowns = Table(
     "explanation_cooldowns",
     metadata,
-    Column("channel", String(64), primary_key=True),
-    Column("term", String(255), primary_key=True),
+    *_workspace(),
+    Column("channel", String(64), nullable=False),
+    Column("term", String(255), nullable=False),
     Column("explained_at", Double, nullable=False),
+    PrimaryKeyConstraint(
+        "enterprise_id", "team_id", "channel", "term", name="pk_explanation_cooldowns"
+    ),
 )
 lookups = Table(
     "lookups",
@@ -76,9 +111,37 @@ lookups = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", Double, nullable=False, index=True),
     Column("query", Text, nullable=False),
-    Column("term", String(255), nullable=True, index=True),
+    Column("term", String(255), nullable=True),
     Column("user_id", String(64), nullable=False),
+    *_workspace(),
+    # Counts are read per workspace; a purge by team finds its rows here too.
+    Index("ix_lookups_workspace_term", "team_id", "enterprise_id", "term"),
 )
+# slack_sdk's installation store: what ``purge`` matches on.
+slack_installations = table_clause(
+    "slack_installations", column("enterprise_id"), column("team_id")
+)
+slack_bots = table_clause("slack_bots", column("enterprise_id"), column("team_id"))
+# slack_sdk's state store: a row per install started, deleted when used; ``prune`` drops the rest.
+slack_oauth_states = table_clause("slack_oauth_states", column("expire_at", DateTime))
+
+
+def stored(workspace: Workspace) -> dict[str, str]:
+    """The workspace columns' values for ``workspace``."""
+    return {"enterprise_id": workspace.enterprise_id or "", "team_id": workspace.team_id or ""}
+
+
+def in_workspace(rows: Table, workspace: Workspace) -> ColumnElement[bool]:
+    """Rows of ``rows`` that belong to ``workspace``."""
+    values = stored(workspace)
+    return and_(
+        rows.c.enterprise_id == values["enterprise_id"], rows.c.team_id == values["team_id"]
+    )
+
+
+def workspace_of(row: Any) -> Workspace:
+    """The workspace of a selected row that has the workspace columns."""
+    return Workspace(row.enterprise_id or None, row.team_id or None)
 
 
 def insert_for(conn: Connection) -> type[postgresql.Insert] | type[sqlite.Insert]:

@@ -1,13 +1,17 @@
 """``SqlStore``: the state store on SQLite (one host) or PostgreSQL (any number of replicas).
 
 This module owns connections, transactions and health; the statements live beside it
-(``sql_jobs``, ``sql_explanations``). Atomicity comes from the database, not from Python: claims
-are ``INSERT … ON CONFLICT`` against a primary or unique key, so a repeat is recognised across
-threads and processes alike.
+(``sql_jobs``, ``sql_explanations``, ``sql_lookups``, ``sql_upkeep``). Atomicity comes from
+the database, not from Python: claims are ``INSERT … ON CONFLICT`` against a primary or unique
+key, so a repeat is recognised across threads and processes alike.
 
 The store never creates or changes the schema (``bot.store.migrate`` does, once, before
 workers start), so constructing one needs no write lock. The exception is an in-memory SQLite
 database, private to its store, which is migrated on construction.
+
+``engine`` is shared with slack_sdk's installation and state stores (OAuth mode), whose tables
+the same migrations make: one pool, one set of timeouts, and ``purge`` deletes a workspace's
+tokens in the same transaction as the rest of its rows.
 
 SQLite: threads of this process queue for the write lock on a ``threading.Lock`` (microseconds)
 rather than in SQLite's busy handler, which sleeps 1–100 ms between retries; readers take no
@@ -26,10 +30,10 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store import sql_explanations, sql_jobs
+from bot.store import sql_explanations, sql_jobs, sql_lookups, sql_upkeep
 from bot.store.base import (
     Job,
     JobStats,
@@ -38,6 +42,8 @@ from bot.store.base import (
     Store,
     StoreError,
     StoreHealth,
+    Workspace,
+    purge_criteria,
 )
 from bot.store.engine import (
     READ_ONLY,
@@ -49,7 +55,7 @@ from bot.store.engine import (
     sqlite_path,
 )
 from bot.store.migrate import current_revision, head, upgrade_connection
-from bot.store.schema import insert_new, lookups, once_keys
+from bot.store.schema import insert_new, once_keys
 
 SCHEMA_CHECK_TTL_S = 5.0
 """``health`` reads the schema version at most this often; a migration is rare, probes are not."""
@@ -96,6 +102,13 @@ class SqlStore(Store):
         if in_memory:
             with self._transaction("create the in-memory database") as conn:
                 upgrade_connection(conn)
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine, for slack_sdk's ``SQLAlchemyInstallationStore`` and
+        ``SQLAlchemyOAuthStateStore``. On SQLite their transactions take the write lock up
+        front like the store's own (see ``engine.py``), outside the store's thread lock."""
+        return self._engine
 
     @contextlib.contextmanager
     def _transaction(self, action: str, *, read_only: bool = False) -> Iterator[Connection]:
@@ -163,60 +176,70 @@ class SqlStore(Store):
 
     # -- explanations -----------------------------------------------------------------------
     def claim_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        now: float,
+        cooldown_s: float,
     ) -> list[str]:
         wanted = list(dict.fromkeys(terms))
         if not wanted:
             return []
         with self._transaction("record explanations") as conn:
-            granted = sql_explanations.claim(conn, channel, thread_ts, wanted, now, cooldown_s)
+            granted = sql_explanations.claim(
+                conn, workspace, channel, thread_ts, wanted, now, cooldown_s
+            )
         return [term for term in wanted if term in granted]
 
     def release_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        claimed_at: float,
     ) -> None:
         if not terms:
             return
         with self._transaction("release explanations") as conn:
-            sql_explanations.release(conn, channel, thread_ts, terms, claimed_at)
+            sql_explanations.release(conn, workspace, channel, thread_ts, terms, claimed_at)
 
     # -- lookups ----------------------------------------------------------------------------
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
         with self._transaction("record a lookup") as conn:
-            conn.execute(lookups.insert().values(at=now, query=query, term=term, user_id=user))
+            sql_lookups.record(conn, workspace, query, term, now, user)
 
-    def top_terms(self, limit: int) -> list[tuple[str, int]]:
+    def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
         if limit <= 0:  # SQLite reads LIMIT -1 as "no limit"
             return []
-        count = func.count().label("n")
-        query = (
-            select(lookups.c.term, count)
-            .where(lookups.c.term.is_not(None))
-            .group_by(lookups.c.term)
-            .order_by(count.desc(), lookups.c.term)
-            .limit(limit)
-        )
         with self._transaction("read the top terms", read_only=True) as conn:
-            return [(str(term), int(n)) for term, n in conn.execute(query)]
+            return sql_lookups.top_terms(conn, workspace, limit)
 
-    def recent_misses(self, limit: int) -> list[tuple[str, int]]:
+    def recent_misses(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
         if limit <= 0:
             return []
-        count = func.count().label("n")
-        query = (
-            select(lookups.c.query, count)
-            .where(lookups.c.term.is_(None))
-            .group_by(lookups.c.query)
-            .order_by(count.desc(), func.max(lookups.c.at).desc(), lookups.c.query)
-            .limit(limit)
-        )
         with self._transaction("read the missed lookups", read_only=True) as conn:
-            return [(str(text), int(n)) for text, n in conn.execute(query)]
+            return sql_lookups.recent_misses(conn, workspace, limit)
 
     # -- upkeep -----------------------------------------------------------------------------
     def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
         with self._transaction("prune expired state") as conn:
-            return sql_explanations.prune(conn, now, cooldown_s, retention_s)
+            return sql_upkeep.prune(conn, now, cooldown_s, retention_s)
+
+    def purge(
+        self,
+        *,
+        enterprise_id: str | None = None,
+        team_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Pruned:
+        criteria = purge_criteria(enterprise_id, team_id, user_id)
+        with self._transaction("delete a workspace's or person's data") as conn:
+            return sql_upkeep.purge(conn, criteria)
 
     def schema_current(self) -> bool:
         """True when the database is at the schema revision the code needs; may raise StoreError."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, or_, select, update
 
 from bot.store.base import JOB_ERROR_MAX_CHARS, Job, JobStats, NewJob
-from bot.store.schema import insert_new, jobs, once_keys
+from bot.store.schema import insert_new, jobs, once_keys, stored, workspace_of
 
 
 def enqueue(conn: Connection, new_jobs: Sequence[NewJob], now: float) -> int:
@@ -39,6 +39,7 @@ def enqueue(conn: Connection, new_jobs: Sequence[NewJob], now: float) -> int:
             attempts=0,
             available_at=now,
             created_at=now,
+            **stored(job.workspace),
         )
     return added
 
@@ -56,7 +57,14 @@ def claim(conn: Connection, limit: int, now: float, lease_s: float, max_attempts
     claimed: list[Job] = []
     while len(claimed) < limit:
         rows = conn.execute(
-            select(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
+            select(
+                jobs.c.id,
+                jobs.c.kind,
+                jobs.c.payload,
+                jobs.c.attempts,
+                jobs.c.enterprise_id,
+                jobs.c.team_id,
+            )
             .where(_claimable(now))
             .order_by(jobs.c.id)
             .limit(limit - len(claimed))
@@ -88,7 +96,10 @@ def claim(conn: Connection, limit: int, now: float, lease_s: float, max_attempts
                     attempts=row.attempts + 1,
                 )
             )
-            claimed.append(Job(row.id, row.kind, json.loads(row.payload), row.attempts + 1, lease))
+            payload = json.loads(row.payload)
+            claimed.append(
+                Job(row.id, row.kind, payload, row.attempts + 1, lease, workspace_of(row))
+            )
         if not gave_up:  # otherwise look again: the failed ones left room under ``limit``
             break
     return claimed

@@ -21,10 +21,11 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from .ids import new_id
+from .installs import Install
 from .web_methods import Answer, Call, DefaultAnswers
 
 log = logging.getLogger("tests.standin.web_api")
-AUTH_PREFIXES = ("xoxb-", "xapp-")
+AUTH_PREFIXES = ("xoxb-", "xapp-", "xoxe.xoxb-")
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,19 @@ class FakeSlackWebAPI:
         """Merge ``info`` into what ``users.info`` returns for ``user``."""
         self.answers.users.setdefault(user, {}).update(info)
 
+    def expect_install(self, install: Install, code: str | None = None) -> str:
+        """Script an OAuth install: returns the code ``oauth.v2.access`` exchanges (once) for a
+        bot token of ``install``'s own (``install.token`` once exchanged)."""
+        return self.answers.installs.expect(install, code)
+
+    def oauth_client(self, client_id: str, client_secret: str) -> None:
+        """Make ``oauth.v2.access`` refuse any other client credentials, like Slack."""
+        self.answers.installs.client = (client_id, client_secret)
+
+    def revoke(self, install: Install) -> None:
+        """Every token of ``install`` now answers ``token_revoked`` (an admin removed the bot)."""
+        self.answers.installs.revoke(install)
+
     def on(self, method: str, handler: Callable[[Call], Answer]) -> None:
         """Answer ``method`` with ``handler(call)`` (a dict, sent with HTTP 200)."""
         self._custom[method] = handler
@@ -263,7 +277,9 @@ class FakeSlackWebAPI:
         )
 
     def reset(self) -> None:
-        """Forget calls, responses, scripted answers, delays, handlers (keeps the server)."""
+        """Forget calls, responses, scripted answers, delays, handlers and OAuth installs (keeps
+        the server)."""
+        self.answers.installs.reset()
         with self._cond:
             self._delays.clear()
             self._calls.clear()
@@ -293,6 +309,9 @@ class FakeSlackWebAPI:
             time.sleep(pause)
         if reply is not None:
             return reply
+        refused = self.answers.installs.refusal(token)
+        if refused is not None:
+            return _Scripted(200, refused)
         return _Scripted(200, custom(call) if custom else self.answers.answer(call))
 
     def _handle_response(self, id: str, body: dict[str, Any], headers: dict[str, str]) -> _Scripted:

@@ -4,6 +4,8 @@ Answers copy the fields real Slack returns that bots actually read (``ts`` of a 
 ``view.id``/``hash`` of a published view, ``auth.test`` ids used by Bolt's self-event filter),
 plus the two validation errors a buggy bot most often triggers (``channel_not_found``,
 ``no_text``).  Everything else answers ``{"ok": true}`` so new API usage is recorded, not refused.
+OAuth installs (``oauth.v2.access``, per-token ``auth.test``, ``apps.uninstall``) are answered
+from an ``Installs`` registry (:mod:`.installs`); a token it never issued gets the defaults.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, new_id, next_ts
+from .installs import Installs
 
 Answer = dict[str, Any]
 
@@ -60,8 +63,11 @@ class DefaultAnswers:
         self.users: dict[str, dict[str, Any]] = {}
         # Returns the ws:// URL of an attached FakeSocketModeServer, or None.
         self.socket_mode_url: Callable[[], str | None] = lambda: None
+        self.installs = Installs()
         self._table: dict[str, Callable[[Call], Answer]] = {
             "auth.test": self._auth_test,
+            "oauth.v2.access": lambda call: self.installs.access(call.params, call.headers),
+            "apps.uninstall": lambda call: self.installs.uninstall(call.token),
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
@@ -82,8 +88,10 @@ class DefaultAnswers:
 
     # -- auth / connections ---------------------------------------------------------------
 
-    @staticmethod
-    def _auth_test(call: Call) -> Answer:
+    def _auth_test(self, call: Call) -> Answer:
+        installed = self.installs.auth_test(call.token)
+        if installed is not None:
+            return installed
         return {
             "ok": True,
             "url": f"https://{TEAM_DOMAIN}.slack.com/",

@@ -1,4 +1,5 @@
-"""The ``store`` fixture: every contract test runs once per backend.
+"""The ``store`` fixture: every contract test runs once per backend; ``sql_store`` once per
+database (SQLite file, PostgreSQL), for tests that look at tables and slack_sdk's stores.
 
 PostgreSQL uses one migrated database for the whole session, emptied before each test (much
 faster than a database per test); without ``TEST_DATABASE_URL`` those runs skip.
@@ -19,7 +20,10 @@ from tests.postgres import fresh_database
 from tests.store.helpers import sqlite_store
 
 BACKENDS = ["memory", "sqlite-file", "sqlite-in-memory", "remembering-sqlite-file", "postgresql"]
-TABLES = "jobs, once_keys, explanations, explanation_cooldowns, lookups"
+TABLES = (
+    "jobs, once_keys, explanations, explanation_cooldowns, lookups, "
+    "slack_installations, slack_bots, slack_oauth_states"
+)
 
 
 @pytest.fixture(scope="session")
@@ -49,5 +53,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         ),
     }
     made = makers[request.param]()
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    made = (
+        sqlite_store(tmp_path)
+        if request.param == "sqlite-file"
+        else empty_postgres_store(request.getfixturevalue("migrated_postgres_url"))
+    )
     yield made
     made.close()

@@ -1,5 +1,5 @@
-"""Helpers for the store tests: a migrated SQLite store, and one call run on many threads at
-once (how the tests provoke races)."""
+"""Helpers for the store tests: sample workspaces, a migrated SQLite store, and one call run on
+many threads at once (how the tests provoke races)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bot.store import SqlStore
+from bot.store import SqlStore, Workspace
 from bot.store.migrate import upgrade
 
 T = TypeVar("T")
+
+ACME = Workspace("E1", "T1")
+"""A workspace of an Enterprise Grid organisation..."""
+ACME_EU = Workspace("E1", "T2")
+"""...and another workspace of the same organisation."""
+SOLO = Workspace(None, "T3")
+"""A workspace outside any organisation."""
 
 
 def sqlite_store(tmp_path: Path) -> SqlStore:

@@ -7,20 +7,21 @@ import pytest
 
 from bot.store import MemoryStore, Store
 from bot.store.base import NewJob, StoreHealth
+from tests.store.helpers import ACME
 
 
 def test_each_instance_starts_empty_and_shares_nothing() -> None:
     first = MemoryStore()
     first.claim_once("event:Ev01ABC", now=1.0)
-    first.claim_explanations("C1", "1700.1", ["EQL"], 1.0, 3600.0)
-    first.record_lookup("eql", "EQL", now=1.0)
+    first.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1.0, 3600.0)
+    first.record_lookup(ACME, "eql", "EQL", now=1.0)
 
     second = MemoryStore()
     assert isinstance(second, Store)
     assert second.claim_once("event:Ev01ABC", now=2.0) is True
-    assert second.claim_explanations("C1", "1700.1", ["EQL"], 2.0, 3600.0) == ["EQL"]
-    assert second.top_terms(5) == []
-    assert first.top_terms(5) == [("EQL", 1)]
+    assert second.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 2.0, 3600.0) == ["EQL"]
+    assert second.top_terms(ACME, 5) == []
+    assert first.top_terms(ACME, 5) == [("EQL", 1)]
     assert second.health() == StoreHealth(ok=True, backend="memory", schema_current=True)
 
 

@@ -14,10 +14,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from bot.store import SqlStore, StoreError
+from bot.store import NO_WORKSPACE, SqlStore, StoreError
 from bot.store.migrate import head, is_current, upgrade
 
 REPO = Path(__file__).resolve().parents[2]
+HOUR = 3600.0
 # Each process waits until all are ready, then upgrades: the race is real, not sequential.
 RACE = """
 import pathlib, sys, time
@@ -50,15 +51,15 @@ def upgrade_together(url: str, n: int, gate: Path) -> list[str]:
 
 
 def test_head_is_the_latest_revision() -> None:
-    assert head() == "0001"
+    assert head() == "0002"
 
 
 def test_sqlite_upgrade_creates_a_private_file_and_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "data" / "nested" / "glossary-bot.sqlite3"
     url = f"sqlite:///{path}"
 
-    assert upgrade(url) == "schema at 0001 (was empty)"
-    assert upgrade(url) == "schema at 0001 (already current)"
+    assert upgrade(url) == "schema at 0002 (was empty)"
+    assert upgrade(url) == "schema at 0002 (already current)"
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert is_current(url) is True
@@ -76,9 +77,9 @@ def test_an_empty_database_is_not_current(tmp_path: Path) -> None:
 def test_three_processes_upgrading_one_new_sqlite_file_all_succeed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/state.sqlite3"
     assert upgrade_together(url, 3, tmp_path / "gate") == [
-        "schema at 0001 (already current)",
-        "schema at 0001 (already current)",
-        "schema at 0001 (was empty)",
+        "schema at 0002 (already current)",
+        "schema at 0002 (already current)",
+        "schema at 0002 (was empty)",
     ]
 
 
@@ -104,13 +105,13 @@ def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Pa
         )
     db.close()
 
-    assert upgrade(f"sqlite:///{path}") == "schema at 0001 (was unversioned)"
+    assert upgrade(f"sqlite:///{path}") == "schema at 0002 (was unversioned)"
 
     store = SqlStore(f"sqlite:///{path}")
     try:
-        assert store.top_terms(5) == [("EQL", 1)]
-        assert store.claim_explanations("C1", "1700.1", ["EQL"], 99999.0, 3600.0) == []
-        assert store.claim_explanations("C1", "1700.2", ["EQL"], 1001.0, 3600.0) == []
+        assert store.top_terms(NO_WORKSPACE, 5) == [("EQL", 1)]
+        assert store.claim_explanations(NO_WORKSPACE, "C1", "1700.1", ["EQL"], 99999.0, HOUR) == []
+        assert store.claim_explanations(NO_WORKSPACE, "C1", "1700.2", ["EQL"], 1001.0, HOUR) == []
         assert store.claim_once("event:Ev01", now=2.0) is True
     finally:
         store.close()
@@ -125,8 +126,8 @@ def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Pa
 
 def test_postgres_upgrade_is_idempotent(fresh_postgres_url: str) -> None:
     assert is_current(fresh_postgres_url) is False
-    assert upgrade(fresh_postgres_url) == "schema at 0001 (was empty)"
-    assert upgrade(fresh_postgres_url) == "schema at 0001 (already current)"
+    assert upgrade(fresh_postgres_url) == "schema at 0002 (was empty)"
+    assert upgrade(fresh_postgres_url) == "schema at 0002 (already current)"
     assert is_current(fresh_postgres_url) is True
 
 
@@ -134,9 +135,9 @@ def test_three_processes_upgrading_one_empty_postgres_database_all_succeed(
     fresh_postgres_url: str, tmp_path: Path
 ) -> None:
     assert upgrade_together(fresh_postgres_url, 3, tmp_path / "gate") == [
-        "schema at 0001 (already current)",
-        "schema at 0001 (already current)",
-        "schema at 0001 (was empty)",
+        "schema at 0002 (already current)",
+        "schema at 0002 (already current)",
+        "schema at 0002 (was empty)",
     ]
     assert is_current(fresh_postgres_url) is True
 

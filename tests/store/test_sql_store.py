@@ -15,7 +15,7 @@ import pytest
 from bot.store import SqlStore, StoreError
 from bot.store.base import NewJob, StoreHealth
 from bot.store.migrate import upgrade
-from tests.store.helpers import sqlite_store
+from tests.store.helpers import ACME, sqlite_store
 
 REPO = Path(__file__).resolve().parents[2]
 HOUR = 3600.0
@@ -25,16 +25,18 @@ SQLITE = "sqlite (one host only)"
 def test_a_new_store_on_the_same_file_sees_the_old_data(tmp_path: Path) -> None:
     first = sqlite_store(tmp_path)
     first.claim_once("event:Ev01ABC", now=1000.0)
-    first.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, HOUR)
-    first.record_lookup("eql", "EQL", now=1000.0, user="U1")
+    first.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, HOUR)
+    first.record_lookup(ACME, "eql", "EQL", now=1000.0, user="U1")
     first.enqueue([NewJob("explain", {"n": 1})], now=1000.0)
     first.close()
 
     second = SqlStore(f"sqlite:///{tmp_path}/state.sqlite3")
     try:
         assert second.claim_once("event:Ev01ABC", now=2000.0) is False
-        assert second.claim_explanations("C1", "1700.1", ["EQL"], 1000.0 + 9 * HOUR, HOUR) == []
-        assert second.top_terms(5) == [("EQL", 1)]
+        assert (
+            second.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0 + 9 * HOUR, HOUR) == []
+        )
+        assert second.top_terms(ACME, 5) == [("EQL", 1)]
         assert [job.payload for job in second.claim_jobs(5, 2000.0, 30.0, 5)] == [{"n": 1}]
     finally:
         second.close()
@@ -71,7 +73,7 @@ def test_construction_and_health_need_no_write_lock(tmp_path: Path) -> None:
     try:
         store = SqlStore(f"sqlite:///{tmp_path}/state.sqlite3")
         assert store.health() == StoreHealth(ok=True, backend=SQLITE, schema_current=True)
-        assert store.top_terms(5) == []
+        assert store.top_terms(ACME, 5) == []
         store.close()
     finally:
         other_process.rollback()
@@ -87,7 +89,7 @@ def test_an_unmigrated_database_is_reported_not_migrated(tmp_path: Path) -> None
             ok=False,
             backend=SQLITE,
             schema_current=False,
-            detail="schema at nothing, the code needs 0001: run `python -m bot migrate`",
+            detail="schema at nothing, the code needs 0002: run `python -m bot migrate`",
         )
         assert store.schema_current() is False
     finally:
@@ -208,7 +210,7 @@ def test_an_unreachable_database_is_unhealthy_and_never_shows_its_password(
     try:
         health = store.health()
         with pytest.raises(StoreError) as caught:
-            store.record_lookup("eql", "EQL", now=1.0)
+            store.record_lookup(ACME, "eql", "EQL", now=1.0)
     finally:
         store.close()
     assert (health.ok, health.backend, health.schema_current) == (False, "postgresql", False)
@@ -233,7 +235,7 @@ def test_a_failure_while_running_is_a_store_error_and_not_logged(
             "state store failed to claim a once-only key: no such table: once_keys"
         )
         with pytest.raises(StoreError) as caught:
-            store.record_lookup("eql", "EQL", now=1.0, user=None)  # type: ignore[arg-type]
+            store.record_lookup(ACME, "eql", "EQL", now=1.0, user=None)  # type: ignore[arg-type]
         assert str(caught.value) == (
             "state store failed to record a lookup: NOT NULL constraint failed: lookups.user_id"
         )

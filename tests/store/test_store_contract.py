@@ -10,7 +10,7 @@ import pytest
 
 from bot.store import Store, StoreError
 from bot.store.base import Pruned
-from tests.store.helpers import run_together
+from tests.store.helpers import ACME, run_together
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -35,45 +35,53 @@ def test_twenty_threads_claiming_one_key_yield_exactly_one_winner(store: Store) 
 
 
 def test_new_terms_are_granted_in_input_order_without_repeats(store: Store) -> None:
-    granted = store.claim_explanations("C1", "1700.1", ["MDF", "EQL", "MDF", "ABM"], 1000.0, HOUR)
+    granted = store.claim_explanations(
+        ACME, "C1", "1700.1", ["MDF", "EQL", "MDF", "ABM"], 1000.0, HOUR
+    )
     assert granted == ["MDF", "EQL", "ABM"]
 
 
 def test_no_terms_grants_nothing(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", [], 1000.0, HOUR) == []
+    assert store.claim_explanations(ACME, "C1", "1700.1", [], 1000.0, HOUR) == []
 
 
 def test_a_thread_gets_each_term_once_ever(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
-    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1001.0, HOUR) == ["MDF"]
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1001.0, HOUR) == ["MDF"]
     # Long after the cooldown the thread still does not hear it again.
-    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1000.0 + 50 * HOUR, HOUR) == []
+    assert (
+        store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1000.0 + 50 * HOUR, HOUR)
+        == []
+    )
 
 
 def test_the_channel_cooldown_blocks_other_threads_until_it_expires(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR) == ["EQL", "MDF"]
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR) == [
+        "EQL",
+        "MDF",
+    ]
 
-    assert store.claim_explanations("C1", "1700.2", ["EQL", "ABM"], 4599.0, HOUR) == ["ABM"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL", "ABM"], 4599.0, HOUR) == ["ABM"]
     # Refused terms were not recorded: once the hour is over, thread 1700.2 may have EQL.
-    assert store.claim_explanations("C1", "1700.2", ["EQL", "ABM"], 4600.0, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL", "ABM"], 4600.0, HOUR) == ["EQL"]
     # ...and that explanation restarted the channel's cooldown for EQL (but not for MDF).
-    assert store.claim_explanations("C1", "1700.3", ["EQL", "MDF"], 4601.0, HOUR) == ["MDF"]
+    assert store.claim_explanations(ACME, "C1", "1700.3", ["EQL", "MDF"], 4601.0, HOUR) == ["MDF"]
 
 
 def test_the_cooldown_is_per_channel(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
-    assert store.claim_explanations("C2", "1700.1", ["EQL"], 1001.0, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C2", "1700.1", ["EQL"], 1001.0, HOUR) == ["EQL"]
 
 
 def test_a_zero_cooldown_only_keeps_the_thread_rule(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, 0.0) == ["EQL"]
-    assert store.claim_explanations("C1", "1700.2", ["EQL"], 1000.0, 0.0) == ["EQL"]
-    assert store.claim_explanations("C1", "1700.2", ["EQL"], 1000.0, 0.0) == []
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, 0.0) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 1000.0, 0.0) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 1000.0, 0.0) == []
 
 
 def test_twenty_threads_in_one_thread_each_term_goes_to_exactly_one(store: Store) -> None:
     results = run_together(
-        20, lambda: store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR)
+        20, lambda: store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR)
     )
     assert sorted(term for granted in results for term in granted) == ["EQL", "MDF"]
 
@@ -85,7 +93,7 @@ def test_twenty_threads_across_a_channel_respect_the_cooldown(store: Store) -> N
     def claim_in_own_thread() -> list[str]:
         with lock:
             thread_ts = f"1700.{next(counter)}"
-        return store.claim_explanations("C1", thread_ts, ["EQL", "MDF"], 1000.0, HOUR)
+        return store.claim_explanations(ACME, "C1", thread_ts, ["EQL", "MDF"], 1000.0, HOUR)
 
     results = run_together(20, claim_in_own_thread)
     assert sorted(term for granted in results for term in granted) == ["EQL", "MDF"]
@@ -95,29 +103,34 @@ def test_twenty_threads_across_a_channel_respect_the_cooldown(store: Store) -> N
 
 
 def test_a_released_claim_may_be_made_again_in_that_thread_and_channel(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR) == ["EQL", "MDF"]
-    store.release_explanations("C1", "1700.1", ["EQL"], claimed_at=1000.0)
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR) == [
+        "EQL",
+        "MDF",
+    ]
+    store.release_explanations(ACME, "C1", "1700.1", ["EQL"], claimed_at=1000.0)
 
-    assert store.claim_explanations("C1", "1700.2", ["EQL", "MDF"], 1010.0, HOUR) == ["EQL"]
-    assert store.claim_explanations("C1", "1700.1", ["EQL", "MDF"], 1010.0 + HOUR, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL", "MDF"], 1010.0, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1010.0 + HOUR, HOUR) == [
+        "EQL"
+    ]
 
 
 def test_release_restores_an_earlier_expired_cooldown(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
-    assert store.claim_explanations("C1", "1700.2", ["EQL"], 1000.0 + HOUR, HOUR) == ["EQL"]
-    store.release_explanations("C1", "1700.2", ["EQL"], claimed_at=1000.0 + HOUR)
-    assert store.claim_explanations("C1", "1700.3", ["EQL"], 1001.0 + HOUR, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 1000.0 + HOUR, HOUR) == ["EQL"]
+    store.release_explanations(ACME, "C1", "1700.2", ["EQL"], claimed_at=1000.0 + HOUR)
+    assert store.claim_explanations(ACME, "C1", "1700.3", ["EQL"], 1001.0 + HOUR, HOUR) == ["EQL"]
 
 
 def test_release_leaves_a_later_claim_alone(store: Store) -> None:
-    assert store.claim_explanations("C1", "1700.1", ["EQL"], 1000.0, 0.0) == ["EQL"]
-    assert store.claim_explanations("C1", "1700.2", ["EQL"], 2000.0, 0.0) == ["EQL"]
-    store.release_explanations("C1", "1700.2", ["EQL"], claimed_at=1000.0)  # not its time
-    store.release_explanations("C1", "1700.1", ["EQL"], claimed_at=1000.0)
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, 0.0) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 2000.0, 0.0) == ["EQL"]
+    store.release_explanations(ACME, "C1", "1700.2", ["EQL"], claimed_at=1000.0)  # not its time
+    store.release_explanations(ACME, "C1", "1700.1", ["EQL"], claimed_at=1000.0)
 
-    assert store.claim_explanations("C1", "1700.2", ["EQL"], 2001.0, HOUR) == []
-    assert store.claim_explanations("C1", "1700.3", ["EQL"], 2001.0, HOUR) == []
-    assert store.claim_explanations("C1", "1700.1", ["EQL"], 2000.0 + HOUR, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 2001.0, HOUR) == []
+    assert store.claim_explanations(ACME, "C1", "1700.3", ["EQL"], 2001.0, HOUR) == []
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 2000.0 + HOUR, HOUR) == ["EQL"]
 
 
 # --- lookup stats ---------------------------------------------------------------------------
@@ -138,28 +151,28 @@ def record_sample_lookups(store: Store) -> None:
         ("qbr", None, 21.0),
         ("aaa", None, 40.0),
     ]:
-        store.record_lookup(query, term, now=at, user="U123")
+        store.record_lookup(ACME, query, term, now=at, user="U123")
 
 
 def test_top_terms_counts_hits_by_count_then_name(store: Store) -> None:
     record_sample_lookups(store)
-    assert store.top_terms(10) == [("EQL", 3), ("ABM", 2), ("MDF", 2)]
-    assert store.top_terms(2) == [("EQL", 3), ("ABM", 2)]
-    assert store.top_terms(0) == []
+    assert store.top_terms(ACME, 10) == [("EQL", 3), ("ABM", 2), ("MDF", 2)]
+    assert store.top_terms(ACME, 2) == [("EQL", 3), ("ABM", 2)]
+    assert store.top_terms(ACME, 0) == []
 
 
 def test_recent_misses_ranks_by_count_then_latest(store: Store) -> None:
     record_sample_lookups(store)
-    assert store.recent_misses(10) == [("aaa", 2), ("qbr", 2), ("zzz", 1)]
-    assert store.recent_misses(1) == [("aaa", 2)]
-    assert store.recent_misses(-1) == []
+    assert store.recent_misses(ACME, 10) == [("aaa", 2), ("qbr", 2), ("zzz", 1)]
+    assert store.recent_misses(ACME, 1) == [("aaa", 2)]
+    assert store.recent_misses(ACME, -1) == []
 
 
 def test_stats_start_empty_and_user_is_optional(store: Store) -> None:
-    assert store.top_terms(5) == []
-    assert store.recent_misses(5) == []
-    store.record_lookup("eql", "EQL", now=1.0)
-    assert store.top_terms(5) == [("EQL", 1)]
+    assert store.top_terms(ACME, 5) == []
+    assert store.recent_misses(ACME, 5) == []
+    store.record_lookup(ACME, "eql", "EQL", now=1.0)
+    assert store.top_terms(ACME, 5) == [("EQL", 1)]
 
 
 # --- upkeep ---------------------------------------------------------------------------------
@@ -169,11 +182,11 @@ def test_prune_deletes_exactly_what_has_expired(store: Store) -> None:
     now = 100 * DAY
     store.claim_once("event:old", now - DAY - 1)
     store.claim_once("event:recent", now - DAY + 1)
-    store.claim_explanations("C1", "1", ["EQL"], now - 40 * DAY, HOUR)  # past retention
-    store.claim_explanations("C1", "2", ["MDF"], now - 2 * HOUR, HOUR)  # cooldown over
-    store.claim_explanations("C1", "3", ["ABM"], now - 60.0, HOUR)  # still cooling down
-    store.record_lookup("eql", "EQL", now - 31 * DAY, user="U1")
-    store.record_lookup("qbr", None, now - 29 * DAY, user="U1")
+    store.claim_explanations(ACME, "C1", "1", ["EQL"], now - 40 * DAY, HOUR)  # past retention
+    store.claim_explanations(ACME, "C1", "2", ["MDF"], now - 2 * HOUR, HOUR)  # cooldown over
+    store.claim_explanations(ACME, "C1", "3", ["ABM"], now - 60.0, HOUR)  # still cooling down
+    store.record_lookup(ACME, "eql", "EQL", now - 31 * DAY, user="U1")
+    store.record_lookup(ACME, "qbr", None, now - 29 * DAY, user="U1")
 
     pruned = store.prune(now, cooldown_s=HOUR, retention_s=30 * DAY)
 
@@ -181,13 +194,13 @@ def test_prune_deletes_exactly_what_has_expired(store: Store) -> None:
     assert store.prune(now, cooldown_s=HOUR, retention_s=30 * DAY) == Pruned()
     assert store.claim_once("event:old", now) is True
     assert store.claim_once("event:recent", now) is False
-    assert store.top_terms(5) == []
-    assert store.recent_misses(5) == [("qbr", 1)]
+    assert store.top_terms(ACME, 5) == []
+    assert store.recent_misses(ACME, 5) == [("qbr", 1)]
     # Pruning changed no answer that still matters: threads 2 and 3 keep their terms, and
     # ABM's cooldown still holds; thread 1 is past retention, so it may hear EQL again.
-    assert store.claim_explanations("C1", "2", ["MDF"], now, HOUR) == []
-    assert store.claim_explanations("C1", "4", ["ABM", "MDF"], now, HOUR) == ["MDF"]
-    assert store.claim_explanations("C1", "1", ["EQL"], now, HOUR) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "2", ["MDF"], now, HOUR) == []
+    assert store.claim_explanations(ACME, "C1", "4", ["ABM", "MDF"], now, HOUR) == ["MDF"]
+    assert store.claim_explanations(ACME, "C1", "1", ["EQL"], now, HOUR) == ["EQL"]
 
 
 # --- lifecycle --------------------------------------------------------------------------------

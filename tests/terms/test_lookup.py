@@ -15,7 +15,7 @@ import string
 
 import pytest
 
-from bot.terms import Glossary, Status, Term, lookup
+from bot.terms import Glossary, Status, Term, fuzzy
 from bot.terms.lookup import LookupIndex, reduce_question
 
 FOUND, AMBIGUOUS, SUGGEST, NONE = "found", "ambiguous", "suggest", "none"
@@ -61,6 +61,7 @@ TABLE = [
     ("vads", FOUND, VAD),
     ("V.A.D.", FOUND, VAD),
     ("PX", FOUND, ["Partner experience"]),
+    ("MDF", FOUND, ["Market development funds"]),
     ("JV", FOUND, ["Joint venture"]),
     ("OEMs", FOUND, ["Original equipment manufacturer"]),
     ("PRM", AMBIGUOUS, PRM),
@@ -123,7 +124,7 @@ TABLE = [
     ("crm", NONE, []),
     ("CRMs", NONE, []),
     ("ISP", NONE, []),
-    ("MDF", NONE, []),
+    ("QBR", NONE, []),
     ("SDR", NONE, []),
     ("what does CRM stand for", NONE, []),
     ("EQK", NONE, []),
@@ -205,7 +206,7 @@ def test_name_beats_acronym_beats_alias() -> None:
 class _ScoreEveryKey(LookupIndex):
     """The reference for the narrowing below: every key of a possible length is scored."""
 
-    def _narrowed(self, target: str) -> list[int] | None:
+    def _found_candidates(self, target: str) -> list[int] | None:
         return None
 
 
@@ -267,20 +268,20 @@ def _answers(index: LookupIndex, queries: list[str]) -> list[tuple[str, list[str
 @pytest.fixture
 def narrow_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Narrow however few keys fit, so that these small glossaries take that path."""
-    monkeypatch.setattr(lookup, "NARROW_FROM", 0)
+    monkeypatch.setattr(fuzzy, "NARROW_FROM", 0)
 
 
 @pytest.mark.usefixtures("narrow_always")
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_narrowing_the_fuzzy_keys_changes_no_answer(seed: int) -> None:
-    """``_narrowed`` only saves time: answers are those of scoring every key."""
+    """Narrowing only saves time: answers are those of scoring every key."""
     rng = random.Random(seed)
     terms = _crowded_glossary(rng)
     forms = [form for t in terms for form in (t.term, *t.aliases)]
     queries = _misspellings(forms, rng, 400)
     index = LookupIndex(terms)
     assert _answers(index, queries) == _answers(_ScoreEveryKey(terms), queries)
-    narrowed = [index._narrowed(q) for q in queries[::6]]
+    narrowed = [index._found_candidates(q) for q in queries[::6]]
     assert sum(n is not None for n in narrowed) > 0.9 * len(narrowed)
 
 

@@ -75,7 +75,9 @@ def define_term(service: GlossaryService) -> Listener:
         card = service.card(_value(incoming))
         private = get_path(incoming.body, "container", "is_ephemeral") is True
         message = term_message(card) if card else Message(GONE)
-        task = work.respond(url, message, replace_original=private and card is not None)
+        task = work.respond(
+            incoming.workspace, url, message, replace_original=private and card is not None
+        )
         return Outcome(tasks=(task,))
 
     return on_define
@@ -91,7 +93,7 @@ def share_term(service: GlossaryService) -> Listener:
         if not url:
             return NOTHING
         if card is None:
-            return Outcome(tasks=(work.respond(url, Message(GONE)),))
+            return Outcome(tasks=(work.respond(incoming.workspace, url, Message(GONE)),))
         user = _user(incoming)
         channel = string(body, "channel", "id", limit=64) or string(
             body, "container", "channel_id", limit=64
@@ -99,6 +101,7 @@ def share_term(service: GlossaryService) -> Listener:
         source = string(body, "container", "message_ts", limit=64)
         title = escape(card.term.title)
         job = work.respond(
+            incoming.workspace,
             url,
             shared_message(card, user),
             response_type="in_channel",
@@ -124,10 +127,11 @@ def home_navigate(service: GlossaryService) -> Listener:
         state = next_state(HomeState.load(metadata_of(incoming.body)), action_id, _value(incoming))
         if state.mode == "category" and not service.has_category(state.value):
             state = HomeState()  # renamed or removed since the click
-        page = service.home_page(state.mode, state.value, state.page)
+        page = service.home_page(incoming.workspace, state.mode, state.value, state.page)
         state = HomeState(state.mode, state.value, page.page)
         view = home_view(page, state)
-        return Outcome(tasks=(work.view("views.publish", user_id=user, view=view),))
+        task = work.view(incoming.workspace, "views.publish", user_id=user, view=view)
+        return Outcome(tasks=(task,))
 
     return on_navigate
 
@@ -140,7 +144,10 @@ def open_term(service: GlossaryService) -> Listener:
         trigger = string(incoming.body, "trigger_id", limit=255)
         if card is None or not trigger:
             return NOTHING
-        return Outcome(tasks=(work.view("views.open", trigger_id=trigger, view=term_modal(card)),))
+        task = work.view(
+            incoming.workspace, "views.open", trigger_id=trigger, view=term_modal(card)
+        )
+        return Outcome(tasks=(task,))
 
     return on_open
 
@@ -153,7 +160,8 @@ def modal_term(service: GlossaryService) -> Listener:
         view_id = string(incoming.body, "view", "id", limit=255)
         if card is None or not view_id:
             return NOTHING
-        return Outcome(tasks=(work.view("views.update", view_id=view_id, view=term_modal(card)),))
+        task = work.view(incoming.workspace, "views.update", view_id=view_id, view=term_modal(card))
+        return Outcome(tasks=(task,))
 
     return on_modal_term
 
@@ -175,6 +183,7 @@ def share_from_modal(service: GlossaryService) -> Listener:
         view_id = string(view, "id", limit=64)
         failure = SHARE_FAILED.replace("{title}", escape(card.term.title))
         job = work.post(
+            incoming.workspace,
             channel,
             shared_message(card, user),
             dedupe_key=f"share:{view_id}:{channel}:{card.term.term}" if view_id else None,

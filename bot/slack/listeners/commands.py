@@ -25,7 +25,9 @@ def define(service: GlossaryService) -> Listener:
         if not isinstance(reply, Answer):
             return Outcome(ack)
         user = string(incoming.body, "user_id", limit=64)
-        return Outcome(ack, tasks=(work.record_task(reply.query, reply.counted, user),))
+        return Outcome(
+            ack, tasks=(work.record_task(incoming.workspace, reply.query, reply.counted, user),)
+        )
 
     return on_define
 

@@ -19,6 +19,7 @@ from bot.slack import work
 from bot.slack.dispatch import Listener
 from bot.slack.home_state import HomeState
 from bot.slack.parse import (
+    get_path,
     is_person,
     is_person_message,
     mentions,
@@ -53,6 +54,7 @@ def _answer(service: GlossaryService, incoming: Incoming, thread_ts: str | None)
     counted = work.record(reply.query, reply.counted, user) if isinstance(reply, Answer) else None
     event_id = string(incoming.body, "event_id", limit=100)
     job = work.post(
+        incoming.workspace,
         channel,
         ask_message(reply),
         thread_ts=thread_ts,
@@ -79,7 +81,8 @@ def message(service: GlossaryService) -> Listener:
             return NOTHING
         event_id = string(incoming.body, "event_id", limit=100)
         key = f"{event_id}:explain" if event_id else None
-        return Outcome(jobs=(work.explain(channel, thread_root(event), names, dedupe_key=key),))
+        job = work.explain(incoming.workspace, channel, thread_root(event), names, dedupe_key=key)
+        return Outcome(jobs=(job,))
 
     return on_message
 
@@ -101,8 +104,11 @@ def app_home_opened(service: GlossaryService) -> Listener:
         if event.get("tab") != "home" or not user:
             return NOTHING
         state = HomeState()
-        view = home_view(service.home_page(state.mode, state.value, state.page), state)
-        return Outcome(tasks=(work.view("views.publish", user_id=user, view=view),))
+        page = service.home_page(incoming.workspace, state.mode, state.value, state.page)
+        view = home_view(page, state)
+        return Outcome(
+            tasks=(work.view(incoming.workspace, "views.publish", user_id=user, view=view),)
+        )
 
     return on_home_opened
 
@@ -127,9 +133,24 @@ class UnhandledEvents:
         return NOTHING
 
 
+def uninstalled(incoming: Incoming) -> Outcome:
+    """``app_uninstalled`` or ``tokens_revoked``: forget the workspace (its installation, its
+    tokens and every row of its state), durably, once per event."""
+    if incoming.workspace.team_id is None and incoming.workspace.enterprise_id is None:
+        return NOTHING
+    event_id = string(incoming.body, "event_id", limit=100)
+    kind = string(_event(incoming), "type", limit=40)
+    if kind == "tokens_revoked" and not get_path(incoming.body, "event", "tokens", "bot"):
+        return NOTHING  # only user tokens were revoked: the bot keeps working
+    key = f"{event_id}:purge" if event_id else None
+    return Outcome(jobs=(work.purge(incoming.workspace, dedupe_key=key),))
+
+
 def listeners(service: GlossaryService) -> dict[str, Listener]:
     return {
         "message": message(service),
         "app_mention": app_mention(service),
         "app_home_opened": app_home_opened(service),
+        "app_uninstalled": uninstalled,
+        "tokens_revoked": uninstalled,
     }

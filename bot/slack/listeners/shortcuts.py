@@ -25,7 +25,7 @@ def explain_message(service: GlossaryService) -> Listener:
             return NOTHING
         text = message_text(incoming.body.get("message"))[:MAX_TEXT]
         message = terms_message(service.terms_in(text))
-        return Outcome(tasks=(work.respond(url, message),))
+        return Outcome(tasks=(work.respond(incoming.workspace, url, message),))
 
     return on_shortcut
 

@@ -1,0 +1,271 @@
+"""The fuzzy half of ``/define``: every name and alias as a key, and the index that narrows them.
+
+Scoring every key with rapidfuzz costs ~250 ns a key, 20 ms at 100,000 terms, so a query scores
+only the keys an index vouches for:
+
+* ``found_candidates``: every key that can reach FOUND_SCORE against the query, found through
+  the query's words and their one-typo neighbours (see ``_narrowed``), or through pieces of the
+  query that such a key must contain unchanged (see ``_pieces``); answers are those of scoring
+  every key, which tests/terms/test_lookup.py checks. Only what neither can vouch for is scored
+  in full;
+* ``suggestion_candidates``: the keys that share a word, or a one-typo neighbour of a word, with
+  the query; "did you mean" offers the best of those, never a key with nothing in common.
+
+Why this layout: keys are kept in one string sorted by length (a length window is one slice;
+pieces are found with ``str.find``), words point to key positions, and a word's neighbours are
+generated from the word and looked up (no index of deletions, which cost a second and a hundred
+megabytes at 100,000 terms).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz, process
+
+from bot.terms.text import singular
+from bot.terms.typos import Neighbours
+
+FOUND_SCORE = 88.0
+"""Indel ratio from which a fuzzy match is an answer (one typo in ~8 letters)."""
+SUGGEST_SCORE = 72.0
+"""Indel ratio from which a fuzzy match is worth offering as "did you mean"."""
+LIMIT = 20
+"""Best keys kept per scan: enough for five suggestions after merging a term's keys."""
+NARROW_FROM = 1000
+"""Fewer keys of a fitting length are scored faster than narrowed (~250 ns a key)."""
+MAX_OCCURRENCES = 4000
+"""Pieces found more often than this do not narrow enough to beat scoring the window."""
+MAX_SUGGESTION_KEYS = 4000
+"""Suggestion candidates beyond this come only from the query's rarer words."""
+
+Postings = dict[str, "int | list[int]"]
+
+
+class FuzzyIndex:
+    """Keys (folded names, titles, aliases, heads) by length, with their owners and words."""
+
+    def __init__(self, keys: Iterable[tuple[str, int]], names: Sequence[str]) -> None:
+        owners: dict[str, list[int]] = {}
+        for key, term in keys:
+            known = owners.get(key)
+            if known is None:
+                owners[key] = [term]
+            elif term not in known:
+                known.append(term)
+        ordered = sorted(owners, key=len)  # stable: equal lengths keep the glossary's order
+        self._keys = ordered
+        self._blob = "\n".join(ordered) + "\n"
+        self._offsets = array("q", itertools.accumulate((len(k) + 1 for k in ordered), initial=0))
+        self._lengths = array("H", [min(len(k), 0xFFFF) for k in ordered])
+        self._first_owner = array("i", [owners[k][0] for k in ordered])
+        self._more_owners = {
+            position: tuple(sorted(owners[k], key=names.__getitem__))
+            for position, k in enumerate(ordered)
+            if len(owners[k]) > 1
+        }
+        self._postings: Postings = {}
+        postings = self._postings
+        for position, key in enumerate(ordered):
+            for word in key.split():
+                known_positions = postings.get(word)
+                if known_positions is None:
+                    postings[word] = position
+                elif type(known_positions) is int:
+                    if known_positions != position:
+                        postings[word] = [known_positions, position]
+                elif known_positions[-1] != position:
+                    known_positions.append(position)
+        self._near = Neighbours(postings)
+        self._common = max(64, len(ordered) // 64)  # more keys than that: leave the word out
+
+    def prepare(self) -> None:
+        """Build now what the first query that needs it would otherwise build (see typos)."""
+        self._near.prepare()
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def key(self, position: int) -> str:
+        return self._keys[position]
+
+    def owners(self, position: int) -> tuple[int, ...]:
+        """The terms of a key, by name."""
+        return self._more_owners.get(position) or (self._first_owner[position],)
+
+    def positions(self, word: str) -> Sequence[int]:
+        """The keys holding ``word``, in order."""
+        found = self._postings.get(word, ())
+        return (found,) if type(found) is int else found
+
+    def has_word(self, word: str) -> bool:
+        return word in self._postings
+
+    def scan(self, target: str, cutoff: float, among: Sequence[int] | None) -> list[tuple[float, int]]:
+        """(score, key position) of the best keys scoring ``cutoff`` or more, best first: among
+        all keys of a length that can, or only those ``among`` them (the same, to that cutoff)."""
+        low, high = self.window(len(target), cutoff)
+        if among is None:
+            where: Sequence[int] = range(low, high)
+            choices = self._keys[low:high]
+        else:
+            where = _within(among, low, high)
+            keys = self._keys
+            choices = [keys[p] for p in where]
+        hits = process.extract(target, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=LIMIT)
+        return [(score, where[index]) for _, score, index in hits]
+
+    def window(self, size: int, cutoff: float) -> tuple[int, int]:
+        """The positions of the keys neither too short nor too long to score ``cutoff``."""
+        ratio = cutoff / 100.0
+        low = bisect.bisect_left(self._lengths, int(size * ratio / (2 - ratio)))
+        high = bisect.bisect_right(self._lengths, int(size * (2 - ratio) / ratio) + 1)
+        return low, high
+
+    def found_candidates(self, target: str) -> list[int] | None:
+        """Every key that can score FOUND_SCORE against ``target``, or None (score them all)."""
+        low, high = self.window(len(target), FOUND_SCORE)
+        if high - low < NARROW_FROM:
+            return None
+        narrowed = self._narrowed(target, low, high)
+        return narrowed if narrowed is not None else self._pieces(target, low, high)
+
+    def _narrowed(self, target: str, low: int, high: int) -> list[int] | None:
+        """Keys found through the query's words, or None when that cannot vouch for all.
+
+        Paired word for word, a query word with no indexed word within radius r of it puts a
+        key r + 1 insertions/deletions away, and a key scoring FOUND_SCORE is at most 12% of
+        the two lengths away. So a key holding no near word of the rare query words is scored
+        only if it is long enough to afford their radii (raised to 2 to that end) and holds one
+        of a common word ("team": in 10,000 keys), or if it can afford the radii of all words.
+        None for a word that is no typo of an indexed one (pieces then decide), as the pairing
+        fails when words are run together ("partnerportl"), or when most keys would be kept.
+        """
+        words, size = target.split(), len(target)
+        near = [self._near.one(word) for word in words]
+        if not all(near):
+            return None
+
+        def first(differences: int) -> int:  # the first key long enough to be that far away
+            length = differences * 100 / (100 - FOUND_SCORE) - size
+            return bisect.bisect_left(self._lengths, math.ceil(length - 1e-6))
+
+        weight = [sum(len(self.positions(w)) for w in found) for found in near]
+        rare = [i for i, count in enumerate(weight) if count <= self._common]
+        differences = 2 * len(rare)
+        for i in sorted(rare, key=lambda i: -len(words[i])):
+            if first(differences) < high:
+                near[i] = self._near.two(words[i])
+                differences += min(len(words[i]), 2) - 1
+        if len(words) > 1:  # words split or run together ("mid usa", "white labl"), where
+            unknown = [word not in self._postings for word in words]  # pairing fails too
+            runs = {"".join(words): True}
+            for i, (a, b) in enumerate(itertools.pairwise(words)):  # two unknown: fragments
+                runs[a + b] = runs.get(a + b, False) or (unknown[i] and unknown[i + 1])
+            rare += range(len(near), len(near) + len(runs))
+            near += [
+                self._near.two(run, longer=False) if fragments else self._near.one(run)
+                for run, fragments in runs.items()
+            ]
+        positions = {p for i in rare for w in near[i] for p in self.positions(w)}
+        start = first(differences)
+        for i in set(range(len(words))) - set(rare):
+            for word in near[i]:
+                postings = self.positions(word)
+                positions.update(postings[bisect.bisect_left(postings, start) :])
+            differences += 2
+        start = max(low, first(differences))
+        if 2 * (high - start) > high - low:
+            return None
+        positions.update(range(start, high))
+        return _within(sorted(positions), low, high)
+
+    def _pieces(self, target: str, low: int, high: int) -> list[int] | None:
+        """Keys holding one of the query's pieces unchanged, or None if too many do.
+
+        A key within d insertions/deletions of the query leaves at least one of d + 1 pieces
+        of it intact, so cutting the query into one piece more than the longest key of the
+        window may differ by finds every key that can score FOUND_SCORE. It narrows well when
+        the pieces are rare (nonsense, typed junk), which is when ``_narrowed`` cannot.
+        """
+        size = len(target)
+        allowed = int((100 - FOUND_SCORE) * (size + self._lengths[high - 1]) / 100 + 1e-9)
+        count = allowed + 1
+        if size // count < 2:
+            return None
+        cuts = [size * i // count for i in range(count + 1)]
+        begin, end = self._offsets[low], self._offsets[high]
+        found: set[int] = set()
+        occurrences = 0
+        for a, b in itertools.pairwise(cuts):
+            piece = target[a:b]
+            at = self._blob.find(piece, begin, end)
+            while at != -1:
+                occurrences += 1
+                if occurrences > MAX_OCCURRENCES:
+                    return None
+                found.add(bisect.bisect_right(self._offsets, at) - 1)
+                at = self._blob.find(piece, at + 1, end)
+        return sorted(found)
+
+    def suggestion_candidates(self, target: str) -> list[int] | None:
+        """Keys sharing a word, or a one-typo neighbour of one, with ``target``, the rarest
+        first and at most about MAX_SUGGESTION_KEYS; None (score them all) when few keys have
+        a fitting length. A word in more keys than that is too common to suggest by."""
+        low, high = self.window(len(target), SUGGEST_SCORE)
+        if high - low < NARROW_FROM:
+            return None
+        words = target.split()
+        groups = [self._near.one(word) for word in words]
+        if len(words) > 1:
+            groups += [self._near.one(a + b) for a, b in itertools.pairwise(words)]
+        groups += [{a, b} for word in words for a, b in self._splits(word)]
+        sized = sorted(
+            (sum(len(self.positions(w)) for w in group), sorted(group)) for group in groups if group
+        )
+        positions: set[int] = set()
+        for count, group in sized:
+            if len(positions) + count > MAX_SUGGESTION_KEYS:
+                break
+            positions.update(p for w in group for p in self.positions(w))
+        return _within(sorted(positions), low, high)
+
+    def _splits(self, word: str) -> list[tuple[str, str]]:
+        """Two indexed words that ``word`` runs together ("partnerportal")."""
+        has = self._postings.__contains__
+        return [
+            (word[:i], word[i:]) for i in range(2, len(word) - 1) if has(word[:i]) and has(word[i:])
+        ]
+
+    def containing(self, words: Sequence[str]) -> set[int]:
+        """Terms with a key holding every word, each compared in the singular ("partners")."""
+        found: set[int] | None = None
+        for word in sorted(words, key=self._count):
+            terms = {
+                owner
+                for written in self._plurals(word)
+                for p in self.positions(written)
+                for owner in self.owners(p)
+            }
+            found = terms if found is None else found & terms
+            if not found:
+                return set()
+        return found or set()
+
+    def _plurals(self, word: str) -> list[str]:
+        """The indexed words whose singular is ``word``."""
+        written = [word, word + "s", word + "es"]
+        if word.endswith("y"):
+            written.append(word[:-1] + "ies")
+        return [w for w in written if w in self._postings and singular(w) == word]
+
+    def _count(self, word: str) -> int:
+        return sum(len(self.positions(w)) for w in self._plurals(word))
+
+
+def _within(ordered: list[int], low: int, high: int) -> list[int]:
+    return ordered[bisect.bisect_left(ordered, low) : bisect.bisect_left(ordered, high)]

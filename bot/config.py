@@ -140,7 +140,13 @@ class Settings:
         return bot, app
 
     def require_http(self) -> tuple[str, str]:
-        """The (bot token, signing secret) HTTP mode needs, or a ``ConfigError`` naming the gap."""
+        """The (bot token, signing secret) HTTP mode needs, or a ``ConfigError`` naming the gap.
+
+        In OAuth mode each installation has its own token: the bot token is then "".
+        """
+        if self.oauth:
+            (secret,) = _require("HTTP mode", SLACK_SIGNING_SECRET=self.slack_signing_secret)
+            return "", secret
         bot, secret = _require(
             "HTTP mode",
             SLACK_BOT_TOKEN=self.slack_bot_token,
@@ -159,6 +165,7 @@ def load_settings(
     ``DATA_DIR`` is resolved against the project too.
     """
     env = _read(os.environ if environ is None else environ, dotenv_path)
+    _oauth_complete(env)
     data_dir = _data_dir(env.get("DATA_DIR"))
     metrics_dir = env.get("PROMETHEUS_MULTIPROC_DIR")
     return Settings(
@@ -199,6 +206,19 @@ def load_settings(
         slack_state_secret=env.get("SLACK_STATE_SECRET"),
         slack_token_rotation=_flag(env, "SLACK_TOKEN_ROTATION", False),
     )
+
+
+def _oauth_complete(env: Mapping[str, str]) -> None:
+    """OAuth mode takes all three settings or none: with only some, Bolt would quietly build
+    an install flow with file-based stores under $HOME."""
+    names = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+    given = [name for name in names if env.get(name)]
+    if given and len(given) < len(names):
+        missing = [name for name in names if name not in given]
+        raise ConfigError(
+            f"OAuth mode needs {', '.join(names)}; set {' and '.join(missing)} too, "
+            f"or unset {' and '.join(given)} to use SLACK_BOT_TOKEN"
+        )
 
 
 def _data_dir(raw: str | None) -> Path:

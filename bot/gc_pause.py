@@ -6,9 +6,10 @@ collection that traverses everything still alive, so with the collector on, pars
 took two to four times as long as the work itself (measured with bench/profile_terms.py). None
 of these structures needs the collector: they are freed by reference counting or kept for good.
 
-The pause is process-wide, so it is counted: nested or concurrent pauses (the background search
-index build, see Glossary.warm) re-enable collection only when the last one ends, and only if it
-was enabled before the first began.
+The collector is the process's, so the process decides: the start-up code wraps loading the
+glossary (and a thread building its search index) in ``gc_paused()``; bot.terms never calls it.
+Pauses are counted: nested or concurrent ones re-enable collection only when the last one ends,
+and only if it was enabled before the first began.
 """
 
 from __future__ import annotations

@@ -39,10 +39,11 @@ REDACTED = "[redacted]"
 _SECRETS = (
     # key=value, key: value, "key": "value" (also inside a JSON string, quotes escaped) where the
     # key ends in a secret-sounding word. First, so the rules below never see half a value.
-    # Values stop at quotes and backslashes: a redacted JSON line is still valid JSON.
+    # Values stop at quotes and backslashes: a redacted JSON line is still valid JSON. A dotted
+    # name is code, not a key ("slack_bolt.MultiTeamsAuthorization: Although …").
     (
         re.compile(
-            r"(?i)\b([\w.-]*(?:secret|signature|password|passwd|token|api[_-]?key|authorization))"
+            r"(?i)(?<![.\w-])([\w-]*(?:secret|signature|password|passwd|token|api[_-]?key|authorization))"
             r"((?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?(?:bearer\s+|basic\s+)?)"
             r"(?!\[redacted\])[^\s\"'\\&,;}\]]+"
         ),

@@ -84,6 +84,8 @@ class GlossaryService:
         self.store = store
         self.policy = policy or Policy()
         self.clock = clock
+        self.on_forget: Callable[[Workspace], None] = lambda workspace: None
+        """Called after a workspace was forgotten (OAuth mode drops its cached tokens)."""
 
     # -- the glossary ------------------------------------------------------------------------
     @property
@@ -178,10 +180,18 @@ class GlossaryService:
 
     def forget(self, workspace: Workspace) -> Pruned:
         """Delete everything stored for a workspace (uninstall, or an erasure request)."""
-        return self.store.purge(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+        pruned = self.store.purge(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+        self.on_forget(workspace)
+        return pruned
 
     def claim_explanation(
-        self, workspace: Workspace, channel: str, thread_ts: str, names: Sequence[str], now: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        names: Sequence[str],
+        now: float,
+        claim_id: str = "",
     ) -> Explanation | None:
         """Claim the terms this thread may hear now and return what to post (None: stay quiet).
 
@@ -190,7 +200,7 @@ class GlossaryService:
         """
         glossary = self._glossary
         allowed = self.store.claim_explanations(
-            workspace, channel, thread_ts, list(names), now, self.policy.cooldown_s
+            workspace, channel, thread_ts, list(names), now, self.policy.cooldown_s, claim_id
         )
         terms = [t for t in (glossary.get(name) for name in allowed) if t is not None]
         if not terms:

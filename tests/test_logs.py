@@ -285,3 +285,9 @@ def test_throttled_counts_every_repeat_across_threads(caplog: pytest.LogCaptureF
         ("ERROR", "slack unreachable"),
         ("ERROR", "slack unreachable (and 3999 more like this in the last 60s)"),
     ]
+
+
+def test_dotted_code_names_are_not_taken_for_secret_keys() -> None:
+    line = "ERROR slack_bolt.MultiTeamsAuthorization: Although the app should be installed"
+    assert redact(line) == line
+    assert redact("Authorization: Bearer xoxb-1-a") == "Authorization: Bearer [redacted]"

@@ -25,9 +25,12 @@ from bot.replies import (
 )
 from bot.service import GlossaryService
 from bot.store import MemoryStore
+from bot.store.base import Workspace
 from bot.terms import Glossary, Status, Term
 
 T0 = 1_700_000_000.0
+WS = Workspace("E0ORG", "T0TEAM")
+"""The workspace the service's callers act for (a Grid workspace: both ids matter)."""
 MINUTE, HOUR = 60.0, 3600.0
 EQL, MQL = "Ecosystem Qualified Lead", "Marketing Qualified Lead"
 OEM, VAR, ISV = (
@@ -60,11 +63,13 @@ class RecordingStore(MemoryStore):
 
     def __init__(self) -> None:
         super().__init__()
-        self.recorded: list[tuple[str, str | None, float, str]] = []
+        self.recorded: list[tuple[Workspace, str, str | None, float, str]] = []
 
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
-        self.recorded.append((query, term, now, user))
-        super().record_lookup(query, term, now, user)
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
+        self.recorded.append((workspace, query, term, now, user))
+        super().record_lookup(workspace, query, term, now, user)
 
 
 @pytest.fixture
@@ -218,23 +223,23 @@ def test_record_counts_lookups_and_keeps_misses_without_the_asker(
     service = GlossaryService(glossary, store, clock=clock)
     for query in ("EQL", "eql", "PRM", "CRM", "ELQ", "CRM", "   "):
         answer = service.lookup(query)
-        service.record(answer.query, answer.counted, "U0USER")
+        service.record(WS, answer.query, answer.counted, "U0USER")
         clock.advance(MINUTE)
     assert store.recorded == [
-        ("EQL", EQL, T0, "U0USER"),
-        ("eql", EQL, T0 + MINUTE, "U0USER"),
-        ("PRM", PRMS[0], T0 + 2 * MINUTE, "U0USER"),
-        ("CRM", None, T0 + 3 * MINUTE, ""),
-        ("ELQ", None, T0 + 4 * MINUTE, ""),
-        ("CRM", None, T0 + 5 * MINUTE, ""),
+        (WS, "EQL", EQL, T0, "U0USER"),
+        (WS, "eql", EQL, T0 + MINUTE, "U0USER"),
+        (WS, "PRM", PRMS[0], T0 + 2 * MINUTE, "U0USER"),
+        (WS, "CRM", None, T0 + 3 * MINUTE, ""),
+        (WS, "ELQ", None, T0 + 4 * MINUTE, ""),
+        (WS, "CRM", None, T0 + 5 * MINUTE, ""),
     ]
-    assert store.top_terms(10) == [(EQL, 2), (PRMS[0], 1)]
-    assert store.recent_misses(10) == [("CRM", 2), ("ELQ", 1)]
+    assert store.top_terms(WS, 10) == [(EQL, 2), (PRMS[0], 1)]
+    assert store.recent_misses(WS, 10) == [("CRM", 2), ("ELQ", 1)]
 
 
 def test_record_clips_queries(service: GlossaryService, store: MemoryStore) -> None:
-    service.record("  " + "z" * 300, None)
-    assert store.recent_misses(5) == [("z" * 200, 1)]
+    service.record(WS, "  " + "z" * 300, None)
+    assert store.recent_misses(WS, 5) == [("z" * 200, 1)]
 
 
 # --- mentions and DMs ------------------------------------------------------------------------

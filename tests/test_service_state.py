@@ -2,9 +2,11 @@
 
 Pinned down: the explanation policy (terms a message would have explained, once per thread,
 once per channel per cooldown — a minute either side of 24 hours —, ``max_terms``, the channel
-and Slack Connect switches, a claim given back); the Home tab's pages in every mode, with the
-most looked-up terms that still exist; and that the store's failures reach the caller of a
-store write, while answers never need the store.
+and Slack Connect switches, a claim given back); what is kept per workspace (the cooldown and
+"most looked up" are each workspace's own, a shared thread is explained once, ``forget`` deletes
+one workspace's state only); the Home tab's pages in every mode, with the most looked-up terms
+that still exist; and that the store's failures reach the caller of a store write, while
+answers never need the store.
 """
 
 from __future__ import annotations
@@ -16,28 +18,55 @@ import pytest
 from bot.replies import Explanation
 from bot.service import GlossaryService, Policy
 from bot.store import MemoryStore, StoreError
+from bot.store.base import Pruned, Workspace
 from bot.terms import Glossary
 
-from .test_service import EQL, HOUR, ISV, MINUTE, MQL, OEM, T0, VAR, Clock, card_names, names
+from .test_service import EQL, HOUR, ISV, MINUTE, MQL, OEM, T0, VAR, WS, Clock, card_names, names
+
+OTHER = Workspace("E0ORG", "T0OTHER")
+"""A second workspace of the same organisation: its state must never mix with ``WS``'s."""
 
 
 class FailingStore(MemoryStore):
     """A store whose database is gone: every call the service makes raises StoreError."""
 
     def claim_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], now: float, cooldown_s: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        now: float,
+        cooldown_s: float,
+        claim_id: str = "",
     ) -> list[str]:
         raise StoreError("database unreachable")
 
     def release_explanations(
-        self, channel: str, thread_ts: str, terms: Sequence[str], claimed_at: float
+        self,
+        workspace: Workspace,
+        channel: str,
+        thread_ts: str,
+        terms: Sequence[str],
+        claimed_at: float,
     ) -> None:
         raise StoreError("database unreachable")
 
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
         raise StoreError("database unreachable")
 
-    def top_terms(self, limit: int) -> list[tuple[str, int]]:
+    def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        raise StoreError("database unreachable")
+
+    def purge(
+        self,
+        *,
+        enterprise_id: str | None = None,
+        team_id: str | None = None,
+        user_id: str | None = None,
+    ) -> Pruned:
         raise StoreError("database unreachable")
 
 
@@ -83,9 +112,14 @@ def test_explanations_follow_their_switches(
 
 
 def claim(
-    service: GlossaryService, terms: list[str], *, channel: str = "C1", thread: str = "1.0"
+    service: GlossaryService,
+    terms: list[str],
+    *,
+    channel: str = "C1",
+    thread: str = "1.0",
+    workspace: Workspace = WS,
 ) -> tuple[list[str], list[str]] | None:
-    explanation = service.claim_explanation(channel, thread, terms, service.clock())
+    explanation = service.claim_explanation(workspace, channel, thread, terms, service.clock())
     return None if explanation is None else (names(explanation.full), names(explanation.more))
 
 
@@ -118,18 +152,67 @@ def test_terms_removed_from_the_glossary_since_are_dropped(service: GlossaryServ
 
 
 def test_a_claim_given_back_can_be_made_again(service: GlossaryService) -> None:
-    explanation = service.claim_explanation("C1", "1.0", [EQL, MQL], T0)
+    explanation = service.claim_explanation(WS, "C1", "1.0", [EQL, MQL], T0)
     assert explanation is not None
     assert (names(explanation.full), explanation.more) == ([EQL, MQL], ())
-    service.release_explanation("C1", "1.0", explanation, T0)
+    service.release_explanation(WS, "C1", "1.0", explanation, T0)
     assert claim(service, [EQL, MQL]) == ([EQL, MQL], [])
+
+
+# --- per workspace ---------------------------------------------------------------------------
+
+
+def test_a_shared_thread_is_explained_once_but_cooldowns_are_per_workspace(
+    service: GlossaryService, clock: Clock
+) -> None:
+    """A Slack Connect channel between two of our workspaces has one id and one history."""
+    assert claim(service, [EQL], channel="C0SHARED") == ([EQL], [])
+    assert claim(service, [EQL], channel="C0SHARED", workspace=OTHER) is None  # same thread
+    clock.advance(HOUR)
+    assert claim(service, [EQL], channel="C0SHARED", thread="2.0") is None  # WS cools down
+    assert claim(service, [EQL], channel="C0SHARED", thread="2.0", workspace=OTHER) == (
+        [EQL],
+        [],
+    )
+
+
+def test_most_looked_up_is_counted_per_workspace(service: GlossaryService) -> None:
+    for workspace, query, term in [
+        (WS, "MQL", MQL),
+        (WS, "MQL", MQL),
+        (WS, "EQL", EQL),
+        (OTHER, "OEM", OEM),
+        (OTHER, "EQL", EQL),
+        (OTHER, "EQL", EQL),
+        (Workspace(None, "T0TEAM"), "VAR", VAR),  # same team id outside the organisation
+    ]:
+        service.record(workspace, query, term, "U0USER")
+    assert names(service.home_page(WS, "all", "", 0).top) == [MQL, EQL]
+    assert names(service.home_page(OTHER, "all", "", 0).top) == [EQL, OEM]
+    assert names(service.home_page(Workspace(None, "T0TEAM"), "all", "", 0).top) == [VAR]
+    assert names(service.home_page(Workspace("E0ORG", None), "all", "", 0).top) == []
+
+
+def test_forget_deletes_one_workspace_and_says_so(service: GlossaryService) -> None:
+    forgotten: list[Workspace] = []
+    service.on_forget = forgotten.append
+    for workspace in (WS, OTHER):
+        service.record(workspace, "EQL", EQL, "U0USER")
+        service.record(workspace, "CRM", None, "U0USER")
+        assert claim(service, [EQL], channel=f"C{workspace.team_id}", workspace=workspace)
+    assert service.forget(WS) == Pruned(explanations=1, cooldowns=1, lookups=2)
+    assert forgotten == [WS]
+    assert names(service.home_page(WS, "all", "", 0).top) == []
+    assert names(service.home_page(OTHER, "all", "", 0).top) == [EQL]
+    assert claim(service, [EQL], channel="CT0TEAM", thread="2.0") == ([EQL], [])  # cooldown gone
+    assert claim(service, [EQL], channel="CT0OTHER", thread="2.0", workspace=OTHER) is None
 
 
 # --- the Home tab ----------------------------------------------------------------------------
 
 
 def test_home_all_terms_in_pages_of_fifteen(service: GlossaryService, glossary: Glossary) -> None:
-    first = service.home_page("all", "", 0)
+    first = service.home_page(WS, "all", "", 0)
     pages = -(-len(glossary) // 15)
     assert (first.title, first.matched, first.page, first.pages) == (
         "All terms",
@@ -141,9 +224,9 @@ def test_home_all_terms_in_pages_of_fifteen(service: GlossaryService, glossary: 
     assert first.letters == ("A", "B", "C", "D", "E", "F", "H", "I", "J", "L", "M", "O", "P",
                              "R", "S", "T", "U", "V", "W")  # fmt: skip
     assert (first.total, first.top) == (len(glossary), ())
-    last = service.home_page("all", "", 10_000)
+    last = service.home_page(WS, "all", "", 10_000)
     assert (last.page, last.terms) == (pages - 1, tuple(glossary.terms[15 * (pages - 1) :]))
-    assert service.home_page("all", "", -3).page == 0
+    assert service.home_page(WS, "all", "", -3).page == 0
 
 
 @pytest.mark.parametrize(
@@ -167,7 +250,7 @@ def test_home_modes(
     matched: int | None,
     first: str | None,
 ) -> None:
-    page = service.home_page(mode, value, 0)
+    page = service.home_page(WS, mode, value, 0)
     assert page.title == title
     if matched is not None:
         assert page.matched == matched
@@ -181,8 +264,8 @@ def test_home_shows_the_most_looked_up_terms_that_still_exist(
     service: GlossaryService,
 ) -> None:
     for query, term in [("MQL", MQL), ("MQL", MQL), ("EQL", EQL), ("x", "Retired term")]:
-        service.record(query, term)
-    assert names(service.home_page("all", "", 0).top) == [MQL, EQL]
+        service.record(WS, query, term)
+    assert names(service.home_page(WS, "all", "", 0).top) == [MQL, EQL]
 
 
 def test_has_category(service: GlossaryService) -> None:
@@ -196,10 +279,15 @@ def test_store_writes_raise_to_their_caller_and_answers_need_no_store(glossary: 
     service = GlossaryService(glossary, FailingStore(), clock=Clock())
     assert card_names(service.lookup("EQL").cards) == [EQL]
     assert service.explainable("EQL") == [EQL]
+    forgotten: list[Workspace] = []
+    service.on_forget = forgotten.append
     with pytest.raises(StoreError):
-        service.record("EQL", EQL, "U0USER")
+        service.record(WS, "EQL", EQL, "U0USER")
     with pytest.raises(StoreError):
-        service.claim_explanation("C1", "1.0", [EQL], T0)
+        service.claim_explanation(WS, "C1", "1.0", [EQL], T0)
     with pytest.raises(StoreError):
-        service.release_explanation("C1", "1.0", Explanation(()), T0)
-    assert service.home_page("all", "", 0).top == ()  # shown without "most looked up"
+        service.release_explanation(WS, "C1", "1.0", Explanation(()), T0)
+    with pytest.raises(StoreError):
+        service.forget(WS)
+    assert forgotten == []  # nothing was forgotten, so cached tokens stay
+    assert service.home_page(WS, "all", "", 0).top == ()  # shown without "most looked up"

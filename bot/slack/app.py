@@ -29,6 +29,7 @@ from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import listeners
 from bot.slack.dispatch import Dispatcher
+from bot.slack.listeners.guard import rate_limited
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
@@ -122,18 +123,36 @@ class Identity:
 
 
 class _BoltLogFilter(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN itself and warns that it is unused when given a client: ours
-    carries that same token, so the warning would only alarm."""
+    """Keep Bolt's own lines useful.
+
+    Bolt reads SLACK_BOT_TOKEN itself and warns that it is unused when given a client: ours
+    carries that same token, so the warning would only alarm. And after an uninstall Slack may
+    go on sending a workspace's events for a while; Bolt logs an error for each one ("the
+    AuthorizeResult … was not found"): one such line per minute is enough.
+    """
+
+    NOT_INSTALLED = "AuthorizeResult (returned value from authorize) for it was not found"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._not_installed_at = -60.0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        if "`token` will be unused" in message:
+            return False
+        if self.NOT_INSTALLED in message:
+            if record.created - self._not_installed_at < 60.0:
+                return False
+            self._not_installed_at = record.created
+        return True
 
 
 logging.getLogger(BOLT_LOGGER).addFilter(_BoltLogFilter())
 
 
 def build_app(
-    service: GlossaryService, dispatcher: Dispatcher, identity: Identity, *, base_url: str
+    service: GlossaryService, dispatcher: Dispatcher, auth: dict[str, Any], *, base_url: str
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -141,10 +160,14 @@ def build_app(
     the dispatcher stores durable work, and the ack goes out when the listener returns, so Slack
     hears back in milliseconds whatever its Web API or the database are doing. Signatures are
     checked before Bolt sees a request (``bot.slack.wsgi``); Socket Mode has none.
+
+    ``auth`` is how Bolt learns who the bot is per request: ``{"authorize": …}`` from an
+    ``Identity`` in token mode, or the installation store's in OAuth mode (``bot.slack.oauth``).
     """
     app = App(
         client=make_client(None, base_url),
-        authorize=identity.authorizer(),
+        before_authorize=rate_limited,
+        **auth,
         request_verification_enabled=False,
         process_before_response=True,
         ignoring_self_events_enabled=True,

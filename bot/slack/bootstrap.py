@@ -23,23 +23,29 @@ from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
+from sqlalchemy import Engine
 
 from bot import metrics
 from bot.config import Settings
 from bot.errors import StartupError
 from bot.gc_pause import gc_paused
+from bot.logs import Throttled
 from bot.reload import GlossaryWatcher, glossary_version
 from bot.service import GlossaryService, Policy
 from bot.slack.app import REJECTED, BotIdentity, Identity, build_app, make_client
 from bot.slack.dispatch import Dispatcher
 from bot.slack.jobs import JobRunner
-from bot.slack.perform import Performer
+from bot.slack.oauth import oauth_mode
+from bot.slack.perform import Failed, Performer
 from bot.slack.runtime import Runtime, Upkeep
+from bot.slack.tokens import InstalledTokens
 from bot.store import RememberingStore, SqlStore, Store, StoreError, migrate
+from bot.store.base import Workspace
 from bot.terms import Glossary, GlossaryError
 from bot.terms.loader import iter_problems
 
 logger = logging.getLogger(__name__)
+throttled = Throttled(logger)
 T = TypeVar("T")
 
 DATABASE_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -193,15 +199,30 @@ def build_runtime(
     *,
     client: WebClient | None = None,
     background: bool = True,
+    engine: Engine | None = None,
 ) -> Runtime:
-    """Everything one process runs; ``background=False`` (the console) runs work inline."""
-    client = client or make_client(token, settings.slack_api_url)
+    """Everything one process runs; ``background=False`` (the console) runs work inline.
+
+    Token mode (``token``): one workspace, one client. OAuth mode (``settings.oauth``, with the
+    store's ``engine``): each workspace's own installation, looked up per job.
+    """
     identity = Identity(known)
-    if known is None and background:
-        identity.fetch_in_background(client)
     store = service.store
-    single = client  # token mode: one workspace, one token (OAuth mode looks each one up)
-    performer = Performer(service, lambda workspace: single, token_error=identity.token_error)
+    if settings.oauth and engine is not None:
+        mode = oauth_mode(settings, engine, make_client(None, settings.slack_api_url))
+        auth, tokens = mode.app_kwargs(), mode.tokens
+        clients = _installed_clients(settings, tokens)
+        service.on_forget = tokens.forget
+    else:
+        single = client or make_client(token, settings.slack_api_url)
+        if known is None and background:
+            identity.fetch_in_background(single)
+        auth = {"authorize": identity.authorizer()}
+
+        def clients(workspace: Workspace) -> WebClient:
+            return single
+
+    performer = Performer(service, clients, token_error=identity.token_error)
     runner = JobRunner(
         store,
         performer,
@@ -211,7 +232,7 @@ def build_runtime(
     )
     tasks = ThreadPoolExecutor(TASK_THREADS, thread_name_prefix="task") if background else None
     dispatcher = Dispatcher(store, performer, tasks, wake=runner.wake)
-    app = build_app(service, dispatcher, identity, base_url=settings.slack_api_url)
+    app = build_app(service, dispatcher, auth, base_url=settings.slack_api_url)
     watcher = None
     if background and settings.glossary_reload_s > 0:
         watcher = _watcher(settings, service)
@@ -223,6 +244,28 @@ def build_runtime(
             retention_s=settings.retention_days * 86400.0,
         )
     return Runtime(app, dispatcher, runner, identity, tasks, watcher, upkeep)
+
+
+def _installed_clients(
+    settings: Settings, tokens: InstalledTokens
+) -> Callable[[Workspace], WebClient]:
+    """A client per workspace with its installation's bot token (cached per token)."""
+    cache: dict[str, WebClient] = {}
+
+    def client_for(workspace: Workspace) -> WebClient:
+        token = tokens.bot_token(workspace)
+        if token is None:
+            throttled.warning(
+                ("not_installed", workspace.key), "no installation for %s", workspace.key
+            )
+            raise Failed("not_installed")
+        if token not in cache:
+            if len(cache) > 10_000:
+                cache.clear()
+            cache[token] = make_client(token, settings.slack_api_url)
+        return cache[token]
+
+    return client_for
 
 
 def _watcher(settings: Settings, service: GlossaryService) -> GlossaryWatcher:

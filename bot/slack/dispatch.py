@@ -110,11 +110,23 @@ def bot_user_id(context: BoltContext, body: Mapping[str, Any]) -> str | None:
     return None
 
 
+def team_of(body: Mapping[str, Any]) -> str | None:
+    """The workspace a request comes from. On an org-wide Grid install Bolt's context has no
+    team id (the installation is the organisation's), but state is kept per workspace."""
+    team, user = body.get("team"), body.get("user")
+    candidates = (
+        body.get("team_id"),  # events, slash commands
+        team.get("id") if isinstance(team, Mapping) else None,  # interactivity
+        user.get("team_id") if isinstance(user, Mapping) else None,
+    )
+    return next((c for c in candidates if isinstance(c, str) and c), None)
+
+
 def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., None]:
     """Adapt a pure listener to Bolt's calling convention."""
 
     def handle(ack: Ack, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> None:
-        workspace = Workspace(context.enterprise_id, context.team_id)
+        workspace = Workspace(context.enterprise_id, context.team_id or team_of(body))
         outcome = listener(Incoming(body, bot_user_id(context, body), workspace))
         dispatcher.handle(outcome, ack, retry_num=retry_num(request.headers))
 

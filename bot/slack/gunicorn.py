@@ -95,7 +95,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
         raise StartupError(f"{setting}: cannot use {metrics_dir}: {reason}") from None
     glossary, version = load_glossary(settings, search_now=True)
     open_store(settings, migrate_first=settings.auto_migrate).close()
-    known = check_bot_token(settings, token)
+    known = None if settings.oauth else check_bot_token(settings, token)
     runtimes: list[Runtime] = []
 
     def factory() -> WSGIApp:
@@ -105,10 +105,13 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
             raise SystemExit(f"Cannot start a worker: DATABASE_URL: {exc}") from None
         service = make_service(settings, glossary, version, store)
         metrics.glossary_loaded(len(glossary), version)  # the master's own values are dropped
-        runtime = build_runtime(settings, service, token, known).start()
+        runtime = build_runtime(settings, service, token, known, engine=store.engine).start()
         runtimes.append(runtime)
         return create_wsgi_app(
-            runtime.app, signing_secret=secret, ready=lambda: readiness(service, runtime)
+            runtime.app,
+            signing_secret=secret,
+            ready=lambda: readiness(service, runtime),
+            oauth=runtime.app.oauth_flow if settings.oauth else None,
         )
 
     def worker_exit(server: Any, worker: Any) -> None:

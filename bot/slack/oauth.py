@@ -38,7 +38,7 @@ from slack_bolt.error import BoltError
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -50,6 +50,7 @@ from bot.config import Settings
 from bot.logs import Throttled
 from bot.slack.oauth_pages import EXPIRED, FORGED, failure_page, success_page
 from bot.slack.tokens import ROTATE_BEFORE_MIN, InstalledTokens
+from bot.store.engine import READ_ONLY
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
@@ -120,8 +121,44 @@ class SignedStateStore(OAuthStateStore):
 
 
 class Installations(SQLAlchemyInstallationStore):
-    """slack_sdk's installation store; a database failure while saving an install becomes
-    Bolt's ``storage_error`` (the failure page) instead of a bare 500."""
+    """slack_sdk's installation store, with two changes. Lookups (one per request, from Bolt's
+    authorize) read through a read-only view of the engine: on SQLite they then take no write
+    lock, so an ack never waits behind a job's write. A database failure while saving an
+    install becomes Bolt's ``storage_error`` (the failure page) instead of a bare 500."""
+
+    def __init__(self, client_id: str, engine: Engine) -> None:
+        super().__init__(client_id, engine)
+        self.reader = SQLAlchemyInstallationStore(
+            client_id, engine.execution_options(**{READ_ONLY: True})
+        )
+
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        return self.reader.find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        return self.reader.find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
 
     def save(self, installation: Installation) -> None:
         try:

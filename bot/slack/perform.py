@@ -105,7 +105,12 @@ class Performer:
         args = {k: payload[k] for k in ("channel", "text", "blocks", "thread_ts") if k in payload}
         try:
             self.call(
-                workspace, "chat.postMessage", channel, unfurl_links=False, unfurl_media=False, **args
+                workspace,
+                "chat.postMessage",
+                channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                **args,
             )
         except Failed as exc:
             notice = payload.get("tell_on_failure")
@@ -120,8 +125,9 @@ class Performer:
     def _explain(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         channel, thread_ts = str(payload["channel"]), str(payload["thread_ts"])
         now = self._clock()
+        claim = str(payload.get("claim", ""))  # the job's own key: a retry finds its claim
         explanation = self.service.claim_explanation(
-            workspace, channel, thread_ts, payload["terms"], now
+            workspace, channel, thread_ts, payload["terms"], now, claim
         )
         if explanation is None:
             return  # every term was explained here already (or within the cooldown)
@@ -211,7 +217,9 @@ class Performer:
         text = explain_failure(str(failure.get("text", "")), error)
         channel, user = str(failure.get("channel", "")), str(failure.get("user", ""))
         try:
-            self.call(workspace, "chat.postEphemeral", channel, channel=channel, user=user, text=text)
+            self.call(
+                workspace, "chat.postEphemeral", channel, channel=channel, user=user, text=text
+            )
         except (Failed, Retry):
             self._tell(workspace, user, text)
 

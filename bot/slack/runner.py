@@ -15,7 +15,6 @@ from typing import Any
 
 from bot.config import ConfigError, Settings
 from bot.errors import StartupError
-from bot.store import StoreError
 from bot.slack.bootstrap import (
     build_runtime,
     check_bot_token,
@@ -24,6 +23,7 @@ from bot.slack.bootstrap import (
     open_store,
     run_migrations,
 )
+from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 EXIT_STARTUP = 2

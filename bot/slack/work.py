@@ -83,7 +83,9 @@ def explain(
     workspace: Workspace, channel: str, thread_ts: str, terms: list[str], *, dedupe_key: str | None
 ) -> NewJob:
     """Claim these terms for the thread when the job runs, then post what was granted."""
-    payload = {"channel": channel, "thread_ts": thread_ts, "terms": terms}
+    payload: dict[str, Any] = {"channel": channel, "thread_ts": thread_ts, "terms": terms}
+    if dedupe_key:
+        payload["claim"] = dedupe_key  # the claim's owner: this job, whichever attempt posts
     return NewJob(EXPLAIN, payload, dedupe_key, workspace)
 
 
@@ -132,4 +134,3 @@ def record_task(workspace: Workspace, query: str, term: str | None, user: str) -
 def purge(workspace: Workspace, *, dedupe_key: str | None) -> NewJob:
     """Delete everything stored for a workspace that uninstalled the app or revoked its token."""
     return NewJob(PURGE, {}, dedupe_key, workspace)
-

@@ -74,7 +74,7 @@ class NewJob:
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
-    """Global, not per workspace: Slack's event ids are; put the workspace in it if needed."""
+    """One key space for every workspace, as Slack's event ids are unique across them."""
     workspace: Workspace = NO_WORKSPACE
     """Whose work this is: the worker answers with that workspace's token, purge deletes it."""
 
@@ -198,6 +198,7 @@ class Store(abc.ABC):
         terms: Sequence[str],
         now: float,
         cooldown_s: float,
+        claim_id: str = "",
     ) -> list[str]:
         """The terms (input order, without repeats) that may be explained in this thread now.
 
@@ -206,6 +207,10 @@ class Store(abc.ABC):
         channel during the last ``cooldown_s`` seconds (``now - last < cooldown_s`` blocks).
         The qualifying terms are recorded as explained by ``workspace`` at ``now`` in the same
         atomic step, so two concurrent calls never both get the same term.
+
+        ``claim_id`` (a job's dedupe key) is stored with the claim: a later call with the same id
+        is granted the terms that id claimed in this thread (a job taken over after its worker
+        died before posting posts them), re-stamped at ``now``.
         """
 
     @abc.abstractmethod

@@ -4,7 +4,8 @@ Two backends are supported: SQLite (one host) and PostgreSQL through psycopg 3. 
 is refused with one line, as is a URL that does not parse or a driver that is not installed.
 
 SQLite: the store opens an existing file only (``mode=rw``), so a database file deleted while
-the bot runs is an error rather than a new empty database; migrations create the file, 0600.
+the bot runs is an error rather than a new empty database; migrations create the file, 0600
+and already in WAL mode.
 Every connection runs in WAL mode with a busy timeout, and transactions start with
 ``BEGIN IMMEDIATE`` (the write lock up front, so waiting happens before any work) unless the
 connection carries the ``READ_ONLY`` execution option, which gets a plain deferred ``BEGIN``
@@ -16,9 +17,11 @@ timeout, so a stalled database costs a bounded wait, never a hung thread.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,8 @@ from bot.store.base import StoreError
 SQLITE_BUSY_TIMEOUT_S = 15.0
 READ_ONLY = "glossary_read_only"
 """Execution option: this connection only reads (SQLite: deferred BEGIN, no write lock)."""
+NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+"""``link()`` errors of filesystems without hard links (some network and FUSE mounts)."""
 URL_EXAMPLE = "'sqlite:///data/glossary-bot.sqlite3' or 'postgresql+psycopg://user:pw@host/db'"
 
 
@@ -143,18 +148,46 @@ def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
 
 
 def create_sqlite_file(path: Path) -> bool:
-    """Create the database file (and its folder) readable by its owner only; True if it is new.
+    """Create the database file (and its folder), owner-only and already in WAL mode; True if
+    it is new.
 
-    SQLite gives its -wal and -shm files the database file's mode, so they stay private too.
+    The file is made aside and hard-linked into place, so no process ever opens it before it
+    is in WAL mode: SQLite refuses at once ("database is locked", whatever the busy timeout)
+    when two processes switch one new file to WAL together, as replicas starting together
+    would. SQLite gives its -wal and -shm files the database file's mode, so they stay private.
     """
+    if path.exists():
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+        os.close(fd)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            db = sqlite3.connect(draft)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+            finally:
+                db.close()
+            os.link(draft, path)
         except FileExistsError:
             return False
-    except OSError as exc:
+        except OSError as exc:
+            if exc.errno not in NO_HARD_LINKS:
+                raise
+            return _create_empty_file(path)
+        finally:
+            os.unlink(draft)
+    except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot create the state store at {path}: {reason(exc)}") from None
+    return True
+
+
+def _create_empty_file(path: Path) -> bool:
+    """Where the filesystem has no hard links: an empty file, switched to WAL on first use."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
     os.close(fd)
     return True
 

@@ -44,6 +44,7 @@ class _Lookup:
 class _Explained:
     at: float
     workspace: Workspace
+    claim_id: str = ""
 
 
 def _belongs(workspace: Workspace, criteria: dict[str, str]) -> bool:
@@ -118,17 +119,26 @@ class MemoryStore(Store):
         terms: Sequence[str],
         now: float,
         cooldown_s: float,
+        claim_id: str = "",
     ) -> list[str]:
         granted: list[str] = []
         with self._lock:
             self._check_open()
             for term in dict.fromkeys(terms):
+                held = self._explained.get((channel, thread_ts, term))
+                if held is not None and claim_id and held.claim_id == claim_id:
+                    self._explained[(channel, thread_ts, term)] = _Explained(
+                        now, workspace, claim_id
+                    )
+                    self._last_in_channel[(workspace, channel, term)] = now
+                    granted.append(term)  # our own earlier claim: this attempt posts it
+                    continue
                 last = self._last_in_channel.get((workspace, channel, term))
                 # Same comparison as SqlStore's upsert WHERE, so both agree at the boundary.
                 cooling = last is not None and not last <= now - cooldown_s
-                if (channel, thread_ts, term) in self._explained or cooling:
+                if held is not None or cooling:
                     continue
-                self._explained[(channel, thread_ts, term)] = _Explained(now, workspace)
+                self._explained[(channel, thread_ts, term)] = _Explained(now, workspace, claim_id)
                 self._last_in_channel[(workspace, channel, term)] = now
                 granted.append(term)
         return granted
@@ -144,9 +154,8 @@ class MemoryStore(Store):
         with self._lock:
             self._check_open()
             for term in terms:
-                if self._explained.get((channel, thread_ts, term)) == _Explained(
-                    claimed_at, workspace
-                ):
+                held = self._explained.get((channel, thread_ts, term))
+                if held is not None and (held.at, held.workspace) == (claimed_at, workspace):
                     del self._explained[(channel, thread_ts, term)]
                 if self._last_in_channel.get((workspace, channel, term)) == claimed_at:
                     del self._last_in_channel[(workspace, channel, term)]

@@ -35,6 +35,8 @@ class RememberingStore(Store):
         self._lock = threading.Lock()
         self._channel_claims: dict[tuple[Workspace, str, str], float] = {}
         self._thread_claims: dict[tuple[str, str, str], float] = {}
+        self._own_claim_ids: set[str] = set()
+        """Claims made here with an id: a retry of that job must ask the store, which knows."""
 
     def claim_explanations(
         self,
@@ -44,21 +46,31 @@ class RememberingStore(Store):
         terms: Sequence[str],
         now: float,
         cooldown_s: float,
+        claim_id: str = "",
     ) -> list[str]:
+        retried = bool(claim_id) and claim_id in self._own_claim_ids
         with self._lock:
             fresh = [
                 term
                 for term in terms
-                if (channel, thread_ts, term) not in self._thread_claims
-                and now - self._channel_claims.get((workspace, channel, term), -cooldown_s - 1)
-                >= cooldown_s
+                # A job retried in this process: only the store knows what it claimed before.
+                if retried
+                or (
+                    (channel, thread_ts, term) not in self._thread_claims
+                    and now - self._channel_claims.get((workspace, channel, term), -cooldown_s - 1)
+                    >= cooldown_s
+                )
             ]
         if not fresh:
             return []
         allowed = self.store.claim_explanations(
-            workspace, channel, thread_ts, fresh, now, cooldown_s
+            workspace, channel, thread_ts, fresh, now, cooldown_s, claim_id
         )
         with self._lock:
+            if claim_id:
+                if len(self._own_claim_ids) > MAX_REMEMBERED:
+                    self._own_claim_ids.clear()
+                self._own_claim_ids.add(claim_id)
             if len(self._thread_claims) + len(allowed) > MAX_REMEMBERED:
                 self._thread_claims.clear()
                 self._channel_claims.clear()

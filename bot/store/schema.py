@@ -17,6 +17,7 @@ without catching errors (and without filling PostgreSQL's log with unique violat
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import (
@@ -91,6 +92,8 @@ explanations = Table(
     Column("term", String(255), primary_key=True),
     Column("explained_at", Double, nullable=False, index=True),
     *_workspace(),
+    # The job that claimed it (its dedupe key): that job's next attempt may post it again.
+    Column("claimed_by", String(255), nullable=False, server_default=""),
 )
 # A workspace's last explanation of a term in a channel: the row the cooldown check updates
 # atomically. Per workspace, so one workspace's explanation never silences another's.
@@ -152,6 +155,14 @@ def insert_for(conn: Connection) -> type[postgresql.Insert] | type[sqlite.Insert
 def insert_new(conn: Connection, table: Table, **values: object) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True if the row went in (no unique key already held).
 
-    RETURNING tells, where an INSERT's rowcount is not reliable across drivers."""
-    statement = insert_for(conn)(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(statement.returning(*table.primary_key)).first() is not None
+    RETURNING tells, where an INSERT's rowcount is not reliable across drivers. The statement
+    is built once per dialect and table and executed with the values as parameters: building
+    it per call (``.values(...)``, then its cache key) cost more CPU than the database did."""
+    statement = _insert_new(conn.dialect.name, table)
+    return conn.execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_new(dialect: str, table: Table) -> Any:
+    insert = postgresql.Insert if dialect == "postgresql" else sqlite.Insert
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key)

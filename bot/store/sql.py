@@ -107,7 +107,9 @@ class SqlStore(Store):
     def engine(self) -> Engine:
         """The store's engine, for slack_sdk's ``SQLAlchemyInstallationStore`` and
         ``SQLAlchemyOAuthStateStore``. On SQLite their transactions take the write lock up
-        front like the store's own (see ``engine.py``), outside the store's thread lock."""
+        front like the store's own unless given the ``READ_ONLY`` option (see ``engine.py``),
+        and outside the store's thread lock; so an in-memory database, one connection, must
+        not be used through it by two threads at once."""
         return self._engine
 
     @contextlib.contextmanager
@@ -183,13 +185,14 @@ class SqlStore(Store):
         terms: Sequence[str],
         now: float,
         cooldown_s: float,
+        claim_id: str = "",
     ) -> list[str]:
         wanted = list(dict.fromkeys(terms))
         if not wanted:
             return []
         with self._transaction("record explanations") as conn:
             granted = sql_explanations.claim(
-                conn, workspace, channel, thread_ts, wanted, now, cooldown_s
+                conn, workspace, channel, thread_ts, wanted, now, cooldown_s, claim_id
             )
         return [term for term in wanted if term in granted]
 

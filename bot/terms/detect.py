@@ -32,9 +32,7 @@ from bot.terms.model import Match, Term
 _JOINER = r"[\s\-‐‑‒–—()]"
 _JOINERS_RE = re.compile(_JOINER + "{1,4}")
 _ABBREVIATION_JOINERS_RE = re.compile(r"\." + _JOINER + "{1,4}")
-_ASCII_JOINERS = str.maketrans(
-    {chr(c): " " for c in range(128) if re.fullmatch(_JOINER, chr(c))}
-)
+_ASCII_JOINERS = str.maketrans({chr(c): " " for c in range(128) if re.fullmatch(_JOINER, chr(c))})
 _RUNS_RE = re.compile(" {2,}")
 _REST_RE = re.compile(r"\w*")
 # Regions never scanned: a hit inside one is dropped, so offsets stay put.
@@ -228,7 +226,8 @@ def _without_overlaps(found: list[_Found], text: str) -> list[_Found]:
 def _collapse(normal: str) -> tuple[str, list[int], list[int]]:
     """Runs of joiners as one space (a run of five or more joins nothing: NUL), with the
     breakpoints and shifts that map a collapsed offset back to the message's."""
-    pieces, breaks, shifts = [], [0], [0]
+    pieces: list[str] = []
+    breaks, shifts = [0], [0]
     previous = removed = 0
     for run in _RUNS_RE.finditer(normal):
         pieces += (normal[previous : run.start()], " " if len(run.group()) <= 4 else "\0")

@@ -13,15 +13,15 @@ value per form (pyahocorasick's ``STORE_INTS``) that says all a hit needs: the f
 ending set and its owner, ``length | endings << 6 | owner << 13`` where an owner is
 ``acronym | term << 1``. A form that does not fit (longer than 63 letters, shared by several
 terms, a rare ending set, a term numbered beyond 2**17) is stored as ``~entry``: its length and
-its alternatives (``endings | owner << 16`` each) are in ``FormTable.entries``.
+its alternatives (``endings | owner << 16`` each) are in ``FormTable.entries``. Forms go into
+the automaton as they are made (a repeated one is merged there), and names are normalised as one
+joined string, so that building for 100,000 terms allocates little besides the automaton.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,11 +35,15 @@ from bot.terms.verbs import verb_forms
 # word, not EQL) but outer ones dropped (so Slack's _italics_ still match).
 WORD_RE = re.compile(r"[^\W_](?:\w*[^\W_])?")
 _WORD_OR_NEWLINE_RE = re.compile(r"[^\W_](?:\w*[^\W_])?|\n")
+_NOT_WORDS_RE = re.compile(r"[^\w\n ][^\w\n]*| [^\w\n]+")
+"""Runs of characters between words, except the usual single space (left alone: fewer subs)."""
 _ABBREVIATIONS = frozenset({"vs", "v"})
 """Words after which a full stop may join the next word ("Product vs. Technology partner")."""
 ACRONYM = 1
 """The owner bit of an acronym: matched only as written, in capitals."""
-_LENGTH_BITS, _ENDING_BITS, _TERM_BITS = 6, 7, 17
+_LENGTH_BITS, _ENDING_BITS, _OWNER_BITS = 6, 7, 18
+_Endings = tuple[int, frozenset[str], tuple[str, ...]]
+"""How a last word is stored: letters kept in the stem, its endings, its verb forms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,43 +57,73 @@ class FormTable:
 
 def build_forms(terms: Sequence[Term]) -> FormTable:
     """The automaton and entry table for ``terms`` (term numbers are positions in it)."""
+    names = [term.term for term in terms]
+    aliases = [(i, alias) for i, term in enumerate(terms) for alias in term.aliases]
+    lines = _normalise([*names, *(alias for _, alias in aliases)])
+    owners = [*range(len(names)), *(i for i, _ in aliases)]
     builder = _Builder()
-    written = [(i, name, False) for i, t in enumerate(terms) for name in (t.term,)]
-    written += [(i, alias, True) for i, t in enumerate(terms) for alias in t.aliases]
-    tokenised = _tokenise([text for _, text, _ in written])
-    forms = [(words, i, alias) for (i, _, alias), words in zip(written, tokenised, strict=True)]
     spelled = {
-        " ".join((*words[:-1], variant))
-        for words, _, alias in forms
-        if words
-        for variant in _literal_variants(words, alias)
+        f"{head} {variant}" if head else variant
+        for line in lines
+        if line.endswith(("ed", "ing", "eds", "ings"))
+        for head, _, last in (line.rpartition(" "),)
+        for variant in (last, singular(last))
         if variant.endswith(("ed", "ing"))
     }
-    for words, i, alias in forms:
-        if not words:
+    spelled_last = {form.rpartition(" ")[2] for form in spelled}
+    endings: dict[tuple[str, bool, bool], _Endings] = {}
+    for number, (line, i) in enumerate(zip(lines, owners, strict=True)):
+        if not line:
             continue
-        variants = _literal_variants(words, alias)
-        head = words[:-1]
-        for verb in verb_forms(words[-1], alone=not head):
-            if verb not in variants and " ".join((*head, verb)) not in spelled:
-                variants.add(verb)
-        stem = os.path.commonprefix(list(variants))
-        endings = frozenset(variant[len(stem) :] for variant in variants)
+        head, _, last = line.rpartition(" ")
+        co = number >= len(names) and line.startswith("co ")
+        known = endings.get((last, co, not head))
+        if known is None:
+            known = endings[last, co, not head] = _endings(last, co, alone=not head)
+        cut, stored, verbs = known
+        if any(verb in spelled_last for verb in verbs) and any(
+            f"{head} {verb}".lstrip() in spelled for verb in verbs
+        ):
+            cut, stored, _ = _endings(last, co, alone=not head, spelled=spelled, head=head)
+        stem = last[:cut]
         for prefix in _abbreviated(head):
-            builder.add(" ".join((*prefix, stem)), endings, i << 1)
+            builder.add(f"{prefix} {stem}" if prefix else stem, stored, i << 1)
     for i, term in enumerate(terms):
         for acronym in term.acronyms:
             if WORD_RE.fullmatch(acronym):
-                key = fold_word(acronym)
-                builder.add(key, frozenset(("", "s")), i << 1 | ACRONYM)
+                builder.add(fold_word(acronym), frozenset(("", "s")), i << 1 | ACRONYM)
     return builder.compile()
 
 
+def _endings(
+    last: str,
+    co: bool,
+    *,
+    alone: bool,
+    spelled: frozenset[str] | set[str] = frozenset(),
+    head: str = "",
+) -> _Endings:
+    """The stem length and endings of a last word: as written, singular, plural, verb forms."""
+    variants = {last, plural(last), singular(last)}
+    if co:
+        stem = last[:-1] if last.endswith("e") else last
+        variants.update((stem + "ed", stem + "ing", stem + "er", stem + "ers"))
+    verbs = tuple(v for v in verb_forms(last, alone=alone) if v not in variants)
+    variants.update(v for v in verbs if f"{head} {v}".lstrip() not in spelled)
+    first, last_variant = min(variants), max(variants)  # they share what all share
+    cut = next(
+        (i for i, pair in enumerate(zip(first, last_variant, strict=False)) if pair[0] != pair[1]),
+        len(first),
+    )
+    return cut, frozenset(variant[cut:] for variant in variants), verbs
+
+
 class _Builder:
-    """Collects forms by key, merging a term's own repeated keys, then compiles them."""
+    """Adds forms to the automaton, merging a form that several terms (or kinds) share."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, int | list[int]] = {}
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self.entries: list[tuple[int, tuple[int, ...]]] = []
         self._ending_ids: dict[frozenset[str], int] = {}
         self.endings: list[frozenset[str]] = []
 
@@ -102,74 +136,63 @@ class _Builder:
 
     def add(self, key: str, endings: frozenset[str], owner: int) -> None:
         """A form ``key`` of ``owner`` (``acronym | term << 1``) with its last word's endings."""
-        alternative = self._ending_id(endings) | owner << 16
-        known = self._keys.get(key)
+        ending = self._ending_id(endings)
+        known = self.automaton.get(key, None)
         if known is None:
-            self._keys[key] = alternative
+            if (
+                len(key) < 1 << _LENGTH_BITS
+                and ending < 1 << _ENDING_BITS
+                and owner < 1 << _OWNER_BITS
+            ):
+                self.automaton.add_word(key, len(key) | ending << 6 | owner << 13)
+            else:
+                self.automaton.add_word(key, ~len(self.entries))
+                self.entries.append((len(key), (ending | owner << 16,)))
             return
-        alternatives = known if isinstance(known, list) else [known]
-        for position, other in enumerate(alternatives):
-            if other >> 16 == owner:  # the same term and kind: one ending set for both
-                merged = self.endings[other & 0xFFFF] | endings
-                alternatives[position] = self._ending_id(merged) | owner << 16
-                break
-        else:
-            alternatives.append(alternative)
-        self._keys[key] = alternatives[0] if len(alternatives) == 1 else alternatives
+        if known >= 0:  # becomes an entry of the table
+            alternatives = ((known >> 6 & 0x7F) | (known >> 13) << 16,)
+            self.automaton.add_word(key, ~len(self.entries))
+            self.entries.append((len(key), alternatives))
+            known = ~(len(self.entries) - 1)
+        length, alternatives = self.entries[~known]
+        merged = []
+        for alternative in alternatives:
+            if alternative >> 16 == owner:  # the same term and kind: one ending set for both
+                ending = self._ending_id(self.endings[alternative & 0xFFFF] | self.endings[ending])
+            else:
+                merged.append(alternative)
+        merged.append(ending | owner << 16)
+        self.entries[~known] = (length, tuple(sorted(merged, key=lambda a: a >> 17)))
 
     def compile(self) -> FormTable:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        entries: list[tuple[int, tuple[int, ...]]] = []
-        for key, known in self._keys.items():
-            if not isinstance(known, list):
-                ending, owner = known & 0xFFFF, known >> 16
-                if (
-                    len(key) < 1 << _LENGTH_BITS
-                    and ending < 1 << _ENDING_BITS
-                    and owner < 1 << (_TERM_BITS + 1)
-                ):
-                    automaton.add_word(key, len(key) | ending << 6 | owner << 13)
-                    continue
-                known = [known]
-            alternatives = tuple(sorted(known, key=lambda alternative: alternative >> 17))
-            automaton.add_word(key, ~len(entries))
-            entries.append((len(key), alternatives))
-        automaton.make_automaton()
-        return FormTable(automaton, self.endings, entries)
+        self.automaton.make_automaton()
+        return FormTable(self.automaton, self.endings, self.entries)
 
 
-def _tokenise(texts: list[str]) -> list[tuple[str, ...]]:
-    """Each text's words as the scanner reads them, for all texts in a few C-level passes.
-
-    Words are found before normalising (as in a message), then NFKC- and case-folded; spaces
-    and newlines are Unicode starters that never compose, so folding the joined words equals
-    folding each word.
-    """
+def _normalise(texts: list[str]) -> list[str]:
+    """Each text's words as the scanner reads them, joined by one space, for all texts in a few
+    C-level passes over one joined string (newlines and spaces never compose in NFKC, so
+    folding the joined words equals folding each word)."""
     joined = "\n".join(texts).replace("’", "'")
     if joined.count("\n") != max(len(texts) - 1, 0):
-        return [tuple(fold_word(w) for w in WORD_RE.findall(t.replace("’", "'"))) for t in texts]
-    tokens = " ".join(_WORD_OR_NEWLINE_RE.findall(joined))
-    tokens = tokens.lower() if tokens.isascii() else _fold(tokens)
-    return [tuple(line.split()) for line in tokens.split("\n")] if texts else []
+        return [" ".join(fold_word(w) for w in WORD_RE.findall(t.replace("’", "'"))) for t in texts]
+    if "_" in joined:  # outer underscores are no part of a word: let the word pattern decide
+        joined = " ".join(_WORD_OR_NEWLINE_RE.findall(joined))
+    joined = _NOT_WORDS_RE.sub(" ", joined)
+    joined = joined.lower() if joined.isascii() else _fold(joined)
+    return [line.strip(" ") for line in joined.split("\n")] if texts else []
 
 
-def _literal_variants(words: tuple[str, ...], alias: bool) -> set[str]:
-    """The last word as written, singular and plural; "co-" aliases' verb and agent forms."""
-    last = words[-1]
-    variants = {last, plural(last), singular(last)}
-    if alias and words[0] == "co" and len(words) > 1:
-        stem = last[:-1] if last.endswith("e") else last
-        variants.update((stem + "ed", stem + "ing", stem + "er", stem + "ers"))
-    return variants
-
-
-def _abbreviated(head: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+def _abbreviated(head: str) -> Iterator[str]:
     """The leading words, and every spelling with a full stop after "vs" or "v"."""
-    spellings: list[tuple[str, ...]] = [()]
-    for word in head:
+    if not head or not _ABBREVIATIONS.intersection(head.split()):
+        yield head
+        return
+    spellings = [""]
+    for word in head.split():
         options = (word, word + ".") if word in _ABBREVIATIONS else (word,)
-        spellings = [(*spelling, option) for spelling in spellings for option in options]
-    return iter(spellings)
+        spellings = [f"{s} {o}" if s else o for s in spellings for o in options]
+    yield from spellings
 
 
 def fold_word(word: str) -> str:

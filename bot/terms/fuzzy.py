@@ -4,17 +4,14 @@ Scoring every key with rapidfuzz costs ~250 ns a key, 20 ms at 100,000 terms, so
 only the keys an index vouches for:
 
 * ``found_candidates``: every key that can reach FOUND_SCORE against the query, found through
-  the query's words and their one-typo neighbours (see ``_narrowed``), or through pieces of the
-  query that such a key must contain unchanged (see ``_pieces``); answers are those of scoring
-  every key, which tests/terms/test_lookup.py checks. Only what neither can vouch for is scored
-  in full;
+  the query's words and their neighbours one or two typos away (bot.terms.typos; see
+  ``_narrowed``); answers are those of scoring every key, which tests/terms/test_lookup.py
+  checks, except for typed junk in a very large glossary (see FULL_PASS_KEYS);
 * ``suggestion_candidates``: the keys that share a word, or a one-typo neighbour of a word, with
   the query; "did you mean" offers the best of those, never a key with nothing in common.
 
-Why this layout: keys are kept in one string sorted by length (a length window is one slice;
-pieces are found with ``str.find``), words point to key positions, and a word's neighbours are
-generated from the word and looked up (no index of deletions, which cost a second and a hundred
-megabytes at 100,000 terms).
+Keys are sorted by length, so the keys long or short enough to reach a score are one slice;
+words point to the positions of their keys (an int for the many words in one key only).
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ import bisect
 import itertools
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -38,8 +35,10 @@ LIMIT = 20
 """Best keys kept per scan: enough for five suggestions after merging a term's keys."""
 NARROW_FROM = 1000
 """Fewer keys of a fitting length are scored faster than narrowed (~250 ns a key)."""
-MAX_OCCURRENCES = 4000
-"""Pieces found more often than this do not narrow enough to beat scoring the window."""
+FULL_PASS_KEYS = 20_000
+"""Beyond this many keys of a fitting length, narrowing follows simpler rules than "every key
+that can score" (see ``_narrowed``): answers then differ from scoring every key only for a key
+that differs from the query by three typos or more in each of its rarer words."""
 MAX_SUGGESTION_KEYS = 4000
 """Suggestion candidates beyond this come only from the query's rarer words."""
 
@@ -59,8 +58,6 @@ class FuzzyIndex:
                 known.append(term)
         ordered = sorted(owners, key=len)  # stable: equal lengths keep the glossary's order
         self._keys = ordered
-        self._blob = "\n".join(ordered) + "\n"
-        self._offsets = array("q", itertools.accumulate((len(k) + 1 for k in ordered), initial=0))
         self._lengths = array("H", [min(len(k), 0xFFFF) for k in ordered])
         self._first_owner = array("i", [owners[k][0] for k in ordered])
         self._more_owners = {
@@ -75,7 +72,7 @@ class FuzzyIndex:
                 known_positions = postings.get(word)
                 if known_positions is None:
                     postings[word] = position
-                elif type(known_positions) is int:
+                elif isinstance(known_positions, int):
                     if known_positions != position:
                         postings[word] = [known_positions, position]
                 elif known_positions[-1] != position:
@@ -99,13 +96,17 @@ class FuzzyIndex:
 
     def positions(self, word: str) -> Sequence[int]:
         """The keys holding ``word``, in order."""
-        found = self._postings.get(word, ())
-        return (found,) if type(found) is int else found
+        found = self._postings.get(word)
+        if found is None:
+            return ()
+        return (found,) if isinstance(found, int) else found
 
     def has_word(self, word: str) -> bool:
         return word in self._postings
 
-    def scan(self, target: str, cutoff: float, among: Sequence[int] | None) -> list[tuple[float, int]]:
+    def scan(
+        self, target: str, cutoff: float, among: Sequence[int] | None
+    ) -> list[tuple[float, int]]:
         """(score, key position) of the best keys scoring ``cutoff`` or more, best first: among
         all keys of a length that can, or only those ``among`` them (the same, to that cutoff)."""
         low, high = self.window(len(target), cutoff)
@@ -131,8 +132,7 @@ class FuzzyIndex:
         low, high = self.window(len(target), FOUND_SCORE)
         if high - low < NARROW_FROM:
             return None
-        narrowed = self._narrowed(target, low, high)
-        return narrowed if narrowed is not None else self._pieces(target, low, high)
+        return self._narrowed(target, low, high)
 
     def _narrowed(self, target: str, low: int, high: int) -> list[int] | None:
         """Keys found through the query's words, or None when that cannot vouch for all.
@@ -142,13 +142,23 @@ class FuzzyIndex:
         the two lengths away. So a key holding no near word of the rare query words is scored
         only if it is long enough to afford their radii (raised to 2 to that end) and holds one
         of a common word ("team": in 10,000 keys), or if it can afford the radii of all words.
-        None for a word that is no typo of an indexed one (pieces then decide), as the pairing
-        fails when words are run together ("partnerportl"), or when most keys would be kept.
+        None (score them all) when most keys would be kept, or for a word that is no typo of an
+        indexed one, as the pairing fails when words are run together ("partnerportl").
+
+        Beyond FULL_PASS_KEYS keys, scoring all costs more than a query may (~250 ns a key), and
+        the rules are those of ``_through_rare_words``; a word that neither two typos nor two
+        words run together explain is taken for junk and no key is scored ("our team qzvxo" gets
+        no confident answer; "did you mean" still looks at its other words).
         """
         words, size = target.split(), len(target)
         near = [self._near.one(word) for word in words]
+        lenient = high - low > FULL_PASS_KEYS
         if not all(near):
-            return None
+            if not lenient:
+                return None
+            near = [found or self._explained(word) for found, word in zip(near, words, strict=True)]
+            if not all(near):
+                return []
 
         def first(differences: int) -> int:  # the first key long enough to be that far away
             length = differences * 100 / (100 - FOUND_SCORE) - size
@@ -156,6 +166,8 @@ class FuzzyIndex:
 
         weight = [sum(len(self.positions(w)) for w in found) for found in near]
         rare = [i for i, count in enumerate(weight) if count <= self._common]
+        if lenient and rare:
+            return self._through_rare_words(words, near, rare, low, high)
         differences = 2 * len(rare)
         for i in sorted(rare, key=lambda i: -len(words[i])):
             if first(differences) < high:
@@ -184,34 +196,6 @@ class FuzzyIndex:
         positions.update(range(start, high))
         return _within(sorted(positions), low, high)
 
-    def _pieces(self, target: str, low: int, high: int) -> list[int] | None:
-        """Keys holding one of the query's pieces unchanged, or None if too many do.
-
-        A key within d insertions/deletions of the query leaves at least one of d + 1 pieces
-        of it intact, so cutting the query into one piece more than the longest key of the
-        window may differ by finds every key that can score FOUND_SCORE. It narrows well when
-        the pieces are rare (nonsense, typed junk), which is when ``_narrowed`` cannot.
-        """
-        size = len(target)
-        allowed = int((100 - FOUND_SCORE) * (size + self._lengths[high - 1]) / 100 + 1e-9)
-        count = allowed + 1
-        if size // count < 2:
-            return None
-        cuts = [size * i // count for i in range(count + 1)]
-        begin, end = self._offsets[low], self._offsets[high]
-        found: set[int] = set()
-        occurrences = 0
-        for a, b in itertools.pairwise(cuts):
-            piece = target[a:b]
-            at = self._blob.find(piece, begin, end)
-            while at != -1:
-                occurrences += 1
-                if occurrences > MAX_OCCURRENCES:
-                    return None
-                found.add(bisect.bisect_right(self._offsets, at) - 1)
-                at = self._blob.find(piece, at + 1, end)
-        return sorted(found)
-
     def suggestion_candidates(self, target: str) -> list[int] | None:
         """Keys sharing a word, or a one-typo neighbour of one, with ``target``, the rarest
         first and at most about MAX_SUGGESTION_KEYS; None (score them all) when few keys have
@@ -234,6 +218,26 @@ class FuzzyIndex:
             positions.update(p for w in group for p in self.positions(w))
         return _within(sorted(positions), low, high)
 
+    def _through_rare_words(
+        self, words: list[str], near: list[set[str]], rare: list[int], low: int, high: int
+    ) -> list[int]:
+        """Beyond FULL_PASS_KEYS keys: the keys holding a word two typos or less from a rare
+        query word, or from two query words run together — no key is scored for being merely
+        long enough to absorb three typos in every rare word."""
+        found = [near[i] | self._near.two(words[i]) for i in rare]
+        found += [self._near.two(a + b, longer=False) for a, b in itertools.pairwise(words)]
+        positions = {p for group in found for word in group for p in self.positions(word)}
+        return _within(sorted(positions), low, high)
+
+    def _explained(self, word: str) -> set[str]:
+        """Indexed words two typos from ``word``, else the words it runs together."""
+        return self._near.two(word) or {w for a, b in self._fuzzy_splits(word) for w in (*a, *b)}
+
+    def _fuzzy_splits(self, word: str) -> list[tuple[set[str], set[str]]]:
+        """Two indexed words within a typo each that ``word`` runs together ("partnerportl")."""
+        halves = [(self._near.one(word[:i]), word[i:]) for i in range(2, len(word) - 1)]
+        return [(a, b) for a, rest in halves if a for b in (self._near.one(rest),) if b]
+
     def _splits(self, word: str) -> list[tuple[str, str]]:
         """Two indexed words that ``word`` runs together ("partnerportal")."""
         has = self._postings.__contains__
@@ -241,20 +245,30 @@ class FuzzyIndex:
             (word[:i], word[i:]) for i in range(2, len(word) - 1) if has(word[:i]) and has(word[i:])
         ]
 
-    def containing(self, words: Sequence[str]) -> set[int]:
-        """Terms with a key holding every word, each compared in the singular ("partners")."""
-        found: set[int] | None = None
-        for word in sorted(words, key=self._count):
-            terms = {
-                owner
-                for written in self._plurals(word)
-                for p in self.positions(written)
-                for owner in self.owners(p)
-            }
-            found = terms if found is None else found & terms
+    def containing(self, words: Iterable[str], words_of: Callable[[int], set[str]]) -> set[int]:
+        """Terms with every word in one of their keys, each compared in the singular
+        ("partners" has "partner"), rarest word first; ``words_of`` gives a term's words, to
+        check a few candidates rather than collect every key of a common word."""
+        counted = sorted((self._count(word), word) for word in set(words))
+        if not counted or counted[0][0] == 0:
+            return set()
+        found = self._terms_with(counted[0][1])
+        for count, word in counted[1:]:
             if not found:
-                return set()
-        return found or set()
+                break
+            if count <= 4 * len(found):
+                found &= self._terms_with(word)
+            else:
+                found = {i for i in found if word in words_of(i)}
+        return found
+
+    def _terms_with(self, word: str) -> set[int]:
+        return {
+            owner
+            for written in self._plurals(word)
+            for p in self.positions(written)
+            for owner in self.owners(p)
+        }
 
     def _plurals(self, word: str) -> list[str]:
         """The indexed words whose singular is ``word``."""
@@ -267,5 +281,5 @@ class FuzzyIndex:
         return sum(len(self.positions(w)) for w in self._plurals(word))
 
 
-def _within(ordered: list[int], low: int, high: int) -> list[int]:
-    return ordered[bisect.bisect_left(ordered, low) : bisect.bisect_left(ordered, high)]
+def _within(ordered: Sequence[int], low: int, high: int) -> list[int]:
+    return list(ordered[bisect.bisect_left(ordered, low) : bisect.bisect_left(ordered, high)])

@@ -15,7 +15,6 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.gc_pause import gc_paused
 from bot.terms import cache
 from bot.terms.cache import Source
 from bot.terms.entries import FIELDS, REQUIRED, Problem, cross_check, read_file
@@ -69,19 +68,18 @@ def load_glossary(path: str | Path, cache_dir: Path | None = None) -> list[Term]
     readable = [s for s in sources if isinstance(s, Source)]
     names = [str(file) for file in files]
     cached = None
-    with gc_paused():
-        if cache_dir is not None and len(readable) == len(sources):
-            cached = cache.cache_file(cache_dir, path, readable, LOADER_VERSION)
-            # The JSON is about as big as the YAML; anything far bigger was not written by us.
-            limit = 16 * sum(source.size for source in readable) + (1 << 20)
-            terms = cache.read(cached, names, limit)
-            if terms is not None:
-                return terms
-        terms, problems = _validate(sources)
-        if problems:
-            raise GlossaryError(problems)
-        if cached is not None:
-            cache.write(cached, terms, names)
+    if cache_dir is not None and len(readable) == len(sources):
+        cached = cache.cache_file(cache_dir, path, readable, LOADER_VERSION)
+        # The JSON is about as big as the YAML; anything far bigger was not written by us.
+        limit = 16 * sum(source.size for source in readable) + (1 << 20)
+        terms = cache.read(cached, names, limit)
+        if terms is not None:
+            return terms
+    terms, problems = _validate(sources)
+    if problems:
+        raise GlossaryError(problems)
+    if cached is not None:
+        cache.write(cached, terms, names)
     return terms
 
 
@@ -93,9 +91,7 @@ def read_glossary(path: Path) -> tuple[list[Term], list[Problem]]:
     files, problems = _files(path)
     if problems:
         return [], problems
-    sources = _read_sources(files)
-    with gc_paused():
-        return _validate(sources)
+    return _validate(_read_sources(files))
 
 
 def _files(path: Path) -> tuple[list[Path], list[Problem]]:

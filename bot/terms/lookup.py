@@ -150,6 +150,16 @@ class LookupIndex:
         elif entry not in known:
             self._exact[key] = (*known, entry)
 
+    def named(self, query: str) -> int | None:
+        """The first term whose name, alias or acronym ``query`` spells (search ranks it first)."""
+        entries = self._entries(_canonical(fold(query)))
+        owners = [entry >> 2 for entry in entries if entry & 3 != HEAD]
+        return min(owners) if owners else None
+
+    def prepare(self) -> None:
+        """Build the typo index now rather than on the first query that needs it."""
+        self._fuzzy.prepare()
+
     def lookup(self, query: str) -> LookupResult:
         """Resolve a user's query to found / ambiguous / suggest / none."""
         query = query.strip()
@@ -211,9 +221,10 @@ class LookupIndex:
     def _reordered(self, folded: str) -> tuple[int, list[int]] | None:
         """Terms with a form of exactly these words in another order (a suggestion)."""
         wanted = _ordered_words(folded)
+        words = folded.split()
         found = sorted(
             i
-            for i in self._fuzzy.containing([singular(w) for w in folded.split()])
+            for i in self._fuzzy.containing([singular(w) for w in words], self._term_words)
             if any(
                 _ordered_words(form) == wanted
                 for kind in (NAME, ALIAS, HEAD)
@@ -230,7 +241,9 @@ class LookupIndex:
         if len(words) == 1:
             return None
         for position, word in enumerate(words):
-            owners = {entry >> 2 for entry in self._entries(_canonical(word)) if entry & 3 == ACRONYM}
+            owners = {
+                entry >> 2 for entry in self._entries(_canonical(word)) if entry & 3 == ACRONYM
+            }
             if not owners:
                 continue
             exact = self._exact_match(" ".join(words[:position] + words[position + 1 :]))
@@ -290,8 +303,15 @@ class LookupIndex:
         words = _words(subject)
         if not words or len(words) > MAX_CONTAINED_WORDS:
             return []
-        found = self._fuzzy.containing(words)
+        found = self._fuzzy.containing(words, self._term_words)
         return sorted(found, key=lambda i: (len(fold(self._names[i]).split()), self._names[i]))
+
+    def _term_words(self, i: int) -> set[str]:
+        """The words of a term's names and aliases, in the singular."""
+        forms = [form for kind in (NAME, ALIAS, HEAD) for form in self._forms(i, kind)]
+        return {
+            singular(word) for form in (*forms, fold(self._terms[i].title)) for word in form.split()
+        }
 
     def _fuzzy_lookup(self, query: str, subject: str) -> LookupResult:
         target = singular_phrase(subject)

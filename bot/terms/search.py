@@ -10,12 +10,13 @@ replaced by its closest vocabulary word ("comission" → "commission") before sc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
 
 from rapidfuzz import fuzz, process
 
 from bot.terms.model import SearchHit, Term
-from bot.terms.text import fold, singular, singular_phrase, words
+from bot.terms.text import fold, fold_all, singular, singular_phrase, words
 
 FIELD_WEIGHTS = {"name": 4.0, "alias": 2.5, "definition": 1.0}
 K1, B = 1.2, 0.75
@@ -66,46 +67,58 @@ def _stems(text: str) -> list[str]:
 
 
 class SearchIndex:
-    """An inverted index of weighted word counts per term."""
+    """An inverted index of weighted word counts per term.
 
-    def __init__(self, terms: Sequence[Term]) -> None:
+    Why arrays: at 100,000 terms the definitions hold some 2.5 million (term, word) pairs, and a
+    dict per word (the obvious shape) cost 200 MB; two arrays per word (term numbers, weights)
+    cost 20. ``named`` finds the term a query names (see Glossary, which lends the lookup
+    index's); without it the index keeps its own table of names.
+    """
+
+    def __init__(
+        self, terms: Sequence[Term], named: Callable[[str], int | None] | None = None
+    ) -> None:
         self._terms = list(terms)
-        self._postings: dict[str, dict[int, float]] = {}
-        self._lengths: list[float] = []
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        self._lengths: array[float] = array("f")
+        names = fold_all([t.term for t in self._terms])
+        others = fold_all([" ".join((*t.aliases, *t.acronyms)) for t in self._terms])
+        definitions = fold_all([t.definition for t in self._terms])
         # Word → stem ("" for a stopword), computed once per distinct word rather than once per
         # occurrence: with every definition's words this loop is nearly all of the build.
         stems: dict[str, str] = {}
         stem_of = stems.get
-        name_weight, alias_weight = FIELD_WEIGHTS["name"], FIELD_WEIGHTS["alias"]
-        definition_weight = FIELD_WEIGHTS["definition"]
-        for number, term in enumerate(self._terms):
+        postings = self._postings
+        weights = (FIELD_WEIGHTS["name"], FIELD_WEIGHTS["alias"], FIELD_WEIGHTS["definition"])
+        for number, texts in enumerate(zip(names, others, definitions, strict=True)):
             counts: dict[str, float] = {}
-            for weight, text in (
-                (name_weight, term.term),
-                (alias_weight, " ".join((*term.aliases, *term.acronyms))),
-                (definition_weight, term.definition),
-            ):
-                for word in words(text):
+            count = counts.get
+            for weight, text in zip(weights, texts, strict=True):
+                for word in text.split():
                     stem = stem_of(word)
                     if stem is None:
                         stem = stems[word] = "" if word in STOPWORDS else singular(word)
-                    if stem:
-                        # Weights are multiples of 0.5, so these sums are exact: adding per
-                        # occurrence equals the former weight × count per distinct word.
-                        counts[stem] = counts.get(stem, 0.0) + weight
+                    # Weights are multiples of 0.5, so these sums are exact (and so is their
+                    # float32 copy): the same as adding the weight per occurrence.
+                    counts[stem] = count(stem, 0.0) + weight
+            counts.pop("", None)
             for stem, weight in counts.items():
-                postings = self._postings.get(stem)
-                if postings is None:
-                    self._postings[stem] = {number: weight}
-                else:
-                    postings[number] = weight
+                pair = postings.get(stem)
+                if pair is None:
+                    pair = postings[stem] = (array("i"), array("f"))
+                pair[0].append(number)
+                pair[1].append(weight)
             self._lengths.append(sum(counts.values()))
         self._average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
-        self._named: dict[str, int] = {}
-        for number, term in enumerate(self._terms):
-            for form in (term.term, *term.aliases, *term.acronyms):
-                self._named.setdefault(singular_phrase(fold(form)), number)
+        self._named = named if named is not None else self._own_names(names)
         self._vocabulary = sorted(self._postings)
+
+    def _own_names(self, names: list[str]) -> Callable[[str], int | None]:
+        table: dict[str, int] = {}
+        for number, term in enumerate(self._terms):
+            for form in (names[number], *fold_all([*term.aliases, *term.acronyms])):
+                table.setdefault(singular_phrase(form), number)
+        return lambda query: table.get(singular_phrase(fold(query)))
 
     def _resolve(self, stem: str) -> str | None:
         """The indexed word for a query word, forgiving one typo in longer words."""
@@ -122,16 +135,17 @@ class SearchIndex:
         """Terms matching any query word, best first; ties broken alphabetically."""
         total = len(self._terms)
         scores: dict[int, float] = {}
+        lengths, average = self._lengths, self._average
         for stem in dict.fromkeys(_stems(query)):
             word = self._resolve(stem)
             if word is None:
                 continue
-            postings = self._postings[word]
-            idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
-            for number, weight in postings.items():
-                norm = K1 * (1 - B + B * self._lengths[number] / self._average)
+            numbers, weights = self._postings[word]
+            idf = math.log(1 + (total - len(numbers) + 0.5) / (len(numbers) + 0.5))
+            for number, weight in zip(numbers, weights, strict=True):
+                norm = K1 * (1 - B + B * lengths[number] / average)
                 scores[number] = scores.get(number, 0.0) + idf * weight * (K1 + 1) / (weight + norm)
-        named = self._named.get(singular_phrase(fold(query)))
+        named = self._named(query)
         if named is not None:  # searching for a term's own name puts that term first
             scores[named] = max(scores.values(), default=0.0) + 1.0
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self._terms[kv[0]].term))

@@ -17,7 +17,8 @@ from functools import lru_cache
 
 WORD_RE = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans({"’": "", "'": "", "‘": "", "`": ""})
-_SEPARATORS_RE = re.compile(r"(?:[^\w\n]|_)+")
+_SEPARATORS_RE = re.compile(r"[^\w\n ][^\w\n]*| [^\w\n]+")
+"""Runs of characters between words, except the usual single space (left alone: fewer subs)."""
 
 
 @lru_cache(maxsize=1 << 16)
@@ -41,7 +42,7 @@ def fold_all(texts: Sequence[str]) -> list[str]:
     if joined.count("\n") != max(len(texts) - 1, 0):
         return [fold(text) for text in texts]
     joined = unicodedata.normalize("NFKC", joined).casefold().translate(_APOSTROPHES)
-    joined = _SEPARATORS_RE.sub(" ", joined)
+    joined = _SEPARATORS_RE.sub(" ", joined.replace("_", " "))
     return [line.strip(" ") for line in joined.split("\n")] if texts else []
 
 

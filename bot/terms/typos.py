@@ -19,6 +19,11 @@ import threading
 from array import array
 from collections.abc import Collection
 
+from rapidfuzz.distance import OSA
+
+_BUCKET_SHIFT = 62 - 16
+"""Codes are grouped by their top 16 bits, so a lookup bisects a bucket, not the array."""
+
 
 def deletions(word: str) -> list[str]:
     return [word[:i] + word[i + 1 :] for i in range(len(word))]
@@ -33,11 +38,15 @@ class Neighbours:
         self._alphabet = sorted({ch for word in self._words for ch in word})
         self._bits = max(len(self._words), 1).bit_length()
         self._mask = (1 << (62 - self._bits)) - 1
-        self._codes: array[int] | None = None
+        self._index: tuple[array[int], array[int]] | None = None
         self._lock = threading.Lock()
 
     def one(self, word: str) -> set[str]:
-        """Indexed words one typo from ``word`` (or ``word`` itself)."""
+        """Indexed words one typo from ``word`` (a letter added, dropped, changed, or two
+        swapped), or ``word`` itself: the same answer with or without the deletion index."""
+        if self._index is not None:
+            found = self._meeting({word, *deletions(word)})
+            return {other for other in found if OSA.distance(word, other, score_cutoff=1) <= 1}
         has, alphabet = self._has, self._alphabet
         cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
         found = {word} if has(word) else set()
@@ -54,27 +63,35 @@ class Neighbours:
         once = deletions(word)
         probes = {word, *once, *(d for p in once for d in deletions(p))}
         if longer:
-            probes.update(a + c + b for i in range(len(word) + 1) for a, b in ((word[:i], word[i:]),) for c in self._alphabet)
-        codes = self.prepare()
+            cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+            probes.update(a + c + b for a, b in cuts for c in self._alphabet)
+        self.prepare()
+        return self._meeting(probes)
+
+    def _meeting(self, probes: set[str]) -> set[str]:
+        """Indexed words equal to a probe, or to it with one more letter."""
+        index = self._index
+        assert index is not None
+        codes, buckets = index
         bits, mask, words = self._bits, self._mask, self._words
+        number = (1 << bits) - 1
         found: set[str] = set()
         for probe in probes:
             low = (hash(probe) & mask) << bits
-            at = bisect.bisect_left(codes, low)
+            bucket = low >> _BUCKET_SHIFT
+            at = bisect.bisect_left(codes, low, buckets[bucket], buckets[bucket + 1])
             while at < len(codes) and codes[at] >> bits == low >> bits:
-                found.add(words[codes[at] & ((1 << bits) - 1)])
+                found.add(words[codes[at] & number])
                 at += 1
         return found
 
-    def prepare(self) -> array[int]:
-        """The deletion index, built once (a caller arriving mid-build waits for it)."""
-        codes = self._codes
-        if codes is None:
+    def prepare(self) -> None:
+        """Build the deletion index once (a caller arriving mid-build waits for it)."""
+        if self._index is None:
             with self._lock:
-                codes = self._codes
-                if codes is None:
+                if self._index is None:
                     bits, mask = self._bits, self._mask
-                    codes = self._codes = array(
+                    codes = array(
                         "q",
                         sorted(
                             (hash(p) & mask) << bits | number
@@ -82,4 +99,6 @@ class Neighbours:
                             for p in (word, *deletions(word))
                         ),
                     )
-        return codes
+                    starts = range(0, (1 << 62) + 1, 1 << _BUCKET_SHIFT)
+                    buckets = array("q", [bisect.bisect_left(codes, s) for s in starts])
+                    self._index = codes, buckets

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bot.store import NO_WORKSPACE, SqlStore, StoreError
+from bot.store.engine import create_sqlite_file
 from bot.store.migrate import head, is_current, upgrade
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,21 +52,37 @@ def upgrade_together(url: str, n: int, gate: Path) -> list[str]:
 
 
 def test_head_is_the_latest_revision() -> None:
-    assert head() == "0002"
+    assert head() == "0003"
 
 
 def test_sqlite_upgrade_creates_a_private_file_and_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "data" / "nested" / "glossary-bot.sqlite3"
     url = f"sqlite:///{path}"
 
-    assert upgrade(url) == "schema at 0002 (was empty)"
-    assert upgrade(url) == "schema at 0002 (already current)"
+    assert upgrade(url) == "schema at 0003 (was empty)"
+    assert upgrade(url) == "schema at 0003 (already current)"
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert is_current(url) is True
     engine = create_engine(url, poolclass=NullPool)  # an engine the caller already has
     assert is_current(engine) is True
     engine.dispose()
+
+
+def test_a_new_sqlite_file_is_born_in_wal_mode_with_nothing_left_beside_it(
+    tmp_path: Path,
+) -> None:
+    # Two processes switching one new file to WAL together: one fails at once, "database is
+    # locked", whatever the busy timeout. A file that is WAL from the start needs no switch.
+    path = tmp_path / "glossary-bot.sqlite3"
+    assert create_sqlite_file(path) is True
+    assert create_sqlite_file(path) is False
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    db.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["glossary-bot.sqlite3"]
 
 
 def test_an_empty_database_is_not_current(tmp_path: Path) -> None:
@@ -77,9 +94,9 @@ def test_an_empty_database_is_not_current(tmp_path: Path) -> None:
 def test_three_processes_upgrading_one_new_sqlite_file_all_succeed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/state.sqlite3"
     assert upgrade_together(url, 3, tmp_path / "gate") == [
-        "schema at 0002 (already current)",
-        "schema at 0002 (already current)",
-        "schema at 0002 (was empty)",
+        "schema at 0003 (already current)",
+        "schema at 0003 (already current)",
+        "schema at 0003 (was empty)",
     ]
 
 
@@ -105,7 +122,7 @@ def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Pa
         )
     db.close()
 
-    assert upgrade(f"sqlite:///{path}") == "schema at 0002 (was unversioned)"
+    assert upgrade(f"sqlite:///{path}") == "schema at 0003 (was unversioned)"
 
     store = SqlStore(f"sqlite:///{path}")
     try:
@@ -126,8 +143,8 @@ def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Pa
 
 def test_postgres_upgrade_is_idempotent(fresh_postgres_url: str) -> None:
     assert is_current(fresh_postgres_url) is False
-    assert upgrade(fresh_postgres_url) == "schema at 0002 (was empty)"
-    assert upgrade(fresh_postgres_url) == "schema at 0002 (already current)"
+    assert upgrade(fresh_postgres_url) == "schema at 0003 (was empty)"
+    assert upgrade(fresh_postgres_url) == "schema at 0003 (already current)"
     assert is_current(fresh_postgres_url) is True
 
 
@@ -135,9 +152,9 @@ def test_three_processes_upgrading_one_empty_postgres_database_all_succeed(
     fresh_postgres_url: str, tmp_path: Path
 ) -> None:
     assert upgrade_together(fresh_postgres_url, 3, tmp_path / "gate") == [
-        "schema at 0002 (already current)",
-        "schema at 0002 (already current)",
-        "schema at 0002 (was empty)",
+        "schema at 0003 (already current)",
+        "schema at 0003 (already current)",
+        "schema at 0003 (was empty)",
     ]
     assert is_current(fresh_postgres_url) is True
 

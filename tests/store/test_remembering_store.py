@@ -25,9 +25,12 @@ class CountingStore(MemoryStore):
         terms: Sequence[str],
         now: float,
         cooldown_s: float,
+        claim_id: str = "",
     ) -> list[str]:
         self.claims.append(list(terms))
-        return super().claim_explanations(workspace, channel, thread_ts, terms, now, cooldown_s)
+        return super().claim_explanations(
+            workspace, channel, thread_ts, terms, now, cooldown_s, claim_id
+        )
 
 
 def test_refusals_it_can_prove_never_reach_the_database() -> None:

@@ -286,6 +286,7 @@ def test_glossary_from_path_takes_the_cache_dir(
 
 
 def test_the_cache_lives_in_the_data_dir() -> None:
-    assert load_settings({}, dotenv_path=None).cache_dir == Path("data") / "cache"
+    project = Path(__file__).resolve().parents[2]  # data/ is the project's, wherever we run
+    assert load_settings({}, dotenv_path=None).cache_dir == project / "data" / "cache"
     settings = load_settings({"DATA_DIR": "/var/lib/glossary-bot/"}, dotenv_path=None)
     assert settings.cache_dir == Path("/var/lib/glossary-bot/cache")

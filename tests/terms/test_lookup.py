@@ -282,7 +282,7 @@ def test_narrowing_the_fuzzy_keys_changes_no_answer(seed: int) -> None:
     index = LookupIndex(terms)
     assert _answers(index, queries) == _answers(_ScoreEveryKey(terms), queries)
     narrowed = [index._found_candidates(q) for q in queries[::6]]
-    assert sum(n is not None for n in narrowed) > 0.9 * len(narrowed)
+    assert sum(n is not None for n in narrowed) > 0.85 * len(narrowed)
 
 
 @pytest.mark.usefixtures("narrow_always")

@@ -9,7 +9,7 @@ forgiven; words that carry no meaning are not searched for at all.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar
 
 import pytest
@@ -84,31 +84,45 @@ def test_scores_are_best_first(glossary: Glossary) -> None:
 
 
 class SlowIndex(SearchIndex):
-    """A SearchIndex whose build waits for ``release`` and counts how often it ran."""
+    """A SearchIndex whose build says it began, waits for ``release``, and counts its runs."""
 
     built: ClassVar[list[str]] = []
+    began = threading.Event()
     release = threading.Event()
 
-    def __init__(self, terms: Sequence[Term]) -> None:
+    def __init__(self, terms: Sequence[Term], named: Callable[[str], int | None]) -> None:
+        SlowIndex.began.set()
         assert self.release.wait(10), "the test never released the build"
         SlowIndex.built.append(threading.current_thread().name)
-        super().__init__(terms)
+        super().__init__(terms, named)
 
 
 @pytest.fixture
 def slow_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[SlowIndex]]:
     SlowIndex.built = []
+    SlowIndex.began = threading.Event()
     SlowIndex.release = threading.Event()
     monkeypatch.setattr(glossary_module, "SearchIndex", SlowIndex)
     yield SlowIndex
     SlowIndex.release.set()
 
 
-def test_warm_builds_the_search_index_in_the_background_exactly_once(
+def test_warm_builds_no_search_index_and_starts_no_thread(
     glossary: Glossary, slow_index: type[SlowIndex]
 ) -> None:
-    fresh = Glossary(glossary.terms).warm()  # returns although the search build is blocked
-    assert slow_index.built == []
+    """Threads belong to the process: warm() builds lookup and scanner, nothing else."""
+    before = threading.active_count()
+    fresh = Glossary(glossary.terms).warm()
+    assert (threading.active_count(), slow_index.built, fresh._search_index) == (before, [], None)
+
+
+def test_the_search_index_is_built_once_and_searches_mid_build_wait(
+    glossary: Glossary, slow_index: type[SlowIndex]
+) -> None:
+    fresh = Glossary(glossary.terms).warm()
+    builder = threading.Thread(target=fresh.build_search_index, name="builder")
+    builder.start()
+    assert slow_index.began.wait(10)  # the builder holds the index lock from here on
     answers: list[list[str]] = []
     searchers = [
         threading.Thread(target=lambda: answers.append(names(fresh, "commission")))
@@ -117,29 +131,18 @@ def test_warm_builds_the_search_index_in_the_background_exactly_once(
     for searcher in searchers:
         searcher.start()
     slow_index.release.set()
-    for searcher in searchers:
-        searcher.join(10)
+    for thread in (builder, *searchers):
+        thread.join(10)
     assert answers == [COMMISSION] * 4
-    assert slow_index.built == ["glossary-search-index"]
-    fresh.warm()
+    assert slow_index.built == ["builder"]
+    fresh.build_search_index()
     assert names(fresh, "commission") == COMMISSION
-    assert len(slow_index.built) == 1
+    assert slow_index.built == ["builder"]
 
 
-def test_a_search_without_warm_builds_the_index_itself(
+def test_a_search_without_build_search_index_builds_the_index_itself(
     glossary: Glossary, slow_index: type[SlowIndex]
 ) -> None:
     slow_index.release.set()
     assert names(Glossary(glossary.terms), "commission") == COMMISSION
     assert slow_index.built == [threading.current_thread().name]
-
-
-def test_a_fork_waits_for_the_background_build(
-    glossary: Glossary, slow_index: type[SlowIndex]
-) -> None:
-    """A child forked mid-build would inherit a held lock and wait forever on its first search."""
-    fresh = Glossary(glossary.terms).warm()
-    threading.Timer(0.05, slow_index.release.set).start()
-    glossary_module._finish_background_builds()  # what os.fork runs first (register_at_fork)
-    assert fresh._search_index is not None
-    assert slow_index.built == ["glossary-search-index"]

@@ -31,6 +31,7 @@ from bot.slack.parse import (
 from bot.slack.render.cards import ask_message
 from bot.slack.render.home import home_view
 from bot.slack.work import NOTHING, Incoming, Outcome
+from bot.store.base import Workspace
 
 logger = logging.getLogger(__name__)
 MAX_QUESTION = 500
@@ -143,7 +144,14 @@ def uninstalled(incoming: Incoming) -> Outcome:
     if kind == "tokens_revoked" and not get_path(incoming.body, "event", "tokens", "bot"):
         return NOTHING  # only user tokens were revoked: the bot keeps working
     key = f"{event_id}:purge" if event_id else None
-    return Outcome(jobs=(work.purge(incoming.workspace, dedupe_key=key),))
+    workspace = incoming.workspace
+    authorization = get_path(incoming.body, "authorizations")
+    first = authorization[0] if isinstance(authorization, list) and authorization else {}
+    if incoming.body.get("is_enterprise_install") is True or (
+        isinstance(first, dict) and first.get("is_enterprise_install") is True
+    ):
+        workspace = Workspace(workspace.enterprise_id, None)  # the whole organisation's install
+    return Outcome(jobs=(work.purge(workspace, dedupe_key=key),))
 
 
 def listeners(service: GlossaryService) -> dict[str, Listener]:

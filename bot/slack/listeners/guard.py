@@ -48,11 +48,12 @@ def problem(body: dict[str, Any]) -> str | None:
     return None
 
 
-def guard(body: dict[str, Any], resp: BoltResponse, next: Callable[[], None]) -> BoltResponse:
-    """Bolt global middleware: answer here, or call ``next`` and pass the response along."""
-    if not isinstance(body, dict):
-        return BoltResponse(status=400, body="")
-    if body.get("type") == "app_rate_limited":
+def rate_limited(
+    body: dict[str, Any], resp: BoltResponse, next: Callable[[], None]
+) -> BoltResponse:
+    """Bolt ``before_authorize`` middleware: ``app_rate_limited`` needs no installation (Slack
+    sends it for a team even after an uninstall), so it is answered before authorization."""
+    if isinstance(body, dict) and body.get("type") == "app_rate_limited":
         minute = body.get("minute_rate_limited")
         when = (
             datetime.fromtimestamp(minute, UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -61,6 +62,14 @@ def guard(body: dict[str, Any], resp: BoltResponse, next: Callable[[], None]) ->
         )
         logger.warning("Slack rate-limited events for team %s during %s", body.get("team_id"), when)
         return BoltResponse(status=200, body="")
+    next()
+    return resp
+
+
+def guard(body: dict[str, Any], resp: BoltResponse, next: Callable[[], None]) -> BoltResponse:
+    """Bolt global middleware: answer here, or call ``next`` and pass the response along."""
+    if not isinstance(body, dict):
+        return BoltResponse(status=400, body="")
     reason = problem(body)
     if reason is not None:
         throttled.warning(("malformed", reason), "refused a signed, malformed payload: %s", reason)

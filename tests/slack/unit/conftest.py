@@ -19,12 +19,15 @@ from bot.slack import work
 from bot.slack.dispatch import Listener
 from bot.slack.work import Incoming, Outcome
 from bot.store import MemoryStore
+from bot.store.base import Workspace
 from bot.terms import Glossary, Term
 from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import requests
-from tests.standin.ids import BOT_USER_ID
+from tests.standin.ids import BOT_USER_ID, TEAM_ID
 
 T0 = 1_700_000_000.0
+WORKSPACE = Workspace(None, TEAM_ID)
+"""The stand-in's workspace, as Bolt reads it from the payloads the stand-in builds."""
 HUGE_QUERY = ("<!channel> R&D <b> & " * 500)[:10_000]
 """10,000 characters of the text Slack's mrkdwn treats as control characters."""
 EQL, MQL = "Ecosystem Qualified Lead", "Marketing Qualified Lead"
@@ -39,7 +42,7 @@ EQL_DEFINITION = (
 
 def incoming(body: dict[str, Any]) -> Incoming:
     """A request as the dispatcher hands it to a listener, from the bot's own workspace."""
-    return Incoming(body, bot_user_id=BOT_USER_ID)
+    return Incoming(body, bot_user_id=BOT_USER_ID, workspace=WORKSPACE)
 
 
 def card_of(service: GlossaryService, name: str) -> Card:

@@ -29,12 +29,17 @@ from bot.terms import Glossary, Term
 from tests.standin import requests
 from tests.standin.ids import CHANNEL_ID, USER_ID
 
-from .conftest import EQL, EQL_TITLE, MQL, call, card_of, typed_search
+from .conftest import EQL, EQL_TITLE, MQL, WORKSPACE, call, card_of, typed_search
 
 URL = "https://hooks.slack.com/actions/T0TEST/1/abc"
 GONE = "That term is no longer in the glossary."
 SHARE_FAILED = f"I couldn't share “{EQL_TITLE}”: Slack said `{{error}}`. {{advice}}"
 """Filled in by the Performer once Slack's refusal is known (see test_perform)."""
+
+
+def reply(body: dict[str, Any]) -> NewJob:
+    """A private answer to a click, sent to its response_url with the workspace's token."""
+    return NewJob("respond", {"url": URL, "body": body}, workspace=WORKSPACE)
 
 
 def route(service: GlossaryService, action_id: str) -> Listener:
@@ -69,9 +74,7 @@ def test_a_term_button_answers_privately(
         "response_type": "ephemeral",
         "replace_original": replace,
     }
-    assert click(service, body) == Outcome(
-        tasks=(NewJob("respond", {"url": URL, "body": body_sent}),)
-    )
+    assert click(service, body) == Outcome(tasks=(reply(body_sent),))
     assert card.text.startswith("Marketing Qualified Lead (MQL): Marketing Qualified Leads")
 
 
@@ -80,7 +83,7 @@ def test_a_button_for_a_removed_term_says_so_without_replacing(service: Glossary
         "define_term_0", "Retired term", is_ephemeral=True, response_url=URL
     )
     gone = {"text": GONE, "blocks": [], "response_type": "ephemeral", "replace_original": False}
-    assert click(service, body) == Outcome(tasks=(NewJob("respond", {"url": URL, "body": gone}),))
+    assert click(service, body) == Outcome(tasks=(reply(gone),))
 
 
 def test_share_is_one_durable_job_that_tells_the_truth(service: GlossaryService) -> None:
@@ -102,6 +105,7 @@ def test_share_is_one_durable_job_that_tells_the_truth(service: GlossaryService)
             "on_failure": {"channel": CHANNEL_ID, "user": USER_ID, "text": SHARE_FAILED},
         },
         f"share:{USER_ID}:{CHANNEL_ID}:1700000000.000300:{EQL}",
+        WORKSPACE,
     )
     assert click(service, body) == Outcome(jobs=(expected,))
     context = shared.blocks[-1]["elements"][0]["text"]
@@ -119,7 +123,7 @@ def test_a_double_click_on_share_is_one_key(service: GlossaryService) -> None:
 def test_sharing_a_removed_term_says_so(service: GlossaryService) -> None:
     body = requests.block_actions_message("share_term", "Retired term", response_url=URL)
     gone = {"text": GONE, "blocks": [], "response_type": "ephemeral", "replace_original": False}
-    assert click(service, body) == Outcome(tasks=(NewJob("respond", {"url": URL, "body": gone}),))
+    assert click(service, body) == Outcome(tasks=(reply(gone),))
 
 
 def test_share_confirmations_escape_the_term_title() -> None:
@@ -174,11 +178,12 @@ def test_home_clicks_publish_the_next_state(
 ) -> None:
     outcome = click(service, home_click(action_id, value, before))
     (task,) = outcome.tasks
-    assert (outcome.ack, outcome.jobs, task.kind, task.payload["method"]) == (
+    assert (outcome.ack, outcome.jobs, task.kind, task.payload["method"], task.workspace) == (
         {},
         (),
         "view",
         "views.publish",
+        WORKSPACE,
     )
     args = task.payload["args"]
     assert (args["user_id"], args["view"]["private_metadata"]) == (USER_ID, after.dump())
@@ -188,7 +193,9 @@ def test_open_opens_the_modal_with_the_clicks_trigger(service: GlossaryService) 
     body = requests.block_actions_home("home_open_3", "Channel partner", trigger_id="1.2.abc")
     view = term_modal(card_of(service, "Channel partner"))
     expected = NewJob(
-        "view", {"method": "views.open", "args": {"trigger_id": "1.2.abc", "view": view}}
+        "view",
+        {"method": "views.open", "args": {"trigger_id": "1.2.abc", "view": view}},
+        workspace=WORKSPACE,
     )
     assert click(service, body) == Outcome(tasks=(expected,))
     assert json.loads(view["private_metadata"]) == {"term": "Channel partner"}
@@ -204,7 +211,9 @@ def test_a_related_term_in_the_modal_updates_it_in_place(service: GlossaryServic
     )
     view = term_modal(card_of(service, MQL))
     expected = NewJob(
-        "view", {"method": "views.update", "args": {"view_id": "V0MODAL", "view": view}}
+        "view",
+        {"method": "views.update", "args": {"view_id": "V0MODAL", "view": view}},
+        workspace=WORKSPACE,
     )
     assert click(service, body) == Outcome(tasks=(expected,))
 
@@ -221,9 +230,9 @@ def rendered_action_ids(blocks: list[dict[str, Any]]) -> set[str]:
 
 
 def test_every_control_the_bot_renders_has_exactly_one_listener(service: GlossaryService) -> None:
-    service.record("MQL", MQL)  # so the Home tab has a "most looked up" row
+    service.record(WORKSPACE, "MQL", MQL)  # so the Home tab has a "most looked up" row
     second_page = HomeState("all", "", 1)
-    home = home_view(service.home_page("all", "", 1), second_page)
+    home = home_view(service.home_page(WORKSPACE, "all", "", 1), second_page)
     card = card_of(service, EQL)
     ids = (
         rendered_action_ids(home["blocks"])
@@ -273,6 +282,7 @@ def test_sharing_from_the_modal_closes_it_and_posts_durably(service: GlossarySer
             "tell_on_failure": {"user": USER_ID, "text": SHARE_FAILED},
         },
         f"share:V0MODAL:{CHANNEL_ID}:{EQL}",
+        WORKSPACE,
     )
     assert submit(service, submission(CHANNEL_ID)) == Outcome(jobs=(expected,))
 

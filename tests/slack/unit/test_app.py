@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 from slack_sdk.web import WebClient
 
@@ -23,6 +24,7 @@ from bot.slack.app import BotIdentity, Identity, _BoltLogFilter, build_app
 from bot.slack.dispatch import Dispatcher
 from bot.slack.perform import Performer
 from bot.store import MemoryStore
+from bot.store.base import Workspace
 from tests.standin import requests
 from tests.standin.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
 
@@ -34,9 +36,11 @@ KNOWN = BotIdentity(BOT_USER_ID, BOT_ID, TEAM_ID)
 @pytest.fixture
 def app(service: GlossaryService, store: MemoryStore) -> App:
     # The Web API is never reached: /define answers in its ack, and the explain job stays queued.
-    performer = Performer(service, WebClient(base_url="http://127.0.0.1:9/api/"))
+    client = WebClient(base_url="http://127.0.0.1:9/api/")
+    performer = Performer(service, lambda workspace: client)
     dispatcher = Dispatcher(store, performer, None)
-    return build_app(service, dispatcher, Identity(KNOWN), base_url="http://127.0.0.1:9/api/")
+    auth = {"authorize": Identity(KNOWN).authorizer()}
+    return build_app(service, dispatcher, auth, base_url="http://127.0.0.1:9/api/")
 
 
 def dispatch(app: App, body: Any) -> tuple[int, str]:
@@ -49,7 +53,7 @@ def test_define_is_answered_in_its_ack_and_counted(app: App, store: MemoryStore)
     reply = json.loads(body)
     assert (status, reply["response_type"]) == (200, "ephemeral")
     assert reply["text"].startswith(f"{EQL_TITLE}: ")
-    assert store.top_terms(5) == [(EQL, 1)]
+    assert store.top_terms(Workspace(None, TEAM_ID), 5) == [(EQL, 1)]
 
 
 def test_a_message_with_a_term_is_stored_before_the_ack(app: App, store: MemoryStore) -> None:
@@ -61,8 +65,7 @@ def test_a_message_with_a_term_is_stored_before_the_ack(app: App, store: MemoryS
 @pytest.mark.parametrize(
     "body",
     [
-        requests.event_callback({"type": "tokens_revoked", "tokens": {"bot": [BOT_USER_ID]}}),
-        requests.event_callback({"type": "app_uninstalled"}),
+        requests.event_callback({"type": "channel_created"}),
         requests.block_actions_message("retired_button", "x"),
         requests.message_action("retired_shortcut"),
         requests.view_submission("retired_modal"),
@@ -75,8 +78,7 @@ def test_a_message_with_a_term_is_stored_before_the_ack(app: App, store: MemoryS
         },
     ],
     ids=[
-        "tokens_revoked",
-        "app_uninstalled",
+        "unhandled-event",
         "old-button",
         "old-shortcut",
         "old-view",
@@ -86,6 +88,59 @@ def test_a_message_with_a_term_is_stored_before_the_ack(app: App, store: MemoryS
 )
 def test_requests_no_listener_wants_are_acked(app: App, body: dict[str, Any]) -> None:
     assert dispatch(app, body)[0] == 200
+
+
+def test_rate_limits_are_acked_before_authorization(
+    service: GlossaryService, store: MemoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack reports rate limits even for a team that has uninstalled the app."""
+    caplog.set_level(logging.WARNING, logger="bot.slack.listeners.guard")
+
+    def nobody(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult | None:
+        return None  # no installation for this team
+
+    dispatcher = Dispatcher(store, Performer(service, lambda workspace: WebClient()), None)
+    app = build_app(service, dispatcher, {"authorize": nobody}, base_url="http://127.0.0.1:9/api/")
+    limited = {"type": "app_rate_limited", "team_id": "T0GONE", "minute_rate_limited": 1518467820}
+    assert dispatch(app, limited) == (200, "")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Slack rate-limited events for team T0GONE during 2018-02-12 20:37 UTC"
+    ]
+
+
+def test_an_uninstall_stores_one_purge_job_for_the_workspace(app: App, store: MemoryStore) -> None:
+    body = requests.event_callback({"type": "app_uninstalled"}, event_id="Ev0GONE")
+    assert dispatch(app, body) == (200, "")
+    assert dispatch(app, body)[0] == 200  # Slack's retry adds nothing
+    (job,) = store.claim_jobs(10, 1e10, 30, 5)
+    assert (job.kind, job.payload, job.workspace) == ("purge", {}, Workspace(None, TEAM_ID))
+
+
+@pytest.mark.parametrize(
+    ("event", "workspace"),
+    [
+        ({"type": "app_uninstalled"}, Workspace("E0ORG", None)),
+        ({"type": "message", "text": "our EQL pipeline"}, Workspace("E0ORG", "T0TEAM")),
+    ],
+    ids=["uninstall", "message"],
+)
+def test_an_org_wide_install_keeps_state_per_workspace_and_purges_per_organisation(
+    app: App, store: MemoryStore, event: dict[str, Any], workspace: Workspace
+) -> None:
+    """Bolt's context has no team on an org-wide install; the event's own team is used."""
+    if event["type"] == "message":
+        event = requests.message(event["text"])["event"]
+    authorization = {
+        "enterprise_id": "E0ORG",
+        "team_id": None,
+        "user_id": BOT_USER_ID,
+        "is_bot": True,
+        "is_enterprise_install": True,
+    }
+    body = requests.event_callback(event, team_id="T0TEAM", authorizations=[authorization])
+    assert dispatch(app, {**body, "enterprise_id": "E0ORG"})[0] == 200
+    (job,) = store.claim_jobs(10, 1e10, 30, 5)
+    assert job.workspace == workspace
 
 
 def test_a_body_bolt_cannot_route_is_a_400(app: App) -> None:

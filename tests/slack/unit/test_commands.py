@@ -16,11 +16,11 @@ from bot.slack.listeners import commands
 from bot.slack.perform import Performer
 from bot.slack.render.cards import define_message
 from bot.store import MemoryStore
-from bot.store.base import NewJob
+from bot.store.base import NewJob, Workspace
 from tests.standin import requests
 from tests.standin.ids import USER_ID
 
-from .conftest import EQL, EQL_DEFINITION, EQL_TITLE, call
+from .conftest import EQL, EQL_DEFINITION, EQL_TITLE, WORKSPACE, call
 
 PRM_TITLES = (
     "Partner Relationship Management (PRM), Partner Relationship Management Software (PRM), "
@@ -29,7 +29,7 @@ PRM_TITLES = (
 
 
 def record(query: str, term: str | None) -> NewJob:
-    return NewJob("record", {"query": query, "term": term, "user": USER_ID})
+    return NewJob("record", {"query": query, "term": term, "user": USER_ID}, workspace=WORKSPACE)
 
 
 @pytest.mark.parametrize(
@@ -94,22 +94,30 @@ class RecordingStore(MemoryStore):
 
     def __init__(self) -> None:
         super().__init__()
-        self.recorded: list[tuple[str, str | None, str]] = []
+        self.recorded: list[tuple[Workspace, str, str | None, str]] = []
 
-    def record_lookup(self, query: str, term: str | None, now: float, user: str = "") -> None:
-        self.recorded.append((query, term, user))
+    def record_lookup(
+        self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
+    ) -> None:
+        self.recorded.append((workspace, query, term, user))
 
 
 @pytest.mark.parametrize(
     ("text", "stored"),
-    [("eql", ("eql", EQL, USER_ID)), ("CRM", ("CRM", None, "")), ("ELQ", ("ELQ", None, ""))],
+    [
+        ("eql", (WORKSPACE, "eql", EQL, USER_ID)),
+        ("CRM", (WORKSPACE, "CRM", None, "")),
+        ("ELQ", (WORKSPACE, "ELQ", None, "")),
+    ],
 )
 def test_a_miss_is_stored_without_its_asker(
-    service: GlossaryService, text: str, stored: tuple[str, str | None, str]
+    service: GlossaryService, text: str, stored: tuple[Workspace, str, str | None, str]
 ) -> None:
     service.store = store = RecordingStore()
     (task,) = call(commands.define(service), requests.slash_command(text)).tasks
-    Performer(service, WebClient()).perform(task.kind, task.payload)
+    Performer(service, lambda workspace: WebClient()).perform(
+        task.kind, task.payload, task.workspace
+    )
     assert store.recorded == [stored]
 
 

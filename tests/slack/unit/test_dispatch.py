@@ -26,28 +26,33 @@ from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
 from bot.slack.work import Outcome
 from bot.store import MemoryStore, StoreError
-from bot.store.base import NewJob
+from bot.store.base import NewJob, Workspace
 
-from .conftest import T0
+from .conftest import T0, WORKSPACE
 
+OTHER = Workspace("E0ORG", "T0OTHER")
 MESSAGE = Message("Glossary: EQL", [{"type": "divider"}])
-POST = work.post("D0DM", MESSAGE, dedupe_key="Ev1:answer")
-EXPLAIN = work.explain("C0CHAN", "1.0", ["Ecosystem Qualified Lead"], dedupe_key="Ev2:explain")
-RESPOND = work.respond("https://hooks.slack.com/x", MESSAGE, dedupe_key="share:1")
-VIEW = work.view("views.publish", user_id="U0USER", view={"type": "home", "blocks": []})
-RECORD = work.record_task("EQL", "Ecosystem Qualified Lead", "U0USER")
+POST = work.post(WORKSPACE, "D0DM", MESSAGE, dedupe_key="Ev1:answer")
+EXPLAIN = work.explain(
+    WORKSPACE, "C0CHAN", "1.0", ["Ecosystem Qualified Lead"], dedupe_key="Ev2:explain"
+)
+RESPOND = work.respond(OTHER, "https://hooks.slack.com/x", MESSAGE, dedupe_key="share:1")
+VIEW = work.view(OTHER, "views.publish", user_id="U0USER", view={"type": "home", "blocks": []})
+RECORD = work.record_task(WORKSPACE, "EQL", "Ecosystem Qualified Lead", "U0USER")
 
 
 class Recorder(Performer):
     """A Performer that only notes what it was asked to do, in one log shared with the ack."""
 
     def __init__(self, service: GlossaryService, log: list[str], fail: Exception | None = None):
-        super().__init__(service, WebClient())
+        super().__init__(service, lambda workspace: WebClient())
         self.log = log
         self.fail = fail
+        self.workspaces: list[Workspace] = []
 
-    def perform(self, kind: str, payload: dict[str, Any]) -> None:
+    def perform(self, kind: str, payload: dict[str, Any], workspace: Workspace) -> None:
         self.log.append(f"perform {kind}")
+        self.workspaces.append(workspace)
         if self.fail is not None:
             raise self.fail
 
@@ -109,7 +114,11 @@ def test_jobs_are_stored_before_the_ack_and_tasks_run_after_it(
         "ack ['text'] with 2 queued",
         "perform record",
     ]
-    assert [job.kind for job in store.claim_jobs(10, T0, 30, 5)] == ["post", "explain"]
+    claimed = store.claim_jobs(10, T0, 30, 5)
+    assert [(job.kind, job.workspace) for job in claimed] == [
+        ("post", WORKSPACE),
+        ("explain", WORKSPACE),
+    ]
 
 
 def test_a_repeated_delivery_adds_nothing_and_wakes_no_one(
@@ -133,6 +142,7 @@ def test_tasks_go_to_the_pool_after_the_ack(service: GlossaryService, store: Mem
         "submit",
         "perform record",
     ]
+    assert harness.performer.workspaces == [OTHER, WORKSPACE]
 
 
 def test_a_pool_that_is_shutting_down_runs_tasks_inline(
@@ -148,12 +158,14 @@ def test_a_first_delivery_without_the_store_is_answered_but_not_explained(
     service: GlossaryService,
 ) -> None:
     outcome = Outcome(jobs=(EXPLAIN, POST, RESPOND), tasks=(VIEW,))
-    assert Harness(service, DeadStore()).handle(outcome) == [
+    harness = Harness(service, DeadStore())
+    assert harness.handle(outcome) == [
         "ack [] with -1 queued",
         "perform view",
         "perform post",
         "perform respond",
     ]
+    assert harness.performer.workspaces == [OTHER, WORKSPACE, OTHER]  # each with its own token
 
 
 def test_a_retry_without_the_store_is_acked_and_not_answered(service: GlossaryService) -> None:

@@ -25,7 +25,7 @@ from bot.terms import Glossary
 from tests.standin import requests
 from tests.standin.ids import BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, USER_ID
 
-from .conftest import EQL, EQL_TITLE, MQL, MQL_TITLE, call
+from .conftest import EQL, EQL_TITLE, MQL, MQL_TITLE, WORKSPACE, call
 
 TS, ROOT = "1700000000.000200", "1700000000.000100"
 OEM = "Original equipment manufacturer"
@@ -46,14 +46,15 @@ def on_mention(service: GlossaryService, body: dict[str, Any]) -> Outcome:
 
 
 def explain(terms: list[str], thread_ts: str = TS, event_id: str = "Ev0EXPLAIN") -> Outcome:
-    payload = {"channel": CHANNEL_ID, "thread_ts": thread_ts, "terms": terms}
-    return Outcome(jobs=(NewJob("explain", payload, f"{event_id}:explain"),))
+    key = f"{event_id}:explain"
+    payload = {"channel": CHANNEL_ID, "thread_ts": thread_ts, "terms": terms, "claim": key}
+    return Outcome(jobs=(NewJob("explain", payload, key, WORKSPACE),))
 
 
 def posted(outcome: Outcome) -> dict[str, Any]:
     """The one post job's payload without its blocks (checked by the renderer tests)."""
     (job,) = outcome.jobs
-    assert (job.kind, outcome.tasks, outcome.ack) == ("post", (), {})
+    assert (job.kind, job.workspace, outcome.tasks, outcome.ack) == ("post", WORKSPACE, (), {})
     return {k: v for k, v in job.payload.items() if k != "blocks"}
 
 
@@ -253,7 +254,7 @@ def test_a_mention_not_written_by_a_person_decides_nothing(
 def test_opening_home_publishes_the_default_home(service: GlossaryService) -> None:
     outcome = call(events.app_home_opened(service), requests.app_home_opened(tab="home"))
     (task,) = outcome.tasks
-    assert (outcome.ack, outcome.jobs) == ({}, ())
+    assert (outcome.ack, outcome.jobs, task.workspace) == ({}, (), WORKSPACE)
     assert (task.kind, task.payload["method"], task.payload["args"]["user_id"]) == (
         "view",
         "views.publish",
@@ -273,15 +274,23 @@ def test_unhandled_events_are_acked_and_logged_once_per_type(
 ) -> None:
     unhandled = events.UnhandledEvents()
     caplog.set_level(logging.INFO, logger="bot.slack.listeners.events")
-    kinds = ["tokens_revoked", "app_uninstalled", "tokens_revoked", "brand_new_event"]
+    kinds = ["channel_created", "team_join", "channel_created", "brand_new_event"]
     outcomes = [call(unhandled, requests.event_callback({"type": kind})) for kind in kinds]
     assert outcomes == [NOTHING] * 4
     assert [r.getMessage() for r in caplog.records] == [
-        "acked a 'tokens_revoked' event, which this app does not handle",
-        "acked a 'app_uninstalled' event, which this app does not handle",
+        "acked a 'channel_created' event, which this app does not handle",
+        "acked a 'team_join' event, which this app does not handle",
         "acked a 'brand_new_event' event, which this app does not handle",
     ]
 
 
 def test_the_event_listeners(service: GlossaryService) -> None:
-    assert sorted(events.listeners(service)) == ["app_home_opened", "app_mention", "message"]
+    listeners = events.listeners(service)
+    assert sorted(listeners) == [
+        "app_home_opened",
+        "app_mention",
+        "app_uninstalled",
+        "message",
+        "tokens_revoked",
+    ]
+    assert listeners["app_uninstalled"] is listeners["tokens_revoked"] is events.uninstalled

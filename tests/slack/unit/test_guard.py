@@ -1,9 +1,10 @@
-"""The guard middleware: what is answered before any listener, and what never reaches one.
+"""The middlewares: what is answered before any listener, and what never reaches one.
 
-Pinned down: ``app_rate_limited`` (sent with no subscription, no listener matches it) is a 200
-with one warning naming the minute; signed bodies Bolt's matchers would choke on are a 400;
-every well-formed body Slack sends goes on to the listeners (``next`` is called and the
-response passed along untouched).
+Pinned down: ``rate_limited`` (before authorization) answers ``app_rate_limited`` (sent with no
+subscription, no listener matches it) with a 200 and one warning naming the minute, and passes
+everything else on; ``guard`` (after it) answers signed bodies Bolt's matchers would choke on
+with a 400, and every well-formed body Slack sends goes on to the listeners (``next`` is called
+and the response passed along untouched).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from slack_bolt import BoltResponse
 
-from bot.slack.listeners.guard import guard, problem
+from bot.slack.listeners.guard import guard, problem, rate_limited
 from tests.standin import requests
 from tests.standin.ids import APP_ID, TEAM_ID
 
@@ -29,17 +30,17 @@ class Next:
         self.calls += 1
 
 
-def run(body: Any) -> tuple[int, int]:
+def run(body: Any, middleware: Any = guard) -> tuple[int, int]:
     """(status answered, how many times the chain went on) for ``body``."""
     passed_on = Next()
     resp = BoltResponse(status=200, body="from the listener")
-    answer = guard(body, resp, passed_on)
+    answer = middleware(body, resp, passed_on)
     if passed_on.calls:
         assert answer is resp
     return answer.status, passed_on.calls
 
 
-def rate_limited(minute: object) -> dict[str, Any]:
+def rate_limited_body(minute: object) -> dict[str, Any]:
     return {
         "token": "verification-token-standin",
         "team_id": TEAM_ID,
@@ -61,10 +62,35 @@ def test_app_rate_limited_is_acked_and_logged(
     caplog: pytest.LogCaptureFixture, minute: object, logged: str
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.slack.listeners.guard")
-    assert run(rate_limited(minute)) == (200, 0)
+    assert run(rate_limited_body(minute), rate_limited) == (200, 0)
     assert [r.getMessage() for r in caplog.records] == [
         f"Slack rate-limited events for team {TEAM_ID} during {logged}"
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        requests.slash_command("eql"),
+        requests.message("our EQL pipeline"),
+        requests.event_callback({"type": "app_uninstalled"}),
+        {"type": "app_rate_limited_not", "team_id": TEAM_ID},
+        {"type": 1},
+        ["not", "an", "object"],
+    ],
+    ids=["command", "event", "uninstall", "other-type", "odd-type", "not-an-object"],
+)
+def test_rate_limited_passes_everything_else_on(
+    caplog: pytest.LogCaptureFixture, body: Any
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.slack.listeners.guard")
+    assert run(body, rate_limited) == (200, 1)
+    assert caplog.records == []
+
+
+def test_the_guard_leaves_rate_limits_to_rate_limited() -> None:
+    """Past authorization the guard sees a rate limit only if ``rate_limited`` let it by."""
+    assert run(rate_limited_body(1518467820)) == (200, 1)
 
 
 def block_actions(**changes: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from bot.slack.render import home
 from bot.terms import Glossary, Term
 from tests.blockkit_limits import assert_block_kit_limits
 
-from .conftest import EQL, HUGE_QUERY
+from .conftest import EQL, HUGE_QUERY, WORKSPACE
 
 CATEGORIES = (("Joint activities", 9), ("Pricing models", 8), ("Sales and leads", 6))
 
@@ -145,7 +145,9 @@ def pages(service: GlossaryService, state: HomeState) -> list[dict[str, Any]]:
     """Every page of ``state``, following the Next button as a person would."""
     views: list[dict[str, Any]] = []
     while True:
-        views.append(render(service.home_page(state.mode, state.value, state.page), state))
+        views.append(
+            render(service.home_page(WORKSPACE, state.mode, state.value, state.page), state)
+        )
         after = action_ids(views[-1]).get("home_page_next")
         if after is None:
             return views
@@ -154,7 +156,7 @@ def pages(service: GlossaryService, state: HomeState) -> list[dict[str, Any]]:
 
 def test_every_term_is_reachable_by_category_and_by_paging(service: GlossaryService) -> None:
     by_category: list[str] = []
-    for label, _ in service.home_page("all", "", 0).categories:
+    for label, _ in service.home_page(WORKSPACE, "all", "", 0).categories:
         for view in pages(service, HomeState("category", label)):
             assert len(rows(view)) <= HOME_PAGE_SIZE
             by_category += rows(view)
@@ -172,7 +174,7 @@ def test_letters_page_through_their_terms(service: GlossaryService) -> None:
 
 
 def test_a_search_for_an_exact_term_lists_it_first(service: GlossaryService) -> None:
-    view = render(service.home_page("search", "EQL", 0), HomeState("search", "EQL"))
+    view = render(service.home_page(WORKSPACE, "search", "EQL", 0), HomeState("search", "EQL"))
     assert rows(view)[0] == EQL
 
 
@@ -181,7 +183,7 @@ def test_a_search_for_an_exact_term_lists_it_first(service: GlossaryService) -> 
     [HomeState("search", HUGE_QUERY[:100]), HomeState("letter", "<"), HomeState("category", "&")],
 )
 def test_hostile_states_render_within_limits(service: GlossaryService, state: HomeState) -> None:
-    render(service.home_page(state.mode, state.value, state.page), state)
+    render(service.home_page(WORKSPACE, state.mode, state.value, state.page), state)
 
 
 def test_oversized_terms_render_within_limits(huge_term: Term) -> None:

@@ -23,7 +23,7 @@ from bot.store.base import Job, JobStats
 from tests.standin import FakeSlackWebAPI
 from tests.standin.ids import CHANNEL_ID
 
-from .conftest import EQL, T0
+from .conftest import EQL, T0, WORKSPACE
 
 MESSAGE = Message("Glossary: EQL", [{"type": "divider"}])
 LEASE_S = 30.0
@@ -48,12 +48,12 @@ def runner(
 ) -> JobRunner:
     client = make_client("xoxb-test", slack_api.base_url)
     client.retry_handlers = []  # a 5xx reaches the runner at once
-    performer = Performer(service, client, clock=clock)
+    performer = Performer(service, lambda workspace: client, clock=clock)
     return JobRunner(store, performer, threads=2, lease_s=LEASE_S, max_attempts=3, clock=clock)
 
 
 def enqueue(store: MemoryStore, *texts: str) -> None:
-    jobs = [work.post(CHANNEL_ID, Message(text, MESSAGE.blocks)) for text in texts]
+    jobs = [work.post(WORKSPACE, CHANNEL_ID, Message(text, MESSAGE.blocks)) for text in texts]
     assert store.enqueue(jobs, T0) == len(texts)
 
 
@@ -85,11 +85,11 @@ def test_a_failed_explanation_is_kept_and_its_terms_can_be_explained_later(
     runner: JobRunner, store: MemoryStore, slack_api: FakeSlackWebAPI
 ) -> None:
     slack_api.fail("chat.postMessage", "not_in_channel")
-    explain = work.explain(CHANNEL_ID, "1.0", [EQL], dedupe_key="Ev1:explain")
+    explain = work.explain(WORKSPACE, CHANNEL_ID, "1.0", [EQL], dedupe_key="Ev1:explain")
     store.enqueue([explain], T0)
     runner.drain()
     assert store.job_stats(T0).failed == 1
-    store.enqueue([work.explain(CHANNEL_ID, "1.0", [EQL], dedupe_key="Ev2:explain")], T0)
+    store.enqueue([work.explain(WORKSPACE, CHANNEL_ID, "1.0", [EQL], dedupe_key="Ev2:explain")], T0)
     runner.drain()
     assert posted(slack_api) == ["Glossary: Ecosystem Qualified Lead (EQL)"] * 2
 
@@ -150,7 +150,8 @@ class ClosedStore(MemoryStore):
 def test_a_store_that_cannot_hand_out_jobs_raises_to_the_loop(
     service: GlossaryService, slack_api: FakeSlackWebAPI
 ) -> None:
-    performer = Performer(service, make_client("xoxb-test", slack_api.base_url))
+    client = make_client("xoxb-test", slack_api.base_url)
+    performer = Performer(service, lambda workspace: client)
     with pytest.raises(StoreError):
         JobRunner(ClosedStore(), performer).run_once()
 
@@ -158,7 +159,8 @@ def test_a_store_that_cannot_hand_out_jobs_raises_to_the_loop(
 def test_threads_take_a_job_when_woken_and_stop_when_idle(
     service: GlossaryService, store: MemoryStore, slack_api: FakeSlackWebAPI
 ) -> None:
-    performer = Performer(service, make_client("xoxb-test", slack_api.base_url))
+    client = make_client("xoxb-test", slack_api.base_url)
+    performer = Performer(service, lambda workspace: client)
     runner = JobRunner(store, performer, threads=2).start()
     try:
         enqueue(store, "one")

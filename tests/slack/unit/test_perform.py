@@ -34,7 +34,7 @@ from tests.standin import FakeSlackWebAPI
 from tests.standin.ids import CHANNEL_ID, USER_ID
 from tests.standin.interactive import UNSET_RESPONSE_URL
 
-from .conftest import EQL, EQL_TITLE, MQL, T0
+from .conftest import EQL, EQL_TITLE, MQL, T0, WORKSPACE
 
 MESSAGE = Message("Glossary: EQL", [{"type": "section", "text": {"type": "mrkdwn", "text": "EQL"}}])
 THREAD = "1700000000.000100"
@@ -67,7 +67,10 @@ def token_errors() -> list[str]:
 
 @pytest.fixture
 def performer(service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[str]) -> Performer:
-    return Performer(service, fast_client(api), clock=lambda: T0, token_error=token_errors.append)
+    client = fast_client(api)
+    return Performer(
+        service, lambda workspace: client, clock=lambda: T0, token_error=token_errors.append
+    )
 
 
 def sent(api: FakeSlackWebAPI, method: str) -> list[dict[str, Any]]:
@@ -82,8 +85,8 @@ def test_a_post_goes_out_and_then_counts_its_lookup(
     performer: Performer, api: FakeSlackWebAPI, store: MemoryStore
 ) -> None:
     counted = work.record("eql", EQL, USER_ID)
-    job = work.post(CHANNEL_ID, MESSAGE, thread_ts=THREAD, record=counted)
-    performer.perform(job.kind, job.payload)
+    job = work.post(WORKSPACE, CHANNEL_ID, MESSAGE, thread_ts=THREAD, record=counted)
+    performer.perform(job.kind, job.payload, job.workspace)
     assert sent(api, "chat.postMessage") == [
         {
             "channel": CHANNEL_ID,
@@ -93,7 +96,7 @@ def test_a_post_goes_out_and_then_counts_its_lookup(
             "unfurl_media": False,
         }
     ]
-    assert store.top_terms(5) == [(EQL, 1)]
+    assert store.top_terms(WORKSPACE, 5) == [(EQL, 1)]
 
 
 def test_a_refused_post_fails_counts_nothing_and_tells_the_user(
@@ -101,28 +104,29 @@ def test_a_refused_post_fails_counts_nothing_and_tells_the_user(
 ) -> None:
     api.fail("chat.postMessage", "not_in_channel")
     job = work.post(
+        WORKSPACE,
         CHANNEL_ID,
         MESSAGE,
         record=work.record("eql", EQL, USER_ID),
         tell_on_failure={"user": USER_ID, "text": FAILURE},
     )
     with pytest.raises(Failed, match=r"^not_in_channel$"):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
     told = (
         "I couldn't share “EQL”: Slack said `not_in_channel`. "
         "Invite me to the channel (/invite @glossary) and try again."
     )
     assert sent(api, "chat.postMessage")[1:] == [{"channel": USER_ID, "text": told}]
-    assert store.top_terms(5) == []
+    assert store.top_terms(WORKSPACE, 5) == []
 
 
 def test_a_refused_token_is_reported(
     performer: Performer, api: FakeSlackWebAPI, token_errors: list[str]
 ) -> None:
     api.fail("chat.postMessage", "token_revoked")
-    job = work.post(CHANNEL_ID, MESSAGE)
+    job = work.post(WORKSPACE, CHANNEL_ID, MESSAGE)
     with pytest.raises(Failed, match=r"^token_revoked$"):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
     assert token_errors == ["token_revoked"]
 
 
@@ -130,9 +134,9 @@ def test_server_errors_past_the_clients_retries_are_retry(
     performer: Performer, api: FakeSlackWebAPI
 ) -> None:
     api.server_error("chat.postMessage", status=503, times=3)
-    job = work.post(CHANNEL_ID, MESSAGE)
+    job = work.post(WORKSPACE, CHANNEL_ID, MESSAGE)
     with pytest.raises(Retry, match=r"^fatal_error$"):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
     assert len(api.calls("chat.postMessage")) == 3
 
 
@@ -140,8 +144,8 @@ def test_a_passing_server_error_is_retried_inside_the_client(
     performer: Performer, api: FakeSlackWebAPI
 ) -> None:
     api.server_error("chat.postMessage", status=500, times=2)
-    job = work.post(CHANNEL_ID, MESSAGE)
-    performer.perform(job.kind, job.payload)
+    job = work.post(WORKSPACE, CHANNEL_ID, MESSAGE)
+    performer.perform(job.kind, job.payload, job.workspace)
     assert len(api.calls("chat.postMessage")) == 3
 
 
@@ -169,10 +173,11 @@ def test_refusals_are_logged_once_per_kind_and_place(
     api.fail("views.publish", "invalid_arguments_h8", times=2)
     for channel in ("C0LOGGED1", "C0LOGGED1", "C0LOGGED2"):
         with pytest.raises(Failed):
-            performer.perform("post", work.post(channel, MESSAGE).payload)
+            performer.perform("post", work.post(WORKSPACE, channel, MESSAGE).payload, WORKSPACE)
     for _ in range(2):
         with pytest.raises(Failed):
-            performer.perform("view", work.view("views.publish", user_id="U0LOGGED").payload)
+            job = work.view(WORKSPACE, "views.publish", user_id="U0LOGGED")
+            performer.perform(job.kind, job.payload, job.workspace)
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("WARNING", "Slack refused chat.postMessage in C0LOGGED1: not_in_channel"),
         ("WARNING", "Slack refused chat.postMessage in C0LOGGED2: not_in_channel"),
@@ -184,8 +189,8 @@ def test_refusals_are_logged_once_per_kind_and_place(
 
 
 def explain(performer: Performer, terms: list[str], thread_ts: str = THREAD) -> None:
-    job = work.explain(CHANNEL_ID, thread_ts, terms, dedupe_key=None)
-    performer.perform(job.kind, job.payload)
+    job = work.explain(WORKSPACE, CHANNEL_ID, thread_ts, terms, dedupe_key=None)
+    performer.perform(job.kind, job.payload, job.workspace)
 
 
 def test_an_explanation_claims_then_posts_once_per_thread(
@@ -229,6 +234,7 @@ def test_a_failed_explanation_gives_its_terms_back(
 
 def share(api: FakeSlackWebAPI) -> NewJob:
     return work.respond(
+        WORKSPACE,
         api.response_url("R0SHARE"),
         MESSAGE,
         response_type="in_channel",
@@ -239,7 +245,7 @@ def share(api: FakeSlackWebAPI) -> NewJob:
 
 def test_a_share_posts_then_confirms(performer: Performer, api: FakeSlackWebAPI) -> None:
     job = share(api)
-    performer.perform(job.kind, job.payload)
+    performer.perform(job.kind, job.payload, job.workspace)
     assert [r.body for r in api.responses("R0SHARE")] == [
         {
             "text": "Glossary: EQL",
@@ -258,7 +264,7 @@ def test_an_expired_share_tells_the_user_the_truth(
     api.fail_response_url(404, "expired_url")
     job = share(api)
     with pytest.raises(Failed, match=r"^expired_url$"):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
     assert len(api.responses("R0SHARE")) == 1  # the share itself; no "Shared" after it
     told = (
         "I couldn't share “EQL”: Slack said `expired_url`. "
@@ -277,7 +283,7 @@ def test_when_the_private_notice_is_refused_too_the_user_gets_a_dm(
     api.fail("chat.postEphemeral", "channel_not_found")
     job = share(api)
     with pytest.raises(Failed):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
     told = (
         "I couldn't share “EQL”: Slack said `expired_url`. "
         "The button has expired: run `/define` again to share."
@@ -289,14 +295,14 @@ def test_a_response_url_server_error_is_retry(performer: Performer, api: FakeSla
     api.fail_response_url(500, "oops")
     job = share(api)
     with pytest.raises(Retry, match=r"^oops$"):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
     assert api.calls() == []
 
 
 def test_an_unreachable_response_url_is_retry(performer: Performer) -> None:
-    job = work.respond(UNSET_RESPONSE_URL, MESSAGE)
+    job = work.respond(WORKSPACE, UNSET_RESPONSE_URL, MESSAGE)
     with pytest.raises(Retry):
-        performer.perform(job.kind, job.payload)
+        performer.perform(job.kind, job.payload, job.workspace)
 
 
 # --- views and the rest -------------------------------------------------------------------------
@@ -306,8 +312,8 @@ def test_a_view_call_goes_out_with_its_arguments(
     performer: Performer, api: FakeSlackWebAPI
 ) -> None:
     view = {"type": "home", "blocks": [{"type": "divider"}]}
-    job = work.view("views.publish", user_id=USER_ID, view=view)
-    performer.perform(job.kind, job.payload)
+    job = work.view(WORKSPACE, "views.publish", user_id=USER_ID, view=view)
+    performer.perform(job.kind, job.payload, job.workspace)
     assert sent(api, "views.publish") == [{"user_id": USER_ID, "view": view}]
 
 
@@ -322,11 +328,11 @@ def test_work_it_does_not_know_fails_for_good(
     performer: Performer, api: FakeSlackWebAPI, kind: str, payload: dict[str, Any], error: str
 ) -> None:
     with pytest.raises(Failed, match=f"^{re.escape(error)}$"):
-        performer.perform(kind, payload)
+        performer.perform(kind, payload, WORKSPACE)
     assert api.calls() == []
 
 
 def test_a_record_task_counts_the_lookup(performer: Performer, store: MemoryStore) -> None:
-    task = work.record_task("MQL", MQL, USER_ID)
-    performer.perform(task.kind, task.payload)
-    assert store.top_terms(5) == [(MQL, 1)]
+    task = work.record_task(WORKSPACE, "MQL", MQL, USER_ID)
+    performer.perform(task.kind, task.payload, task.workspace)
+    assert store.top_terms(WORKSPACE, 5) == [(MQL, 1)]

@@ -21,7 +21,7 @@ from bot.store.base import NewJob
 from tests.standin import requests
 from tests.standin.ids import CHANNEL_ID, TEAM_ID, USER_ID
 
-from .conftest import EQL_TITLE, MQL_TITLE, call
+from .conftest import EQL_TITLE, MQL_TITLE, WORKSPACE, call
 
 URL = "https://hooks.slack.com/app/T0TEST/2/xyz"
 NO_TERMS = "I found no glossary terms in that message."
@@ -111,7 +111,8 @@ def test_the_reply_is_the_terms_message(service: GlossaryService) -> None:
         "replace_original": False,
     }
     outcome = call(shortcuts.explain_message(service), shortcut({"text": text}))
-    assert outcome == Outcome(tasks=(NewJob("respond", {"url": URL, "body": body}),))
+    task = NewJob("respond", {"url": URL, "body": body}, workspace=WORKSPACE)
+    assert outcome == Outcome(tasks=(task,))
 
 
 def test_without_a_response_url_nothing_is_decided(service: GlossaryService) -> None:

@@ -10,6 +10,7 @@ refresh Slack refuses leaves the current token in use with one error line.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.web import WebClient
 from sqlalchemy import text
 
+from bot.slack.oauth import Installations
 from bot.slack.tokens import InstalledTokens, SingleToken
 from bot.store import SqlStore, StoreError, migrate
 from bot.store.base import NO_WORKSPACE, Workspace
@@ -48,7 +50,7 @@ def sql(tmp_path: Path) -> Iterator[SqlStore]:
 
 @pytest.fixture
 def store(sql: SqlStore) -> SQLAlchemyInstallationStore:
-    return SQLAlchemyInstallationStore(CLIENT_ID, sql.engine)
+    return Installations(CLIENT_ID, sql.engine)
 
 
 def bot(
@@ -230,3 +232,17 @@ def test_a_database_failure_is_a_store_error(
     tokens = InstalledTokens(store, CLIENT_ID, CLIENT_SECRET, rotation=False)
     with pytest.raises(StoreError, match=r"^cannot read the installation of E1:T1: no such table"):
         tokens.bot_token(Workspace("E1", "T1"))
+
+
+def test_a_lookup_reads_while_another_connection_holds_the_write_lock(
+    tmp_path: Path, store: SQLAlchemyInstallationStore
+) -> None:
+    store.save_bot(bot("xoxb-aaa", None, "T0AAA"))
+    writer = sqlite3.connect(tmp_path / "state.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a job's write in progress (a lookup would wait 15 s)
+    try:
+        tokens = InstalledTokens(store, CLIENT_ID, CLIENT_SECRET, rotation=False)
+        assert tokens.bot_token(Workspace(None, "T0AAA")) == "xoxb-aaa"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

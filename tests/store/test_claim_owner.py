@@ -1,0 +1,32 @@
+"""An explanation claim remembers the job that made it (``claim_id``), on every backend.
+
+A job that claimed its terms and died before posting is taken over when its lease ends; its
+next attempt must get the same terms back, or the explanation is lost. Anyone else still gets
+nothing: the thread heard them, or will from that job.
+"""
+
+from __future__ import annotations
+
+from bot.store import Store
+from tests.store.helpers import ACME
+
+HOUR = 3600.0
+
+
+def test_the_same_job_gets_its_own_claim_back(store: Store) -> None:
+    first = store.claim_explanations(ACME, "C1", "1.0", ["EQL", "VAR"], 100.0, HOUR, "Ev1:explain")
+    again = store.claim_explanations(ACME, "C1", "1.0", ["EQL", "VAR"], 130.0, HOUR, "Ev1:explain")
+    assert (first, again) == (["EQL", "VAR"], ["EQL", "VAR"])
+
+
+def test_another_job_or_no_owner_is_refused(store: Store) -> None:
+    store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 100.0, HOUR, "Ev1:explain")
+    assert store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 101.0, HOUR, "Ev2:explain") == []
+    assert store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 102.0, HOUR) == []
+
+
+def test_a_retaken_claim_is_released_at_its_new_time(store: Store) -> None:
+    store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 100.0, HOUR, "Ev1:explain")
+    store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 130.0, HOUR, "Ev1:explain")
+    store.release_explanations(ACME, "C1", "1.0", ["EQL"], 130.0)  # its post failed for good
+    assert store.claim_explanations(ACME, "C1", "2.0", ["EQL"], 140.0, HOUR) == ["EQL"]

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.render.cards import Message
-from bot.store.base import NO_WORKSPACE, NewJob, Workspace
+from bot.store.base import NO_WORKSPACE, PURGE_KIND, NewJob, Workspace
 
 POST = "post"
 EXPLAIN = "explain"
 RESPOND = "respond"
 VIEW = "view"
 RECORD = "record"
-PURGE = "purge"
+PURGE = PURGE_KIND
 
 ANSWER_WITHOUT_STORE = frozenset({POST, RESPOND})
 """Job kinds run in-process when the store cannot take them, for a first delivery only.

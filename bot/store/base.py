@@ -62,6 +62,9 @@ class Workspace:
         return f"{self.enterprise_id or '-'}:{self.team_id or '-'}"
 
 
+PURGE_KIND = "purge"
+"""The job kind that purges a workspace: ``purge`` leaves such jobs for their runner to settle."""
+
 NO_WORKSPACE = Workspace()
 """For state that belongs to no workspace (the console, maintenance)."""
 

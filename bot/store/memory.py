@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from bot.store.base import (
     ONCE_KEYS_KEPT_S,
+    PURGE_KIND,
     Job,
     JobStats,
     NewJob,
@@ -220,7 +221,9 @@ class MemoryStore(Store):
                     )
                 )
             return Pruned(
-                jobs=self._jobs.delete(lambda row: _belongs(row.workspace, criteria)),
+                jobs=self._jobs.delete(
+                    lambda row: _belongs(row.workspace, criteria) and row.kind != PURGE_KIND
+                ),
                 explanations=_drop(self._explained, lambda row: _belongs(row.workspace, criteria)),
                 cooldowns=_drop_keys(self._last_in_channel, lambda key: _belongs(key[0], criteria)),
                 lookups=self._drop_lookups(lambda x: _belongs(x.workspace, criteria)),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Delete, and_, delete
+from sqlalchemy import ColumnElement, Connection, Delete, and_, delete
 from sqlalchemy.sql.expression import TableClause
 
-from bot.store.base import ONCE_KEYS_KEPT_S, Pruned
+from bot.store.base import ONCE_KEYS_KEPT_S, PURGE_KIND, Pruned
 from bot.store.schema import (
     cooldowns,
     explanations,
@@ -50,14 +50,15 @@ def prune(conn: Connection, now: float, cooldown_s: float, retention_s: float) -
 def purge(conn: Connection, criteria: dict[str, str]) -> Pruned:
     """Delete the rows matching every criterion (column → value, from ``purge_criteria``)."""
 
-    def deleted(rows: TableClause) -> int:
-        where = and_(*(rows.c[name] == value for name, value in criteria.items()))
+    def deleted(rows: TableClause, *more: ColumnElement[bool]) -> int:
+        where = and_(*(rows.c[name] == value for name, value in criteria.items()), *more)
         return conn.execute(delete(rows).where(where)).rowcount
 
     if "user_id" in criteria:  # only lookups hold a person's id as data about them
         return Pruned(lookups=deleted(lookups))
     return Pruned(
-        jobs=deleted(jobs),
+        # A purge job is the purge itself (it holds no data): it settles like any job.
+        jobs=deleted(jobs, jobs.c.kind != PURGE_KIND),
         explanations=deleted(explanations),
         cooldowns=deleted(cooldowns),
         lookups=deleted(lookups),

@@ -49,21 +49,22 @@ class FuzzyIndex:
     """Keys (folded names, titles, aliases, heads) by length, with their owners and words."""
 
     def __init__(self, keys: Iterable[tuple[str, int]], names: Sequence[str]) -> None:
-        owners: dict[str, list[int]] = {}
+        first: dict[str, int] = {}
+        more: dict[str, list[int]] = {}  # the few keys of several terms
         for key, term in keys:
-            known = owners.get(key)
-            if known is None:
-                owners[key] = [term]
-            elif term not in known:
-                known.append(term)
-        ordered = sorted(owners, key=len)  # stable: equal lengths keep the glossary's order
+            known = first.setdefault(key, term)
+            if known != term:
+                others = more.setdefault(key, [known])
+                if term not in others:
+                    others.append(term)
+        ordered = sorted(first, key=len)  # stable: equal lengths keep the glossary's order
         self._keys = ordered
         self._lengths = array("H", [min(len(k), 0xFFFF) for k in ordered])
-        self._first_owner = array("i", [owners[k][0] for k in ordered])
+        self._first_owner = array("i", [first[k] for k in ordered])
         self._more_owners = {
-            position: tuple(sorted(owners[k], key=names.__getitem__))
+            position: tuple(sorted(more[k], key=names.__getitem__))
             for position, k in enumerate(ordered)
-            if len(owners[k]) > 1
+            if k in more
         }
         self._postings: Postings = {}
         postings = self._postings

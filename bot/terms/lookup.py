@@ -124,14 +124,19 @@ class LookupIndex:
             owners += [i] * len(forms)
         folded = fold_all(texts)
         self._exact: dict[str, int | tuple[int, ...]] = {}
+        singulars: dict[str, str] = {}  # singular() per distinct last word, once
         for form, kind, i in zip(folded, kinds, owners, strict=True):
             if form and kind != _TITLE:
-                self._add(_canonical(form), i << 2 | kind)
+                head, _, last = form.rpartition(" ")
+                one = singulars.get(last)
+                if one is None:
+                    one = singulars[last] = singular(last)
+                self._add(f"{head}{one}".replace(" ", ""), i << 2 | kind)
         self._anagrams: dict[str, list[tuple[str, int]]] = {}
-        for form, kind, i in sorted(
-            zip(folded, kinds, owners, strict=True), key=lambda f: (f[0], self._names[f[2]])
-        ):
-            if kind == ACRONYM and form:
+        forms = zip(folded, kinds, owners, strict=True)
+        acronyms = [(form, i) for form, kind, i in forms if kind == ACRONYM]
+        for form, i in sorted(acronyms, key=lambda pair: (pair[0], self._names[pair[1]])):
+            if form:
                 self._anagrams.setdefault("".join(sorted(form)), []).append((form, i))
         keys = (
             (form, i)

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.terms import Glossary, load_glossary
+from bot.terms import Glossary, Term, load_glossary
+from bot.terms import forms
 from bot.terms.detect import MAX_SCAN_CHARS
+from bot.terms.forms import WORD_RE, fold_word
 
 GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossary"
 EQL = "Ecosystem Qualified Lead"
@@ -189,3 +191,81 @@ def test_a_term_never_explained_does_not_hide_one_that_is(glossary: Glossary) ->
         ("Affiliate", "affiliate partner", 0, 17),
         ("Ecosystem", "ecosystems", 18, 28),
     ]
+
+
+# Paths of the automaton's reading that the shipped glossary's cases above do not all take.
+LONG_NAME = "Partner marketing and co-selling development fund programme for resellers"
+
+
+@pytest.fixture(scope="module")
+def odd() -> Glossary:
+    """Forms the packing treats apart: over 63 letters, shared by two terms, name and acronym."""
+
+    def term(name: str, acronym: str = "", aliases: tuple[str, ...] = ()) -> Term:
+        return Term(name, "Test", f"{name}.", (acronym,) if acronym else (), aliases)
+
+    return Glossary(
+        [
+            term(LONG_NAME),
+            term("Pep talk", aliases=("pep",)),
+            term("Partner Ecosystem Platform", "PEP"),
+            term("Ledger", aliases=("ledgers book",)),
+            term("Book", aliases=("ledgers book",)),
+        ]
+    ).warm()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"see the {LONG_NAME.lower()}.",
+            [(LONG_NAME, LONG_NAME.lower(), 8, 8 + len(LONG_NAME))],
+        ),
+        ("the ledgers book", [("Book", "ledgers book", 4, 16), ("Ledger", "ledgers book", 4, 16)]),
+        ("PEP and pep", [("Pep talk", "PEP", 0, 3)]),  # a name form wins over the acronym
+        ("ＰＥＰ talk", [("Pep talk", "ＰＥＰ talk", 0, 8)]),  # full-width: NFKC, own offsets
+    ],
+)
+def test_forms_kept_apart_from_the_packing(odd: Glossary, text: str, expected: Found) -> None:
+    assert found(odd, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # One to four joiners join words; five do not.
+        ("usage - based pricing", [("Usage-based pricing", "usage - based pricing", 0, 21)]),
+        ("usage (-) based pricing", [("Usage-based pricing", "usage (-) based pricing", 0, 23)]),
+        ("usage  -   based pricing", []),
+        # Offsets survive collapsed runs, before and after them.
+        (
+            "EQL  and   usage  based  pricing",
+            [
+                (EQL, "EQL", 0, 3),
+                ("Usage-based pricing", "usage  based  pricing", 11, 32),
+            ],
+        ),
+        (
+            "Product vs.  Technology partner",
+            [("Product vs. Technology partner", "Product vs.  Technology partner", 0, 31)],
+        ),
+        # Outside ASCII, each word is NFKC-folded and offsets still index the original text.
+        ("Ｅｃｏｓｙｓｔｅｍ qualified lead ✓", [(EQL, "Ｅｃｏｓｙｓｔｅｍ qualified lead", 0, 24)]),
+        ("ＥＱＬ\u00a0—\u00a0ICP", [(EQL, "ＥＱＬ", 0, 3), ("Ideal Customer Profile", "ICP", 6, 9)]),
+        ("İ EQL", [(EQL, "EQL", 2, 5)]),  # a letter whose lower case is two characters
+    ],
+)
+def test_runs_of_joiners_and_unicode(glossary: Glossary, text: str, expected: Found) -> None:
+    assert found(glossary, text) == expected
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab _-.()’'\u00a0ＥéßİΣ½™Ⅻ\n")), max_size=6))
+def test_forms_are_read_as_messages_are(texts: list[str]) -> None:
+    """Names are normalised in one pass for the whole glossary: word by word it must be the
+    same as a message's words (found first, then NFKC- and case-folded)."""
+    expected = [
+        " ".join(fold_word(word) for word in WORD_RE.findall(text.replace("’", "'")))
+        for text in texts
+    ]
+    assert forms._normalise(texts) == expected

@@ -8,8 +8,10 @@ silently disagree with each other.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.terms.text import fold, plural, singular, singular_phrase, words
+from bot.terms.text import fold, fold_all, plural, singular, singular_phrase, words
 
 
 @pytest.mark.parametrize(
@@ -107,3 +109,9 @@ def test_plural_and_back(word: str, many: str) -> None:
 )
 def test_singular_phrase(phrase: str, one: str) -> None:
     assert singular_phrase(phrase) == one
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab _-.()’'\u00a0ＥéßİΣ½™\n")), max_size=6))
+def test_fold_all_folds_as_fold_does(texts: list[str]) -> None:
+    """The indexes fold a whole glossary in one pass: it must be fold(), text by text."""
+    assert fold_all(texts) == [fold(text) for text in texts]

@@ -72,9 +72,11 @@ def test_a_glossary_edit_is_served_and_a_broken_one_keeps_the_old(
     with http_bot(api, tmp_path, GLOSSARY_PATH=str(folder), GLOSSARY_RELOAD_S=RELOAD_S) as bot:
         version = bot.ready()[1]["glossary"]["version"]
         edited = original.replace(
-            original[original.index("Market development funds (MDF) are") : original.index(
-                "    related:"
-            )],
+            original[
+                original.index("Market development funds (MDF) are") : original.index(
+                    "    related:"
+                )
+            ],
             NEW_DEFINITION + "\n",
         )
         extra.write_text(edited)

@@ -237,11 +237,6 @@ def test_an_org_wide_purge_forgets_every_workspace_of_the_organisation(
     assert [store.top_terms(w, 5) for w in (GRID, NEIGHBOUR, elsewhere)] == [[], [], [(EQL, 1)]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot bug: the purge deletes its own running job row, so JobRunner's finish_job "
-    "finds no job and logs 'purge job N outlived its lease; another took it'",
-)
 def test_a_purge_job_settles_without_a_false_lease_warning(
     service: GlossaryService, store: MemoryStore, caplog: pytest.LogCaptureFixture
 ) -> None:

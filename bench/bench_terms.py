@@ -143,7 +143,9 @@ def measure_define(path: Path, queries_file: Path, repeat: int) -> dict[str, Any
             "intended_first": sum(bool(r.terms) and r.terms[0].term == w for w, r in wanted)
             / max(len(wanted), 1),
             "found_wrong": sum(
-                r.status == "found" and r.terms[0].term != (q["intended"] or "") for q, r, _ in mine
+                r.status == "found" and r.terms[0].term != q["intended"]
+                for q, r, _ in mine
+                if q["intended"] is not None
             ),
         }
     return {

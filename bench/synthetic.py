@@ -175,7 +175,8 @@ def make_queries(
     * ``nonsense``: chat filler and a junk word;
     * ``question``: "what's our <name>?" and the like;
     * ``acronym``: an acronym with two neighbouring letters swapped ("did you mean");
-    * ``fragment``: one word of a longer name ("did you mean" the names holding it);
+    * ``fragment``: one word of a longer name ("did you mean" the names holding it, or the
+      name it is);
     * ``verb``: a one-word name used as a verb ("zorvaked").
     """
     rng = random.Random(seed)
@@ -207,7 +208,7 @@ def make_queries(
             known = query == acronym or query in acronyms
             intended = None if known else str(term["term"])
         elif kind == "fragment" and len(name.split()) > 1:
-            query = rng.choice(name.split())
+            query, intended = rng.choice(name.split()), None  # many names hold it: no one answer
         elif kind == "verb" and " " not in name and len(name) >= 5 and name[-2:] in _VERB_ENDS:
             query = name.lower() + rng.choice(("ed", "ing"))
         elif kind == "typo":

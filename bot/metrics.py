@@ -87,7 +87,11 @@ class _Metrics:
 
 
 def _build() -> _Metrics:
-    from prometheus_client import Counter, Gauge, Histogram
+    from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+    # ``*_created`` series (one per labelled child, in-process mode only) say when a child was
+    # first used: noise for this app, and they made the text differ between modes.
+    disable_created_metrics()  # type: ignore[no-untyped-call]
 
     if path := os.environ.get(MULTIPROC_ENV):
         # A process started with the variable but without prepare_multiprocess_dir (Socket

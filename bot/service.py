@@ -52,8 +52,10 @@ TOP_TERMS = 5
 MAX_QUERY = 200
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
 CHATTER = re.compile(
-    r"^(?:hi|hey|hello|yo|thanks?|thank you|thx|ty|cheers|ok|okay|cool|great|nice|test(?:ing)?|"
-    r"ping|good (?:morning|afternoon|evening)|bye|lol|:[a-z0-9_+-]+:)[\s!.]*$"
+    r"^(?:(?:hi|hey|hello|yo|howdy)(?: there| all| everyone| team| bot| glossary)?"
+    r"|(?:thanks?|thank you|thx|ty|cheers)(?: a lot| so much| again| very much| mate)?"
+    r"|ok(?:ay)?|cool|great|nice|perfect|got it|test(?:ing)?(?: \d+)?|ping"
+    r"|good (?:morning|afternoon|evening)|bye|lol|:[a-z0-9_+-]+:)[\s!.,]*$"
 )
 """Things people say to a bot that are not lookups; they get a pointer, and count as no miss."""
 

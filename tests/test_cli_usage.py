@@ -47,7 +47,7 @@ from tests.test_cli import ROOT, bot
         (["serve", "--verbose"], "python -m bot serve: unrecognized arguments: --verbose "
          "(see `python -m bot serve --help`)"),
         (["srve"], "python -m bot: argument COMMAND: invalid choice: 'srve' (choose from "
-         "'check', 'define', 'scan', 'search', 'console', 'migrate', 'socket', 'serve') "
+         "'check', 'define', 'scan', 'search', 'console', 'migrate', 'purge', 'socket', 'serve') "
          "(see `python -m bot --help`)"),
     ],
 )  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -30,6 +31,8 @@ from bot.service import GlossaryService
 from bot.slack import listeners
 from bot.slack.dispatch import Dispatcher
 from bot.slack.listeners.guard import rate_limited
+from bot.store import StoreError
+from bot.store.base import Workspace
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
@@ -120,6 +123,41 @@ class Identity:
             )
 
         return authorize
+
+
+class RequestAuthorize(Authorize):
+    """OAuth mode's Bolt ``authorize``: is the workspace installed? Nothing more.
+
+    Bolt's installation-store authorize also calls ``auth.test`` per token and refreshes tokens
+    before the ack, and turns a database error into "please reinstall": a Slack or database
+    outage would then break every ack. The listeners need no token (jobs look up the
+    workspace's installation when they run, ``bot.slack.tokens``) and the bot's own user id
+    comes from the event's ``authorizations``. So this only asks, with one fresh indexed read,
+    whether an installation exists (an uninstalled workspace's events queue nothing), and
+    answers yes when the database cannot say: the ack must not depend on it.
+    """
+
+    def __init__(self, installed: Callable[[Workspace], bool]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._installed = installed
+
+    def __call__(
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        try:
+            if not self._installed(Workspace(enterprise_id, team_id)):
+                return None  # Bolt answers "not installed" (200), and nothing is queued
+        except StoreError as exc:
+            throttled.warning("authorize", "cannot check installations, acking anyway: %s", exc)
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
 
 
 class _BoltLogFilter(logging.Filter):

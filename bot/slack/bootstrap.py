@@ -32,7 +32,14 @@ from bot.gc_pause import gc_paused
 from bot.logs import Throttled
 from bot.reload import GlossaryWatcher, glossary_version
 from bot.service import GlossaryService, Policy
-from bot.slack.app import REJECTED, BotIdentity, Identity, build_app, make_client
+from bot.slack.app import (
+    REJECTED,
+    BotIdentity,
+    Identity,
+    RequestAuthorize,
+    build_app,
+    make_client,
+)
 from bot.slack.dispatch import Dispatcher
 from bot.slack.jobs import JobRunner
 from bot.slack.oauth import oauth_mode
@@ -210,9 +217,19 @@ def build_runtime(
     store = service.store
     if settings.oauth and engine is not None:
         mode = oauth_mode(settings, engine, make_client(None, settings.slack_api_url))
-        auth, tokens = mode.app_kwargs(), mode.tokens
+        # Bolt's OAuth flow serves the install pages; requests are authorized without I/O.
+        tokens = mode.tokens
+        auth = {
+            **mode.app_kwargs(),
+            "authorize": RequestAuthorize(lambda workspace: tokens.find(workspace) is not None),
+        }
         clients = _installed_clients(settings, tokens)
         service.on_forget = tokens.forget
+
+        def token_error(workspace: Workspace, error: str) -> None:
+            """One installation's token died: forget it (not the whole process's readiness)."""
+            if error in REJECTED:
+                tokens.forget(workspace)
     else:
         single = client or make_client(token, settings.slack_api_url)
         if known is None and background:
@@ -222,7 +239,10 @@ def build_runtime(
         def clients(workspace: Workspace) -> WebClient:
             return single
 
-    performer = Performer(service, clients, token_error=identity.token_error)
+        def token_error(workspace: Workspace, error: str) -> None:
+            identity.token_error(error)  # the one token: readiness must say so
+
+    performer = Performer(service, clients, token_error=token_error)
     runner = JobRunner(
         store,
         performer,
@@ -240,7 +260,7 @@ def build_runtime(
     if background:
         upkeep = Upkeep(
             store,
-            cooldown_s=settings.explain_cooldown_s,
+            cooldown_s=service.policy.cooldown_s,
             retention_s=settings.retention_days * 86400.0,
         )
     return Runtime(app, dispatcher, runner, identity, tasks, watcher, upkeep)

@@ -18,6 +18,7 @@ durable) and retries are not, so an outage never makes the bot answer twice; exp
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
@@ -35,6 +36,10 @@ logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
 
 Listener = Callable[[Incoming], Outcome]
+MAX_TASKS = 1000
+"""In-process tasks waiting or running at once, per process. Tasks are what is worthless
+later (a Home tab, a modal, a count): above this, new ones are dropped and counted rather than
+queued behind a slow Slack without bound (durable work is in the jobs table, not here)."""
 
 
 class Dispatcher:
@@ -53,6 +58,8 @@ class Dispatcher:
         self._tasks = tasks
         self._wake = wake
         self._clock = clock
+        self._in_flight = 0
+        self._lock = threading.Lock()
 
     def handle(self, outcome: Outcome, ack: Callable[..., Any], *, retry_num: int = 0) -> None:
         tasks = list(outcome.tasks)
@@ -82,10 +89,25 @@ class Dispatcher:
         if self._tasks is None:
             perform_safely(self.performer, task)
             return
+        with self._lock:
+            full = self._in_flight >= MAX_TASKS
+            if not full:
+                self._in_flight += 1
+        if full:
+            metrics.job_done(task.kind, "dropped")
+            throttled.warning("tasks", "%d tasks in hand: dropped a %s task", MAX_TASKS, task.kind)
+            return
         try:
-            self._tasks.submit(perform_safely, self.performer, task)
+            self._tasks.submit(self._task, task)
         except RuntimeError:  # shutting down: do it now rather than lose it
+            self._task(task)
+
+    def _task(self, task: NewJob) -> None:
+        try:
             perform_safely(self.performer, task)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
 
 def retry_num(headers: Mapping[str, Any]) -> int:
@@ -127,7 +149,14 @@ def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., N
 
     def handle(ack: Ack, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> None:
         workspace = Workspace(context.enterprise_id, context.team_id or team_of(body))
-        outcome = listener(Incoming(body, bot_user_id(context, body), workspace))
+        try:
+            outcome = listener(Incoming(body, bot_user_id(context, body), workspace))
+        except Exception:
+            # Our bug, not Slack's: a traceback (once a minute), and an ack all the same, since
+            # a non-200 counts toward Slack disabling the event subscription.
+            name = getattr(listener, "__name__", "listener")
+            throttled.exception(("listener", name), "the %s listener failed", name)
+            outcome = Outcome()
         dispatcher.handle(outcome, ack, retry_num=retry_num(request.headers))
 
     handle.__name__ = getattr(listener, "__name__", "listener")

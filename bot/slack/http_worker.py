@@ -13,6 +13,14 @@ waits on a client for input. A connection must deliver its whole request within
 or it is closed; an idle kept-alive connection is closed after gunicorn's ``keepalive``. Closing
 lingers in the poller too (gthread drains a closing socket for up to 2 s on its main loop).
 
+What a worker holds of requests, from the first byte until a thread has answered, is at most
+``BUFFER_CAP`` in total, since none of it is signed yet. A read that would pass the cap first
+refuses, with 503, the waiting requests that hold more than the reader would after it (largest
+first); if that is not enough, the reader gets only the room left, and a 503 when there is none.
+So whoever holds the most loses: a request of up to ``BUFFER_CAP / WORKER_CONNECTIONS`` (64 KiB,
+most of Slack's) always gets through, while pausing the reader instead would leave every new
+Slack request waiting behind the stalled ones, well past Slack's 3-second ack limit.
+
 Requests this worker does not buffer are handed to a thread once their head is complete and
 their connection is closed after the answer: a body above ``MAX_BODY`` (the app refuses it
 unread) or a chunked one (the app requires Content-Length). The thread's socket has a timeout
@@ -46,17 +54,28 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20
-"""1 MiB: Slack's largest payloads (views with many blocks) are far below this."""
+"""1 MiB. Slack's largest payloads carry a whole view (at most 250 KB) or message (40,000
+characters of text plus blocks), form-encoded: percent-encoding triples JSON punctuation and each
+byte of non-ASCII text, so 250 KB can arrive as ~750 KB; no lower bound is safe."""
+BUFFER_CAP = 16 << 20
+"""Bytes of requests one worker holds before a thread has answered them (see the module doc).
+Unsigned, so a bound is needed: 256 connections x MAX_BODY would be 256 MiB a worker against the
+pod's 768 MiB limit. 16 MiB is MAX_BODY 16 times over, and 64 KiB per connection."""
 MAX_HEAD = 64 * 1024
 """A head still incomplete at this size is handed over (gunicorn then applies its limits)."""
 THREADS = 8
 WORKER_CONNECTIONS = 256
-"""Per worker; waiting connections cost no thread, buffered bodies at most MAX_BODY each."""
+"""Per worker; waiting connections cost no thread, and their buffers at most BUFFER_CAP."""
 KEEPALIVE_S = 75
 """Longer than load balancers' idle timeouts (AWS ALB: 60 s), so the balancer, not the bot,
 closes an idle connection: otherwise it may reuse one the bot just closed and answer 502."""
 LINGER_S = 2.0
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_BUSY_BODY = b'{"ok": false, "error": "server busy"}'
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
+)
 
 
 class Arrival(NamedTuple):
@@ -105,6 +124,8 @@ class _Conn(TConn):  # type: ignore[misc]
         self.timeout_s = timeout_s
         self.deadline = 0.0
         self.closing = False
+        self.charged = 0
+        """Bytes counted against BUFFER_CAP: what it buffered, until a thread has answered it."""
         self.next_request(b"")
 
     def next_request(self, read_ahead: bytes) -> None:
@@ -136,7 +157,9 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._buffering = plain_http1 and not cfg.is_ssl
         self._waiting: set[_Conn] = set()
         self._next_expiry = math.inf
-        self._stalled = Throttled(logger)
+        self._throttled = Throttled(logger)
+        self.buffered_bytes = 0
+        """Sum of every connection's ``charged``: at most BUFFER_CAP."""
 
     # -- main loop: accept, buffer, expire -------------------------------------------------
 
@@ -157,12 +180,25 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
     def _wait(self, conn: _Conn, deadline: float) -> None:
         conn.deadline = deadline
         self._next_expiry = min(self._next_expiry, deadline)
-        self._waiting.add(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+        if conn not in self._waiting:
+            self._waiting.add(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+
+    def _charge(self, conn: _Conn, size: int) -> None:
+        self.buffered_bytes += size - conn.charged
+        conn.charged = size
 
     def _readable(self, conn: _Conn, _sock: object) -> None:
+        if conn.closing:
+            size = MAX_HEAD  # discarded: see _linger
+        else:
+            rest = MAX_HEAD if conn.size is None else conn.size - len(conn.buffered)
+            size = self._room(conn, min(MAX_HEAD, rest))
+            if not size:
+                self._refuse(conn)
+                return
         try:
-            data = conn.sock.recv(MAX_HEAD)
+            data = conn.sock.recv(size)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -171,13 +207,32 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._close(conn)
             return
         if conn.closing:
-            return  # discarded: see _linger
+            return
         if not conn.buffered and conn.parser is not None:
             # The first byte of a kept-alive connection's next request: the full bound again.
             conn.deadline = time.monotonic() + self.request_timeout_s
             self._next_expiry = min(self._next_expiry, conn.deadline)
         conn.buffered += data
+        self._charge(conn, len(conn.buffered))
         self._advance(conn)
+
+    def _room(self, conn: _Conn, want: int) -> int:
+        """How many bytes ``conn`` may read now, after refusing bigger buffers to make room."""
+        while BUFFER_CAP - self.buffered_bytes < want:
+            others = (c for c in self._waiting if c is not conn and not c.closing)
+            victim = max(others, key=lambda c: c.charged, default=None)
+            if victim is None or victim.charged <= conn.charged + want:
+                break
+            self._refuse(victim)
+        return max(0, min(want, BUFFER_CAP - self.buffered_bytes))
+
+    def _refuse(self, conn: _Conn) -> None:
+        self._throttled.warning(
+            "busy", "answered 503: requests not yet answered fill BUFFER_CAP (%d bytes)", BUFFER_CAP
+        )
+        with contextlib.suppress(OSError):  # a short answer into an empty send buffer, if it fits
+            conn.sock.send(_BUSY)
+        self._linger(conn)
 
     def _advance(self, conn: _Conn) -> None:
         """Hand the connection to a thread if its request is whole (or will not be buffered)."""
@@ -218,7 +273,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             return
         for conn in [c for c in self._waiting if c.deadline <= now]:
             if conn.buffered and not conn.closing:
-                self._stalled.warning(
+                self._throttled.warning(
                     "stalled",
                     "closed a connection that sent part of a request and stalled for %gs",
                     self.request_timeout_s,
@@ -231,6 +286,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._waiting.discard(conn)
             with contextlib.suppress(KeyError, ValueError, OSError):
                 self.poller.unregister(conn.sock)
+        self._charge(conn, 0)
         self.nr_conns -= 1
         conn.close()
 
@@ -253,6 +309,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             return
         # Bytes of a pipelined next request may already sit in gunicorn's parser: take them back.
         conn.next_request(conn.parser.unreader.take_buffered())
+        self._charge(conn, len(conn.buffered))
         now = time.monotonic()
         if conn.buffered:
             self._wait(conn, now + self.request_timeout_s)
@@ -270,10 +327,11 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         try:
             conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
-            self.nr_conns -= 1
-            conn.close()
+            self._close(conn)
             return
         conn.closing = True
+        conn.buffered = bytearray()
+        self._charge(conn, 0)
         self._wait(conn, time.monotonic() + LINGER_S)
 
     # -- in the thread ------------------------------------------------------------------------

@@ -3,17 +3,29 @@
 Every process (each gunicorn worker, the Socket Mode process) runs a few of these threads, and
 all processes of all replicas share one job table: whoever is free takes the next job. A claim
 is a lease (``JOB_LEASE_S``): a worker killed mid-job leaves its jobs "running" until the lease
-ends, then any replica takes them over. So nothing acknowledged is lost, and the only work that
-can happen twice is a job whose Slack call had gone out when its worker died, before the store
-heard it was done: at most the jobs in hand, one per thread, per kill. That is the documented
-duplicate window.
+ends, then any replica takes them over. So nothing acknowledged is lost.
+
+A live worker keeps what it holds: one heartbeat thread per runner renews, every third of a
+lease, the lease of every job in hand (the one being performed and the claimed, unstarted rest
+of each thread's batch), in one store transaction. A Slack call may take long (a 10 s timeout
+times slack_sdk's retries, a 429's ``Retry-After`` sleep) without the job being taken over, so
+a slow Slack no longer posts twice. A job whose renewal failed (another worker holds it now:
+our heartbeat could not reach the store in time) or whose lease has ended by our clock is not
+started: it is skipped, neither performed nor settled, and its new holder does it.
+
+What can still happen twice: a job whose Slack call had gone out when its worker was killed,
+before the store heard it was done (at most the jobs in hand, one per thread, per kill); and a
+job whose worker could not reach the store for a whole lease while the call was under way, or
+between the call and ``finish_job`` (its lease ends and another replica performs it again).
 
 A job whose Slack call fails for good is marked failed with its error. One that hit a passing
-outage is left alone: its lease ends and it is tried again, up to ``JOB_MAX_ATTEMPTS`` times.
+outage (``Retry``) is left alone and no longer renewed: its lease ends and it is tried again,
+up to ``JOB_MAX_ATTEMPTS`` times.
 
-Graceful stop (SIGTERM): threads stop taking jobs, finish the one in hand, and give back claimed
-jobs they have not started, so another replica takes them at once; ``stop`` waits at most the
-grace period.
+Graceful stop (SIGTERM): threads stop taking jobs, finish the one in hand (still renewed), and
+give back claimed jobs they have not started, so another replica takes them at once; ``stop``
+waits at most the grace period. ``run_once`` and ``drain`` without ``start`` (the console,
+tests) have no heartbeat: there a job whose lease ended by the runner's clock is skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +34,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot import metrics
 from bot.logs import Throttled
@@ -38,6 +51,18 @@ POLL_S = 0.5
 """How often idle threads look for jobs enqueued by other processes (local ones wake them)."""
 MAX_BACKOFF_S = 5.0
 STATS_EVERY_S = 5.0
+RENEWALS_PER_LEASE = 3
+"""Heartbeats per lease: two may fail (a store hiccup) before a held job's lease ends."""
+
+
+@dataclass
+class _Held:
+    """A claimed job this process holds: until when its lease is known to last, and whether
+    a renewal found it taken over."""
+
+    job: Job
+    until: float
+    lost: bool = False
 
 
 class JobRunner:
@@ -65,6 +90,10 @@ class JobRunner:
         self._workers: list[threading.Thread] = []
         self._stats_at = 0.0
         self._stats_lock = threading.Lock()
+        self._held: dict[str, _Held] = {}  # by lease token: one id may be held twice (_hold)
+        self._held_lock = threading.Lock()
+        self._beat_stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> JobRunner:
@@ -72,6 +101,8 @@ class JobRunner:
             thread = threading.Thread(target=self._loop, name=f"jobs-{number}", daemon=True)
             thread.start()
             self._workers.append(thread)
+        self._heartbeat = threading.Thread(target=self._beat, name="jobs-heartbeat", daemon=True)
+        self._heartbeat.start()
         return self
 
     def wake(self) -> None:
@@ -89,6 +120,9 @@ class JobRunner:
         for thread in self._workers:
             thread.join(max(0.0, deadline - time.monotonic()))
         finished = not any(t.is_alive() for t in self._workers)
+        self._beat_stop.set()  # after the jobs in hand: they stay ours while they finish
+        if self._heartbeat is not None:
+            self._heartbeat.join(max(0.0, deadline - time.monotonic()))
         if not finished:
             logger.warning("stopped with jobs still in hand; their leases hand them to others")
         return finished
@@ -96,20 +130,54 @@ class JobRunner:
     # -- one round (also used by the console and tests, without threads) ---------------------
     def run_once(self, limit: int = BATCH) -> int:
         """Claim up to ``limit`` jobs and perform them; returns how many were claimed."""
+        now = self._clock()
         try:
-            jobs = self.store.claim_jobs(limit, self._clock(), self.lease_s, self.max_attempts)
+            jobs = self.store.claim_jobs(limit, now, self.lease_s, self.max_attempts)
         except StoreError as exc:
             metrics.store_error("claim_jobs")
             throttled.error("claim", "cannot take jobs, the state store failed: %s", exc)
             raise
+        self._hold(jobs, now + self.lease_s)
         queue = deque(jobs)
-        while queue:
-            if self._stopping.is_set():
-                self._give_back(list(queue))
-                break
-            self._perform(queue.popleft())
+        try:
+            while queue:
+                if self._stopping.is_set():
+                    self._give_back(list(queue))
+                    break
+                job = queue.popleft()
+                if self._still_ours(job):
+                    self._perform(job)
+                self._let_go([job])  # settled, skipped or left to its lease (``Retry``)
+        finally:
+            self._let_go(jobs)
         self._report_stats()
         return len(jobs)
+
+    def renew_leases(self) -> list[int]:
+        """One heartbeat: renew the lease of every job in hand, in one store transaction, and
+        mark the ones another worker holds now so they are not started. Returns the ids renewed
+        (none when the store failed: the leases may still end, and the next beat finds out)."""
+        with self._held_lock:
+            held = [entry.job for entry in self._held.values() if not entry.lost]
+        if not held:
+            return []
+        now = self._clock()
+        try:
+            renewed = self.store.renew_jobs(held, now, self.lease_s)
+        except StoreError as exc:
+            metrics.store_error("renew_jobs")
+            throttled.error("renew", "could not renew job leases (others may take them): %s", exc)
+            return []
+        with self._held_lock:
+            for job in held:
+                entry = self._held.get(job.lease)
+                if entry is None:
+                    continue  # settled meanwhile: its renewal failing says nothing
+                if job.id in renewed:
+                    entry.until = max(entry.until, now + self.lease_s)
+                else:
+                    entry.lost = True
+        return renewed
 
     def drain(self, rounds: int = 1000) -> int:
         """Run until no job is left (the console, tests); returns how many were performed."""
@@ -140,6 +208,42 @@ class JobRunner:
                 if self._pending_wakes == 0 and not self._stopping.is_set():
                     self._wake.wait(backoff)
                 self._pending_wakes = max(0, self._pending_wakes - 1)
+
+    def _beat(self) -> None:
+        while not self._beat_stop.wait(self.lease_s / RENEWALS_PER_LEASE):
+            try:
+                self.renew_leases()
+            except Exception:
+                logger.exception("job lease heartbeat failed; it carries on")
+
+    def _hold(self, jobs: Sequence[Job], until: float) -> None:
+        """Renew these from now on. A job this process held under an older lease was taken
+        over (here, by this claim): the old lease is marked lost, since renewals return ids and
+        could not tell the two apart."""
+        claimed = {job.id for job in jobs}
+        with self._held_lock:
+            for entry in self._held.values():
+                if entry.job.id in claimed:
+                    entry.lost = True
+            self._held.update((job.lease, _Held(job, until)) for job in jobs)
+
+    def _let_go(self, jobs: Sequence[Job]) -> None:
+        """Stop renewing these: settled, skipped, given back, or left to their lease."""
+        with self._held_lock:
+            for job in jobs:
+                self._held.pop(job.lease, None)
+
+    def _still_ours(self, job: Job) -> bool:
+        """May this claimed job be started? Not if a renewal found it taken over, nor once its
+        lease has ended by our clock (renewals failed: another worker may have it)."""
+        with self._held_lock:
+            entry = self._held.get(job.lease)
+            ours = entry is not None and not entry.lost and self._clock() < entry.until
+        if not ours:
+            metrics.job_done(job.kind, "lost")
+            message = "%s job %d lost its lease before it started; its new holder does it"
+            throttled.warning("lost", message, job.kind, job.id)
+        return ours
 
     def _perform(self, job: Job) -> None:
         try:

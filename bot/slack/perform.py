@@ -27,7 +27,9 @@ from bot import metrics
 from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import work
+from bot.slack.home_state import HomeState
 from bot.slack.render.cards import explanation_message
+from bot.slack.render.home import home_view
 from bot.store import StoreError
 from bot.store.base import NewJob, Workspace
 
@@ -75,12 +77,13 @@ class Performer:
         clients: Callable[[Workspace], WebClient],
         webhook: Callable[[str], WebhookClient] | None = None,
         clock: Callable[[], float] = time.time,
-        token_error: Callable[[str], None] = lambda error: None,
+        token_error: Callable[[Workspace, str], None] = lambda workspace, error: None,
     ) -> None:
         self.service = service
         self._clients = clients
         """The Web API client with the bot token of a workspace (one token, or its install's)."""
         self._token_error = token_error
+        """Told when Slack rejects a workspace's token (the app was removed or the token died)."""
         self._webhook = webhook or (lambda url: WebhookClient(url, timeout=10))
         self._clock = clock
         self._kinds: dict[str, Callable[[Workspace, dict[str, Any]], None]] = {
@@ -89,6 +92,7 @@ class Performer:
             work.RESPOND: self._respond,
             work.VIEW: self._view,
             work.RECORD: self._record,
+            work.HOME: self._home,
             work.PURGE: self._purge,
         }
 
@@ -120,7 +124,11 @@ class Performer:
             raise
         counted = payload.get("record")
         if isinstance(counted, dict):
-            self._record(workspace, counted)
+            try:  # the answer is out: a count the store cannot take must not make it repeat
+                self._record(workspace, counted)
+            except StoreError as exc:
+                metrics.store_error("record")
+                throttled.warning("record", "a lookup was answered but not counted: %s", exc)
 
     def _explain(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         channel, thread_ts = str(payload["channel"]), str(payload["thread_ts"])
@@ -171,6 +179,13 @@ class Performer:
         where = str(args.get("user_id") or args.get("view_id") or "modal")
         self.call(workspace, method, where, **args)
 
+    def _home(self, workspace: Workspace, payload: dict[str, Any]) -> None:
+        state = HomeState(str(payload["mode"]), str(payload["value"]), int(payload["page"]))
+        page = self.service.home_page(workspace, state.mode, state.value, state.page)
+        view = home_view(page, HomeState(state.mode, state.value, page.page))
+        user = str(payload["user"])
+        self.call(workspace, "views.publish", user, user_id=user, view=view)
+
     def _record(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         term = payload.get("term")
         query, user = str(payload.get("query", "")), str(payload.get("user", ""))
@@ -189,7 +204,7 @@ class Performer:
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             metrics.slack_call(method, error)
-            self._token_error(error)
+            self._token_error(workspace, error)
             self._log(error, method, where)
             raise (Retry if error in TRANSIENT_ERRORS else Failed)(error) from None
         except (SlackClientError, OSError) as exc:

@@ -27,6 +27,7 @@ EXPLAIN = "explain"
 RESPOND = "respond"
 VIEW = "view"
 RECORD = "record"
+HOME = "home"
 PURGE = PURGE_KIND
 
 ANSWER_WITHOUT_STORE = frozenset({POST, RESPOND})
@@ -120,6 +121,13 @@ def respond(
 def view(workspace: Workspace, method: str, **args: Any) -> NewJob:
     """``views.publish`` / ``views.open`` / ``views.update`` with these arguments."""
     return NewJob(VIEW, {"method": method, "args": args}, workspace=workspace)
+
+
+def home(workspace: Workspace, user: str, mode: str, value: str, page: int) -> NewJob:
+    """Publish a user's Home tab for a browsing state. A task, not a listener's work: its "most
+    looked up" list is read from the store, which must never delay an ack."""
+    state = {"user": user, "mode": mode, "value": value, "page": page}
+    return NewJob(HOME, state, workspace=workspace)
 
 
 def record(query: str, term: str | None, user: str) -> dict[str, Any]:

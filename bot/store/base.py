@@ -2,7 +2,8 @@
 
 Four jobs:
 - **durable work**: a ``jobs`` table written before Slack is acked, taken by worker threads
-  of any replica under a lease (``enqueue``, ``claim_jobs``, ``finish_job``…);
+  of any replica under a lease that their worker renews while it holds them (``enqueue``,
+  ``claim_jobs``, ``renew_jobs``, ``finish_job``…);
 - **once only**: Slack's retries and double clicks (a job's ``dedupe_key``), and any "exactly
   one replica does this" claim (``claim_once``);
 - **explanations**: which terms were explained where, so a thread is never told twice and a
@@ -168,6 +169,14 @@ class Store(abc.ABC):
         ``lease_until = now + lease_s`` and one more attempt. A job that already had
         ``max_attempts`` is marked failed ("gave up after N attempts") instead of being taken.
         Two callers never get the same job (Postgres: ``FOR UPDATE SKIP LOCKED``)."""
+
+    @abc.abstractmethod
+    def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
+        """Extend the leases we still hold, in one transaction: each job that is still running
+        under its ``lease`` token gets ``lease_until = now + lease_s``. Returns the ids renewed
+        (ascending); a job missing from them was taken over, finished or given back, and its
+        holder must not start it. A worker renews well before ``lease_until``, so a slow Slack
+        call never lets another worker take a job still in hand."""
 
     @abc.abstractmethod
     def finish_job(self, job: Job, now: float) -> bool:

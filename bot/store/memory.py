@@ -82,6 +82,11 @@ class MemoryStore(Store):
             self._check_open()
             return self._jobs.claim(limit, now, lease_s, max_attempts)
 
+    def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
+        with self._lock:
+            self._check_open()
+            return self._jobs.renew(jobs, now, lease_s)
+
     def finish_job(self, job: Job, now: float) -> bool:
         with self._lock:
             self._check_open()

@@ -92,6 +92,15 @@ class JobTable:
         row = self.rows.get(job.id)
         return row if row and row.status == "running" and row.lease == job.lease else None
 
+    def renew(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
+        renewed: list[int] = []
+        for job in sorted(jobs, key=lambda job: job.id):
+            row = self._ours(job)
+            if row is not None:
+                self.rows[job.id] = replace(row, lease_until=now + lease_s)
+                renewed.append(job.id)
+        return renewed
+
     def finish(self, job: Job) -> bool:
         if self._ours(job) is None:
             return False

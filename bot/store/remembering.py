@@ -104,6 +104,9 @@ class RememberingStore(Store):
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
         return self.store.claim_jobs(limit, now, lease_s, max_attempts)
 
+    def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
+        return self.store.renew_jobs(jobs, now, lease_s)
+
     def finish_job(self, job: Job, now: float) -> bool:
         return self.store.finish_job(job, now)
 

@@ -153,6 +153,12 @@ class SqlStore(Store):
         with self._transaction("claim work") as conn:
             return sql_jobs.claim(conn, limit, now, lease_s, max_attempts)
 
+    def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
+        if not jobs:
+            return []
+        with self._transaction("renew job leases") as conn:
+            return sql_jobs.renew(conn, jobs, now, lease_s)
+
     def finish_job(self, job: Job, now: float) -> bool:
         with self._transaction("finish a job") as conn:
             return sql_jobs.finish(conn, job)

@@ -4,7 +4,7 @@ Claiming locks the rows it picks: PostgreSQL with ``FOR UPDATE SKIP LOCKED`` (a 
 claimer skips them and takes the next ones, nobody waits), SQLite by the ``BEGIN IMMEDIATE``
 write lock that serialises whole transactions (SQLAlchemy drops ``FOR UPDATE`` there). Every
 change to a claimed job matches its lease token, so a worker whose lease was taken over
-changes nothing.
+changes nothing: neither a renewal (which only extends a lease still ours) nor a settlement.
 """
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from bot.store.base import JOB_ERROR_MAX_CHARS, Job, JobStats, NewJob
 from bot.store.schema import insert_new, jobs, once_keys, stored, workspace_of
@@ -107,6 +117,29 @@ def claim(conn: Connection, limit: int, now: float, lease_s: float, max_attempts
 
 def _ours(job: Job) -> ColumnElement[bool]:
     return and_(jobs.c.id == job.id, jobs.c.lease == job.lease, jobs.c.status == "running")
+
+
+_RENEW = (
+    update(jobs)
+    .where(
+        jobs.c.id == bindparam("k_id"),
+        jobs.c.lease == bindparam("k_lease"),
+        jobs.c.status == "running",
+    )
+    .values(lease_until=bindparam("k_until"))
+)
+"""Extend one lease still ours; built once, run with parameters ("k_": not a column's name)."""
+
+
+def renew(conn: Connection, held: Sequence[Job], now: float, lease_s: float) -> list[int]:
+    """The ids whose lease was extended to ``now + lease_s``. In id order, the order claims
+    lock rows in, so two transactions never wait on each other's rows in a cycle."""
+    renewed: list[int] = []
+    for job in sorted(held, key=lambda job: job.id):
+        params = {"k_id": job.id, "k_lease": job.lease, "k_until": now + lease_s}
+        if conn.execute(_RENEW, params).rowcount == 1:
+            renewed.append(job.id)
+    return renewed
 
 
 def finish(conn: Connection, job: Job) -> bool:

@@ -13,9 +13,9 @@ value per form (pyahocorasick's ``STORE_INTS``) that says all a hit needs: the f
 ending set and its owner, ``length | endings << 6 | owner << 13`` where an owner is
 ``acronym | term << 1``. A form that does not fit (longer than 63 letters, shared by several
 terms, a rare ending set, a term numbered beyond 2**17) is stored as ``~entry``: its length and
-its alternatives (``endings | owner << 16`` each) are in ``FormTable.entries``. Forms go into
-the automaton as they are made (a repeated one is merged there), and names are normalised as one
-joined string, so that building for 100,000 terms allocates little besides the automaton.
+its alternatives (``endings | owner << 16`` each) are in ``FormTable.entries``. Names are
+normalised as one joined string, and the automaton is filled in one go (see _Builder), so that
+building for 100,000 terms leaves little memory behind besides the automaton.
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ def build_forms(terms: Sequence[Term]) -> FormTable:
         if variant.endswith(("ed", "ing"))
     }
     spelled_last = {form.rpartition(" ")[2] for form in spelled}
-    endings: dict[tuple[str, bool, bool], _Endings] = {}
+    # Per distinct last word: letters kept, ending set number, and whether one of its verb forms
+    # is also spelled out somewhere (then checked form by form). Numbers, not sets: at 100,000
+    # terms this table has 150,000 words.
+    endings: dict[tuple[str, bool, bool], tuple[int, int, bool]] = {}
     for number, (line, i) in enumerate(zip(lines, owners, strict=True)):
         if not line:
             continue
@@ -79,19 +82,22 @@ def build_forms(terms: Sequence[Term]) -> FormTable:
         co = number >= len(names) and line.startswith("co ")
         known = endings.get((last, co, not head))
         if known is None:
-            known = endings[last, co, not head] = _endings(last, co, alone=not head)
-        cut, stored, verbs = known
-        if any(verb in spelled_last for verb in verbs) and any(
-            f"{head} {verb}".lstrip() in spelled for verb in verbs
-        ):
+            cut, stored, verbs = _endings(last, co, alone=not head)
+            clash = any(verb in spelled_last for verb in verbs)
+            known = endings[last, co, not head] = (cut, builder.ending_id(stored), clash)
+        cut, ending, clash = known
+        if clash:
             cut, stored, _ = _endings(last, co, alone=not head, spelled=spelled, head=head)
+            ending = builder.ending_id(stored)
         stem = last[:cut]
         for prefix in _abbreviated(head):
-            builder.add(f"{prefix} {stem}" if prefix else stem, stored, i << 1)
+            builder.add(f"{prefix} {stem}" if prefix else stem, ending, i << 1)
+    plural_s = builder.ending_id(frozenset(("", "s")))
     for i, term in enumerate(terms):
         for acronym in term.acronyms:
             if WORD_RE.fullmatch(acronym):
-                builder.add(fold_word(acronym), frozenset(("", "s")), i << 1 | ACRONYM)
+                builder.add(fold_word(acronym), plural_s, i << 1 | ACRONYM)
+    del lines, endings, spelled  # before the automaton's nodes are allocated (see _Builder)
     return builder.compile()
 
 
@@ -119,54 +125,59 @@ def _endings(
 
 
 class _Builder:
-    """Adds forms to the automaton, merging a form that several terms (or kinds) share."""
+    """Collects forms by key, merging a form that several terms (or kinds) share, then compiles
+    them into the automaton in one go: its nodes then sit together in memory rather than among
+    the build's short-lived objects, whose memory goes back to the system afterwards."""
 
     def __init__(self) -> None:
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._values: dict[str, int] = {}
         self.entries: list[tuple[int, tuple[int, ...]]] = []
         self._ending_ids: dict[frozenset[str], int] = {}
         self.endings: list[frozenset[str]] = []
 
-    def _ending_id(self, endings: frozenset[str]) -> int:
+    def ending_id(self, endings: frozenset[str]) -> int:
         number = self._ending_ids.get(endings)
         if number is None:
             number = self._ending_ids[endings] = len(self.endings)
             self.endings.append(endings)
         return number
 
-    def add(self, key: str, endings: frozenset[str], owner: int) -> None:
-        """A form ``key`` of ``owner`` (``acronym | term << 1``) with its last word's endings."""
-        ending = self._ending_id(endings)
-        known = self.automaton.get(key, None)
+    def add(self, key: str, ending: int, owner: int) -> None:
+        """A form ``key`` of ``owner`` (``acronym | term << 1``) with its ending set's number."""
+        known = self._values.get(key)
         if known is None:
             if (
                 len(key) < 1 << _LENGTH_BITS
                 and ending < 1 << _ENDING_BITS
                 and owner < 1 << _OWNER_BITS
             ):
-                self.automaton.add_word(key, len(key) | ending << 6 | owner << 13)
+                self._values[key] = len(key) | ending << 6 | owner << 13
             else:
-                self.automaton.add_word(key, ~len(self.entries))
+                self._values[key] = ~len(self.entries)
                 self.entries.append((len(key), (ending | owner << 16,)))
             return
         if known >= 0:  # becomes an entry of the table
-            alternatives = ((known >> 6 & 0x7F) | (known >> 13) << 16,)
-            self.automaton.add_word(key, ~len(self.entries))
-            self.entries.append((len(key), alternatives))
-            known = ~(len(self.entries) - 1)
+            single = (known >> 6 & 0x7F) | (known >> 13) << 16
+            known = self._values[key] = ~len(self.entries)
+            self.entries.append((len(key), (single,)))
         length, alternatives = self.entries[~known]
         merged = []
         for alternative in alternatives:
             if alternative >> 16 == owner:  # the same term and kind: one ending set for both
-                ending = self._ending_id(self.endings[alternative & 0xFFFF] | self.endings[ending])
+                ending = self.ending_id(self.endings[alternative & 0xFFFF] | self.endings[ending])
             else:
                 merged.append(alternative)
         merged.append(ending | owner << 16)
         self.entries[~known] = (length, tuple(sorted(merged, key=lambda a: a >> 17)))
 
     def compile(self) -> FormTable:
-        self.automaton.make_automaton()
-        return FormTable(self.automaton, self.endings, self.entries)
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        add = automaton.add_word
+        for key, value in self._values.items():
+            add(key, value)
+        self._values.clear()
+        automaton.make_automaton()
+        return FormTable(automaton, self.endings, self.entries)
 
 
 def _normalise(texts: list[str]) -> list[str]:

@@ -35,7 +35,7 @@ LIMIT = 20
 """Best keys kept per scan: enough for five suggestions after merging a term's keys."""
 NARROW_FROM = 1000
 """Fewer keys of a fitting length are scored faster than narrowed (~250 ns a key)."""
-FULL_PASS_KEYS = 20_000
+FULL_PASS_KEYS = 12_000
 """Beyond this many keys of a fitting length, narrowing follows simpler rules than "every key
 that can score" (see ``_narrowed``): answers then differ from scoring every key only for a key
 that differs from the query by three typos or more in each of its rarer words."""

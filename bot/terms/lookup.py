@@ -17,11 +17,8 @@ fewer, or typed in capitals) never fuzzy-match to a *different* acronym — "CRM
 only a swapped pair of letters ("ELQ") is offered as a suggestion. A name matched only with its
 words reordered is a suggestion too.
 
-Why one dict of packed integers for exact forms: each form is stored once, by its folded
-singular without spaces (which every spelling above reduces to), with ``term << 2 | kind``;
-the few forms several terms share hold a tuple. Which spelling matched (the more literal wins
-between two terms, e.g. "Partners" over "Partner" for "partners"), and word order, are decided
-at query time for the handful of terms found, instead of storing five keys per form.
+The rules are here; the indexes they consult are bot.terms.exact (every form by its spelling)
+and bot.terms.fuzzy (keys and the narrowing that keeps fuzzy matching fast).
 """
 
 from __future__ import annotations
@@ -31,8 +28,10 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import OSA
 
+from bot.terms.exact import ACRONYM, ALIAS, HEAD, NAME, ExactForms
 from bot.terms.fuzzy import FOUND_SCORE, SUGGEST_SCORE, FuzzyIndex
 from bot.terms.model import LookupResult, Status, Term
+from bot.terms.questions import reduce_question
 from bot.terms.text import fold, fold_all, singular, singular_phrase
 from bot.terms.verbs import verb_forms, verb_stems
 
@@ -47,52 +46,19 @@ MAX_QUERY = 200
 """Longer queries are cut: no glossary name is that long and fuzzy cost grows with length."""
 STOPWORDS = frozenset({"a", "an", "the", "of", "and", "or", "for", "to", "in", "on", "is"})
 
-# Kinds of exact forms, best first.
-NAME, ACRONYM, ALIAS, HEAD, REORDERED = 0, 1, 2, 3, 4
+REORDERED = 4
+"""The kind of a name matched only with its words reordered (after bot.terms.exact's kinds)."""
 _OWNED = {NAME, ALIAS, HEAD}
 """Kinds a verb form may come from (an acronym is no verb)."""
 _TITLE = 5
 """A name with its acronym ("Ideal Customer Profile (ICP)"): a fuzzy key only, as its exact
 spelling is found by _without_own_acronym."""
 
-_DETERMINERS = "an?|the|our|my|your|their|his|her|its|this|that|these|those"
-_QUESTION_PATTERNS = [
-    re.compile(p)
-    for p in (
-        r"^(.+?) (?:please|pls|plz|thanks|thank you|thx)$",
-        r"^(?:please )?(?:define|explain|describe|definition of|meaning of|tell me about) (.+)$",
-        r"^(?:(?:hey|hi|hello) )?(?:what|who)(?:s| is| are| was| were| does| do| re)? (.+)$",
-        r"^(?:can you |could you )?(?:explain|define) (.+)$",
-        r"^(.+?) (?:stand for|stands for|mean|means|meaning|definition|abbreviation)$",
-        rf"^(?:{_DETERMINERS}) (.+)$",
-        r"^(?:is|are) (.+?)(?: a thing)?$",
-    )
-]
-
-
-def reduce_question(folded: str) -> str:
-    """The subject of a question: "what does icp stand for" → "icp", "whats our nrr" → "nrr"."""
-    subject = folded
-    for _ in range(6):
-        for pattern in _QUESTION_PATTERNS:
-            match = pattern.match(subject)
-            if match:
-                subject = match.group(1).strip()
-                break
-        else:
-            break
-    return subject or folded
-
 
 def _variants(folded: str) -> list[str]:
     """The spellings one folded text stands for, most literal first."""
     one = singular_phrase(folded)
     return list(dict.fromkeys((folded, one, folded.replace(" ", ""), one.replace(" ", ""))))
-
-
-def _canonical(folded: str) -> str:
-    """What every spelling of a form reduces to: singular, without spaces."""
-    return singular_phrase(folded).replace(" ", "")
 
 
 def _ordered_words(folded: str) -> list[str]:
@@ -123,18 +89,11 @@ class LookupIndex:
             kinds += (kind for _, kind in forms)
             owners += [i] * len(forms)
         folded = fold_all(texts)
-        self._exact: dict[str, int | tuple[int, ...]] = {}
-        singulars: dict[str, str] = {}  # singular() per distinct last word, once
-        for form, kind, i in zip(folded, kinds, owners, strict=True):
-            if form and kind != _TITLE:
-                head, _, last = form.rpartition(" ")
-                one = singulars.get(last)
-                if one is None:
-                    one = singulars[last] = singular(last)
-                self._add(f"{head}{one}".replace(" ", ""), i << 2 | kind)
+        every = zip(folded, kinds, owners, strict=True)
+        self._exact = ExactForms(form for form in every if form[1] != _TITLE)
         self._anagrams: dict[str, list[tuple[str, int]]] = {}
-        forms = zip(folded, kinds, owners, strict=True)
-        acronyms = [(form, i) for form, kind, i in forms if kind == ACRONYM]
+        every = zip(folded, kinds, owners, strict=True)
+        acronyms = [(form, i) for form, kind, i in every if kind == ACRONYM]
         for form, i in sorted(acronyms, key=lambda pair: (pair[0], self._names[pair[1]])):
             if form:
                 self._anagrams.setdefault("".join(sorted(form)), []).append((form, i))
@@ -145,20 +104,9 @@ class LookupIndex:
         )
         self._fuzzy = FuzzyIndex(keys, self._names)
 
-    def _add(self, key: str, entry: int) -> None:
-        known = self._exact.get(key)
-        if known is None:
-            self._exact[key] = entry
-        elif isinstance(known, int):
-            if known != entry:
-                self._exact[key] = (known, entry)
-        elif entry not in known:
-            self._exact[key] = (*known, entry)
-
     def named(self, query: str) -> int | None:
         """The first term whose name, alias or acronym ``query`` spells (search ranks it first)."""
-        entries = self._entries(_canonical(fold(query)))
-        owners = [entry >> 2 for entry in entries if entry & 3 != HEAD]
+        owners = [term for kind, term in self._exact.entries(fold(query)) if kind != HEAD]
         return min(owners) if owners else None
 
     def prepare(self) -> None:
@@ -191,16 +139,11 @@ class LookupIndex:
     def _as_terms(self, ids: Sequence[int], limit: int = MAX_SUGGESTIONS) -> tuple[Term, ...]:
         return tuple(self._terms[i] for i in ids[:limit])
 
-    def _entries(self, key: str) -> tuple[int, ...]:
-        known = self._exact.get(key, ())
-        return (known,) if isinstance(known, int) else known
-
     def _exact_match(self, folded: str) -> tuple[int, list[int]] | None:
         """The best kind of form ``folded`` spells, and its terms; else its words reordered."""
-        entries = self._entries(_canonical(folded))
-        if entries:
-            kind = min(entry & 3 for entry in entries)
-            owners = sorted({entry >> 2 for entry in entries if entry & 3 == kind})
+        best = self._exact.best(folded)
+        if best is not None:
+            kind, owners = best
             return kind, self._most_literal(folded, owners, kind) if len(owners) > 1 else owners
         return self._reordered(folded) if " " in folded else None
 
@@ -246,9 +189,7 @@ class LookupIndex:
         if len(words) == 1:
             return None
         for position, word in enumerate(words):
-            owners = {
-                entry >> 2 for entry in self._entries(_canonical(word)) if entry & 3 == ACRONYM
-            }
+            owners = {term for kind, term in self._exact.entries(word) if kind == ACRONYM}
             if not owners:
                 continue
             exact = self._exact_match(" ".join(words[:position] + words[position + 1 :]))

@@ -146,3 +146,64 @@ def test_prune_deletes_failed_jobs_after_retention_only(store: Store) -> None:
     assert store.job_stats(40 * DAY) == JobStats(
         queued=1, running=1, failed=0, oldest_queued_s=39 * DAY
     )
+
+
+def test_a_renewed_lease_keeps_the_job_from_being_taken_over(store: Store) -> None:
+    store.enqueue([explain(1), explain(2)], now=100.0)
+    held = store.claim_jobs(2, now=100.0, lease_s=LEASE, max_attempts=5)
+
+    assert store.renew_jobs(held, now=120.0, lease_s=LEASE) == [1, 2]  # until 150
+    assert store.claim_jobs(2, now=140.0, lease_s=LEASE, max_attempts=5) == []  # 130 passed
+    assert store.renew_jobs(list(reversed(held)), now=145.0, lease_s=LEASE) == [1, 2]
+    assert store.claim_jobs(2, now=174.5, lease_s=LEASE, max_attempts=5) == []
+    assert store.renew_jobs([], now=174.5, lease_s=LEASE) == []
+
+    # Renewals stop (the worker died): the last lease ends at 175 and the jobs are taken over.
+    taken = store.claim_jobs(2, now=175.0, lease_s=LEASE, max_attempts=5)
+    assert [(j.id, j.attempts) for j in taken] == [(1, 2), (2, 2)]
+    assert store.finish_job(held[0], now=176.0) is False
+
+
+def test_a_lost_lease_is_not_renewed_and_the_new_holders_lease_is_left_alone(
+    store: Store,
+) -> None:
+    store.enqueue([explain(1), explain(2), explain(3), explain(4), explain(5)], now=100.0)
+    held = store.claim_jobs(5, now=100.0, lease_s=LEASE, max_attempts=5)
+    finished, failed, released, _kept, _late = held
+    store.finish_job(finished, now=101.0)
+    store.fail_job(failed, "channel_not_found", now=101.0)
+    store.release_jobs([released], now=101.0)
+    [taker] = store.claim_jobs(1, now=131.0, lease_s=LEASE, max_attempts=5)  # 3, given back
+
+    # Job 4 and 5's lease ended at 130 unrenewed; until someone claims them they are still ours.
+    assert taker.id == 3
+    assert store.renew_jobs(held, now=131.0, lease_s=LEASE) == [4, 5]
+
+    # The taker's lease (until 161) was not extended by the old holder's renewal.
+    again = store.claim_jobs(5, now=161.0, lease_s=LEASE, max_attempts=5)
+    assert [(j.id, j.attempts) for j in again] == [(3, 2), (4, 2), (5, 2)]
+    assert store.renew_jobs(held, now=162.0, lease_s=LEASE) == []
+    assert store.job_stats(162.0) == JobStats(queued=0, running=3, failed=1, oldest_queued_s=0.0)
+
+
+def test_a_renewal_racing_take_overs_never_keeps_a_job_another_worker_got(store: Store) -> None:
+    store.enqueue([explain(n) for n in range(20)], now=100.0)
+    held = store.claim_jobs(20, now=100.0, lease_s=LEASE, max_attempts=5)
+    roles = iter(["renew"] + ["claim"] * 5)
+    lock = threading.Lock()
+
+    def race() -> tuple[str, list[int]]:
+        with lock:
+            role = next(roles)
+        if role == "renew":  # the holder's heartbeat, late: the leases ended at 130
+            return role, store.renew_jobs(held, now=140.0, lease_s=LEASE)
+        taken: list[int] = []
+        while batch := store.claim_jobs(2, now=140.0, lease_s=LEASE, max_attempts=5):
+            taken.extend(job.id for job in batch)
+        return role, taken
+
+    results = run_together(6, race)
+    renewed = {n for role, ids in results if role == "renew" for n in ids}
+    taken = [n for role, ids in results if role == "claim" for n in ids]
+    assert sorted([*renewed, *taken]) == list(range(1, 21))  # each job has exactly one holder
+    assert sorted(store.renew_jobs(held, now=141.0, lease_s=LEASE)) == sorted(renewed)

@@ -16,7 +16,8 @@ import string
 import pytest
 
 from bot.terms import Glossary, Status, Term, fuzzy
-from bot.terms.lookup import LookupIndex, reduce_question
+from bot.terms.lookup import LookupIndex
+from bot.terms.questions import reduce_question
 
 FOUND, AMBIGUOUS, SUGGEST, NONE = "found", "ambiguous", "suggest", "none"
 VAD = ["Value-added distributor"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from bot.terms import Glossary, Term
-from bot.terms.lookup import reduce_question
+from bot.terms.questions import reduce_question
 from bot.terms.verbs import verb_forms, verb_stems
 
 NAMES = [

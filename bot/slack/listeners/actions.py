@@ -40,7 +40,6 @@ from bot.slack.render.home import (
     MODAL_CALLBACK,
     SHARE_BLOCK,
     SHARE_ELEMENT,
-    home_view,
     term_modal,
 )
 from bot.slack.render.text import escape
@@ -100,6 +99,9 @@ def share_term(service: GlossaryService) -> Listener:
         )
         source = string(body, "container", "message_ts", limit=64)
         title = escape(card.term.title)
+        # One share per card per click window: a double click or a replayed request shares
+        # once, yet a share Slack refused ("invite me and try again") can be tried again.
+        window = _click_window(_action(incoming))
         job = work.respond(
             incoming.workspace,
             url,
@@ -111,7 +113,7 @@ def share_term(service: GlossaryService) -> Listener:
                 "user": user,
                 "text": SHARE_FAILED.replace("{title}", title),
             },
-            dedupe_key=f"share:{user}:{channel}:{source}:{card.term.term}",
+            dedupe_key=f"share:{user}:{channel}:{source}:{card.term.term}:{window}",
         )
         return Outcome(jobs=(job,))
 
@@ -127,10 +129,7 @@ def home_navigate(service: GlossaryService) -> Listener:
         state = next_state(HomeState.load(metadata_of(incoming.body)), action_id, _value(incoming))
         if state.mode == "category" and not service.has_category(state.value):
             state = HomeState()  # renamed or removed since the click
-        page = service.home_page(incoming.workspace, state.mode, state.value, state.page)
-        state = HomeState(state.mode, state.value, page.page)
-        view = home_view(page, state)
-        task = work.view(incoming.workspace, "views.publish", user_id=user, view=view)
+        task = work.home(incoming.workspace, user, state.mode, state.value, state.page)
         return Outcome(tasks=(task,))
 
     return on_navigate
@@ -192,6 +191,18 @@ def share_from_modal(service: GlossaryService) -> Listener:
         return Outcome(jobs=(job,))
 
     return on_submit
+
+
+SHARE_WINDOW_S = 10
+"""Clicks on one Share button this close together are one click (a double click)."""
+
+
+def _click_window(action: dict[str, Any]) -> str:
+    """Which ``SHARE_WINDOW_S`` window Slack's ``action_ts`` falls in ("" when absent)."""
+    try:
+        return str(int(float(str(action.get("action_ts", ""))) // SHARE_WINDOW_S))
+    except (ValueError, OverflowError):  # absent, "abc", "nan", "inf"
+        return ""
 
 
 def _modal_term(metadata: object) -> str:

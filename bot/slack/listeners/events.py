@@ -29,7 +29,6 @@ from bot.slack.parse import (
     thread_root,
 )
 from bot.slack.render.cards import ask_message
-from bot.slack.render.home import home_view
 from bot.slack.work import NOTHING, Incoming, Outcome
 from bot.store.base import Workspace
 
@@ -105,11 +104,8 @@ def app_home_opened(service: GlossaryService) -> Listener:
         if event.get("tab") != "home" or not user:
             return NOTHING
         state = HomeState()
-        page = service.home_page(incoming.workspace, state.mode, state.value, state.page)
-        view = home_view(page, state)
-        return Outcome(
-            tasks=(work.view(incoming.workspace, "views.publish", user_id=user, view=view),)
-        )
+        task = work.home(incoming.workspace, user, state.mode, state.value, state.page)
+        return Outcome(tasks=(task,))
 
     return on_home_opened
 

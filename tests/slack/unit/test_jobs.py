@@ -4,11 +4,17 @@ Pinned down: a done job is gone; a job Slack refuses for good is kept as failed;
 passing outage stays leased and is taken again once its lease ends; ``drain`` runs until the
 queue is empty; a runner told to stop gives claimed, unstarted jobs back; worker threads take
 a job as soon as they are woken, and ``stop`` returns True when they are idle.
+
+Leases: a slow Slack call (held open by ``Gate`` until the test opens it) does not let a second
+runner take the jobs in hand while the first one's heartbeat renews them, so two runners on one
+store post each job once; jobs a renewal finds taken over, or whose lease ended, are skipped;
+a job left to its lease (``Retry``) is no longer renewed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -22,6 +28,7 @@ from bot.store import MemoryStore, StoreError
 from bot.store.base import Job, JobStats
 from tests.standin import FakeSlackWebAPI
 from tests.standin.ids import CHANNEL_ID
+from tests.standin.web_methods import Answer, Call
 
 from .conftest import EQL, T0, WORKSPACE
 
@@ -170,3 +177,140 @@ def test_threads_take_a_job_when_woken_and_stop_when_idle(
         assert runner.stop(5.0) is True
     assert posted(slack_api) == ["one"]
     assert store.job_stats(T0) == JobStats(queued=0, running=0, failed=0, oldest_queued_s=0.0)
+
+
+class Gate:
+    """Holds Slack's answer to the first post of ``text`` until ``open`` is set: a slow Slack
+    (a 429's ``Retry-After``, a timeout retried). The post is recorded on arrival."""
+
+    def __init__(self, api: FakeSlackWebAPI, text: str) -> None:
+        self.api = api
+        self.text = text
+        self.open = threading.Event()
+        self._held = False
+        api.on("chat.postMessage", self._answer)
+
+    def _answer(self, call: Call) -> Answer:
+        if call.params.get("text") == self.text and not self._held:
+            self._held = True
+            self.open.wait(30.0)
+        return self.api.answers.answer(call)
+
+
+@pytest.fixture
+def gate(slack_api: FakeSlackWebAPI) -> Iterator[Gate]:
+    made = Gate(slack_api, "one")
+    yield made
+    made.open.set()  # a failed test must not leave the stand-in's thread waiting
+
+
+class WatchedStore(MemoryStore):
+    """Lets a test wait until a heartbeat renewed leases at (or after) a given time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._renewal = threading.Condition()
+        self._renewed_at = float("-inf")
+
+    def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
+        renewed = super().renew_jobs(jobs, now, lease_s)
+        with self._renewal:
+            if renewed:
+                self._renewed_at = max(self._renewed_at, now)
+                self._renewal.notify_all()
+        return renewed
+
+    def wait_renewed_at(self, now: float) -> None:
+        with self._renewal:
+            assert self._renewal.wait_for(lambda: self._renewed_at >= now, timeout=10.0)
+
+
+def in_background(runner: JobRunner) -> threading.Thread:
+    """``run_once`` on a thread of the test's (no heartbeat: the test renews by hand)."""
+    thread = threading.Thread(target=runner.run_once, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_two_runners_post_each_job_once_while_slack_takes_longer_than_a_lease(
+    runner: JobRunner, slack_api: FakeSlackWebAPI, clock: Clock, gate: Gate
+) -> None:
+    lease_s = 0.3  # the heartbeat beats every 0.1 s of real time; the clock is the test's
+    store = WatchedStore()
+    enqueue(store, "one", "two", "three", "four")
+    a = JobRunner(store, runner.performer, threads=1, lease_s=lease_s, clock=clock).start()
+    b = JobRunner(store, runner.performer, threads=1, lease_s=lease_s, clock=clock)
+    try:
+        slack_api.wait_for("chat.postMessage")  # A holds all four, Slack is slow on "one"
+        for _ in range(3):  # three leases pass; A's heartbeat renews each time
+            clock.now += lease_s
+            store.wait_renewed_at(clock.now)
+            assert b.run_once() == 0
+        gate.open.set()
+        slack_api.wait_for("chat.postMessage", 4)
+    finally:
+        assert a.stop(5.0) is True
+    assert b.drain() == 0
+    assert posted(slack_api) == ["one", "two", "three", "four"]
+    assert store.job_stats(clock.now) == JobStats(queued=0, running=0, failed=0, oldest_queued_s=0)
+
+
+def test_jobs_a_renewal_finds_taken_over_are_skipped_not_posted(
+    runner: JobRunner, store: MemoryStore, slack_api: FakeSlackWebAPI, clock: Clock, gate: Gate
+) -> None:
+    enqueue(store, "one", "two", "three", "four")
+    ahead = Clock()  # B's clock runs two leases ahead of A's (or A's heartbeat stalled)
+    ahead.now = T0 + 2 * LEASE_S
+    b = JobRunner(store, runner.performer, lease_s=LEASE_S, clock=ahead)
+    a = in_background(runner)
+    slack_api.wait_for("chat.postMessage")
+
+    assert b.run_once() == 4  # B takes over all four and posts them
+    assert runner.renew_leases() == []  # A learns it holds none of them any more
+    gate.open.set()
+    a.join(10.0)
+
+    assert not a.is_alive()
+    # "one" was under way when A lost it (the documented repeat); A skipped the rest.
+    assert posted(slack_api) == ["one", "one", "two", "three", "four"]
+    assert store.job_stats(clock.now) == JobStats(queued=0, running=0, failed=0, oldest_queued_s=0)
+
+
+def test_without_a_heartbeat_a_job_whose_lease_ended_is_left_to_its_next_holder(
+    runner: JobRunner, store: MemoryStore, slack_api: FakeSlackWebAPI, clock: Clock
+) -> None:
+    def slow(call: Call) -> Answer:
+        if call.params.get("text") == "one":
+            clock.now += LEASE_S  # Slack took a whole lease to answer
+        return slack_api.answers.answer(call)
+
+    slack_api.on("chat.postMessage", slow)
+    enqueue(store, "one", "two", "three")
+
+    assert runner.run_once() == 3
+    assert posted(slack_api) == ["one"]
+    assert store.job_stats(clock.now) == JobStats(queued=0, running=2, failed=0, oldest_queued_s=0)
+    assert runner.drain() == 2  # their lease had ended: taken again at once
+    assert posted(slack_api) == ["one", "two", "three"]
+
+
+def test_a_job_left_to_its_lease_is_no_longer_renewed_the_rest_of_the_batch_is(
+    runner: JobRunner, store: MemoryStore, slack_api: FakeSlackWebAPI, clock: Clock
+) -> None:
+    slack_api.server_error("chat.postMessage", times=1)  # "one" hits an outage: Retry
+    gate = Gate(slack_api, "two")
+    enqueue(store, "one", "two", "three")
+    b = JobRunner(store, runner.performer, lease_s=LEASE_S, clock=clock)
+    a = in_background(runner)
+    try:
+        slack_api.wait_for("chat.postMessage", 2)  # Slack is slow on "two"
+        clock.now += 20.0
+        assert runner.renew_leases() == [2, 3]  # until T0 + 50; job 1's lease ends at T0 + 30
+        clock.now += 20.0
+        assert b.run_once() == 1  # job 1 only
+    finally:
+        gate.open.set()
+        a.join(10.0)
+    assert not a.is_alive()
+    assert posted(slack_api) == ["one", "two", "one", "three"]
+    assert store.job_stats(clock.now) == JobStats(queued=0, running=0, failed=0, oldest_queued_s=0)

@@ -22,6 +22,8 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlalchemy import Engine
 
 from bot.config import Settings, load_settings
+from bot.logs import Throttled
+from bot.slack import oauth as oauth_module
 from bot.slack.app import make_client
 from bot.slack.oauth import BOT_SCOPES, SignedStateStore, oauth_mode, oauth_settings
 from bot.slack.oauth_pages import failure_page, success_page
@@ -234,8 +236,13 @@ def failure(oauth: Any, reason: str, query: str) -> BoltResponse:
 
 
 def test_the_failure_callback_tells_forged_from_used_and_logs_once(
-    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+    settings: Settings,
+    engine: Engine,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The module's throttle is per process: other tests may have used its keys already.
+    monkeypatch.setattr(oauth_module, "throttled", Throttled(oauth_module.logger))
     caplog.set_level(logging.WARNING, logger="bot.slack.oauth")
     oauth = oauth_settings(settings, engine)
     used = oauth.state_store.issue()

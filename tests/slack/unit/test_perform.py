@@ -69,7 +69,10 @@ def token_errors() -> list[str]:
 def performer(service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[str]) -> Performer:
     client = fast_client(api)
     return Performer(
-        service, lambda workspace: client, clock=lambda: T0, token_error=token_errors.append
+        service,
+        lambda workspace: client,
+        clock=lambda: T0,
+        token_error=lambda workspace, error: token_errors.append(error),
     )
 
 

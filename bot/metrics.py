@@ -168,7 +168,8 @@ def store_error(operation: str) -> None:
 
 
 def job_done(kind: str, outcome: str) -> None:
-    """A job settled: outcome "done", "retry" or "failed"."""
+    """A job or task ended: "done", "retry", "failed", "lost" (its lease was taken over before
+    it started) or "dropped" (an in-process task over the bound)."""
     if m := _recording():
         m.jobs.labels(_word(kind), _word(outcome)).inc()
 

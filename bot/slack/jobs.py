@@ -10,8 +10,8 @@ lease, the lease of every job in hand (the one being performed and the claimed, 
 of each thread's batch), in one store transaction. A Slack call may take long (a 10 s timeout
 times slack_sdk's retries, a 429's ``Retry-After`` sleep) without the job being taken over, so
 a slow Slack no longer posts twice. A job whose renewal failed (another worker holds it now:
-our heartbeat could not reach the store in time) or whose lease has ended by our clock is not
-started: it is skipped, neither performed nor settled, and its new holder does it.
+our renewals did not reach the store in time, or its clock runs ahead) or whose lease has ended
+by our clock is not started: it is skipped, neither performed nor settled; its new holder does it.
 
 What can still happen twice: a job whose Slack call had gone out when its worker was killed,
 before the store heard it was done (at most the jobs in hand, one per thread, per kill); and a

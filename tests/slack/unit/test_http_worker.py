@@ -4,21 +4,34 @@ Pinned down: ``inspect_request`` (gunicorn's own parser over what the poller buf
 the whole head and Content-Length bytes of body; hands over at once what the app answers
 without a body (too large, chunked) and what gunicorn refuses (a malformed head); and says when
 a client waits for ``100 Continue``. ``gunicorn_options`` is a configuration gunicorn accepts,
-with keep-alive and thread counts that draw no warning. The worker itself runs in
-tests/slack/e2e/test_slow_clients.py.
+with keep-alive and thread counts that draw no warning. ``BUFFER_CAP``, on a worker whose loop
+runs here one callback at a time: partial bodies never make it hold more than the cap, a signed
+request is answered while the cap is reached, and the biggest holder is the one refused. The
+worker in gunicorn runs in tests/slack/e2e/test_slow_clients.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import selectors
+import socket
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gunicorn.config import Config
+from gunicorn.glogging import Logger
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.config import load_settings
 from bot.slack.http_worker import (
+    BUFFER_CAP,
     MAX_BODY,
     MAX_HEAD,
     Arrival,
@@ -26,6 +39,9 @@ from bot.slack.http_worker import (
     gunicorn_options,
     inspect_request,
 )
+from bot.slack.wsgi import create_wsgi_app
+from tests.standin import requests as rq
+from tests.standin.signing import SignedSender
 
 HEAD = b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
 
@@ -113,3 +129,142 @@ def test_gunicorn_accepts_the_options_without_a_keepalive_warning(tmp_path: Path
     log.warning = lambda msg, *args: warnings.append(msg % args)  # type: ignore[method-assign]
     cfg.worker_class.check_config(cfg, log)
     assert warnings == []
+
+
+# -- BUFFER_CAP ---------------------------------------------------------------------------------
+
+SECRET = "cap-secret"
+PARTIAL = post(b"x" * (MAX_BODY - 99), MAX_BODY)
+"""MAX_BODY bytes with its 99-byte head, 99 short of whole: 16 of them fill BUFFER_CAP."""
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 38\r\nConnection: close\r\n\r\n{"ok": false, "error": "server busy"}'
+)
+
+
+class Loop:
+    """The bot's worker over a tiny Bolt app, its main loop run by the test one callback at a time.
+
+    ``peak`` is the most the worker held after any callback; a read, a refusal and a finished
+    request each happen within one, so no moment above BUFFER_CAP goes unseen.
+    """
+
+    def __init__(self) -> None:
+        bolt = App(authorize=_authorize, request_verification_enabled=False)
+        bolt.command("/define")(lambda ack: ack("pong"))
+        cfg = Config()
+        for key, value in gunicorn_options(settings(REQUEST_TIMEOUT_S="30")).items():
+            cfg.set(key, value)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        worker: SlowClientWorker = cfg.worker_class(
+            0, os.getpid(), [self.listener], None, 30, cfg, Logger(cfg)
+        )
+        worker.wsgi = create_wsgi_app(bolt, signing_secret=SECRET, ready=lambda: (True, {}))
+        worker.tpool = ThreadPoolExecutor(2)
+        worker.poller = selectors.DefaultSelector()
+        worker.method_queue.init()
+        queue = worker.method_queue
+        worker.poller.register(queue.fileno(), selectors.EVENT_READ, queue.run_callbacks)
+        worker.set_accept_enabled(True)
+        self.worker = worker
+        self.peak = 0
+        self.received: dict[socket.socket, bytes] = {}
+
+    def step(self, timeout: float = 0.0) -> None:
+        for key, _ in self.worker.poller.select(timeout):
+            key.data(key.fileobj)
+            self.peak = max(self.peak, self.worker.buffered_bytes)
+        for sock in self.received:
+            with contextlib.suppress(BlockingIOError):
+                self.received[sock] += sock.recv(65536)
+
+    def run_until(self, done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 10
+        while not done():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            self.step(0.01)
+
+    def send(self, data: bytes, sock: socket.socket | None = None) -> socket.socket:
+        """Send ``data`` on ``sock`` (default: a new connection), running the loop meanwhile."""
+        if sock is None:
+            sock = socket.create_connection(self.listener.getsockname())
+            sock.setblocking(False)
+            self.received[sock] = b""
+        view = memoryview(data)
+        while view:
+            with contextlib.suppress(BlockingIOError):
+                view = view[sock.send(view) :]
+            self.step()
+        return sock
+
+    def fill(self, count: int) -> list[socket.socket]:
+        """``count`` connections that each sent PARTIAL, every byte read or refused in turn."""
+        socks = []
+        for n in range(1, count + 1):
+            socks.append(self.send(PARTIAL))
+            state = (max(0, n - 16), min(n, 16) * MAX_BODY)
+            self.run_until(lambda: (self.refused(), self.worker.buffered_bytes) == state, "reads")
+        return socks
+
+    def refused(self) -> int:
+        return list(self.received.values()).count(BUSY)
+
+    def close(self) -> None:
+        for sock in self.received:
+            sock.close()
+        for key in list(self.worker.poller.get_map().values()):
+            if isinstance(key.fileobj, socket.socket):
+                key.fileobj.close()
+        self.worker.tpool.shutdown()
+        self.worker.poller.close()
+        self.worker.method_queue.close()
+        self.worker.tmp.close()
+
+
+def _authorize(**_: Any) -> AuthorizeResult:
+    return AuthorizeResult(enterprise_id=None, team_id="T1", bot_token="xoxb-t", bot_user_id="U1")
+
+
+@pytest.fixture
+def loop() -> Iterator[Loop]:
+    loop = Loop()
+    try:
+        yield loop
+    finally:
+        loop.close()
+
+
+def test_partial_bodies_never_make_a_worker_hold_more_than_buffer_cap(loop: Loop) -> None:
+    """Each of the last 8 takes the room of one of the first 16, which is answered 503."""
+    socks = loop.fill(24)
+    assert (loop.peak, loop.worker.buffered_bytes) == (BUFFER_CAP, BUFFER_CAP)
+    assert sorted(loop.received[sock] for sock in socks) == [b""] * 16 + [BUSY] * 8
+
+
+def test_a_signed_request_is_answered_while_buffer_cap_is_reached(loop: Loop) -> None:
+    loop.fill(16)
+    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
+    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    head += f"Content-Length: {len(prepared.body)}\r\n\r\n"
+    sock = loop.send((head + prepared.body).encode())
+    # Answered, and the connection is back to waiting for its next request, holding nothing.
+    loop.run_until(
+        lambda: loop.received[sock].endswith(b"pong")
+        and loop.worker.buffered_bytes == 15 * MAX_BODY,
+        "the answer",
+    )
+    assert loop.received[sock].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert (loop.refused(), loop.peak) == (1, BUFFER_CAP)
+
+
+def test_the_reader_is_refused_when_no_one_holds_more(loop: Loop) -> None:
+    """Its request would be whole with 99 more bytes, but the cap is reached by equals."""
+    socks = loop.fill(16)
+    loop.send(b"x" * 99, socks[0])
+    loop.run_until(lambda: loop.received[socks[0]] == BUSY, "the refusal")
+    assert (loop.refused(), loop.worker.buffered_bytes, loop.peak) == (
+        1,
+        15 * MAX_BODY,
+        BUFFER_CAP,
+    )

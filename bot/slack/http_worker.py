@@ -17,9 +17,11 @@ What a worker holds of requests, from the first byte until a thread has answered
 ``BUFFER_CAP`` in total, since none of it is signed yet. A read that would pass the cap first
 refuses, with 503, the waiting requests that hold more than the reader would after it (largest
 first); if that is not enough, the reader gets only the room left, and a 503 when there is none.
-So whoever holds the most loses: a request of up to ``BUFFER_CAP / WORKER_CONNECTIONS`` (64 KiB,
-most of Slack's) always gets through, while pausing the reader instead would leave every new
-Slack request waiting behind the stalled ones, well past Slack's 3-second ack limit.
+Whoever holds the most loses: while stalled requests fill the cap, a new one of up to
+``BUFFER_CAP / WORKER_CONNECTIONS`` (64 KiB, most of Slack's) still gets in, as some stalled one
+must hold more. Pausing the reader instead would leave every new Slack request waiting behind
+the stalled ones, past Slack's 3-second ack limit. Requests already whole are never refused;
+while they alone fill the cap (the threads are behind), new ones are answered 503.
 
 Requests this worker does not buffer are handed to a thread once their head is complete and
 their connection is closed after the answer: a body above ``MAX_BODY`` (the app refuses it
@@ -38,31 +40,22 @@ import selectors
 import socket
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from gunicorn.http.body import LengthReader
-from gunicorn.http.errors import NoMoreData
-from gunicorn.http.message import Request
-from gunicorn.http.unreader import IterUnreader
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 from bot.logs import Throttled
+from bot.slack.http_request import MAX_HEAD, inspect_request
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 1 << 20
-"""1 MiB. Slack's largest payloads carry a whole view (at most 250 KB) or message (40,000
-characters of text plus blocks), form-encoded: percent-encoding triples JSON punctuation and each
-byte of non-ASCII text, so 250 KB can arrive as ~750 KB; no lower bound is safe."""
 BUFFER_CAP = 16 << 20
 """Bytes of requests one worker holds before a thread has answered them (see the module doc).
 Unsigned, so a bound is needed: 256 connections x MAX_BODY would be 256 MiB a worker against the
 pod's 768 MiB limit. 16 MiB is MAX_BODY 16 times over, and 64 KiB per connection."""
-MAX_HEAD = 64 * 1024
-"""A head still incomplete at this size is handed over (gunicorn then applies its limits)."""
 THREADS = 8
 WORKER_CONNECTIONS = 256
 """Per worker; waiting connections cost no thread, and their buffers at most BUFFER_CAP."""
@@ -76,44 +69,6 @@ _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
 )
-
-
-class Arrival(NamedTuple):
-    """How much of a request a buffer holds.
-
-    ``partial``: wait for more. ``whole``: a thread can serve it from the buffer alone (a head
-    that fails to parse counts: the thread answers 400 from the same bytes). ``head_only``: hand
-    it over now, unbuffered, and close the connection after the answer.
-    """
-
-    state: Literal["partial", "whole", "head_only"]
-    size: int | None = None
-    """Bytes of head plus body, once the head is known."""
-    expects_continue: bool = False
-
-
-def inspect_request(
-    cfg: Any, data: bytes, req_number: int = 1, peer: Any = ("127.0.0.1", 0)
-) -> Arrival:
-    """Parse ``data`` with gunicorn's parser (``cfg``: gunicorn's config): is it whole?"""
-    if not data:
-        return Arrival("partial")
-    if b"\r\n\r\n" not in data:
-        return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
-    unreader = IterUnreader([data])
-    try:
-        req = Request(cfg, unreader, peer, req_number)
-    except (NoMoreData, StopIteration):
-        return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
-    except Exception:  # a malformed head: gunicorn answers it in the thread from these bytes
-        return Arrival("whole")
-    reader = req.body.reader
-    if not isinstance(reader, LengthReader) or reader.length > MAX_BODY:
-        return Arrival("head_only")
-    size = len(data) - len(unreader.take_buffered()) + int(reader.length)
-    if len(data) >= size:
-        return Arrival("whole", size)
-    return Arrival("partial", size, bool(req._expected_100_continue))
 
 
 class _Conn(TConn):  # type: ignore[misc]

@@ -34,7 +34,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
 from bot.logs import Throttled
-from bot.slack.http_worker import MAX_BODY
+from bot.slack.http_request import MAX_BODY
 
 __all__ = ["EVENTS_PATH", "MAX_BODY", "BoltApp", "OAuthPages", "WSGIApp", "create_wsgi_app"]
 

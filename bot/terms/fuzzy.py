@@ -224,10 +224,19 @@ class FuzzyIndex:
     ) -> list[int]:
         """Beyond FULL_PASS_KEYS keys: the keys holding a word two typos or less from a rare
         query word, or from two query words run together — no key is scored for being merely
-        long enough to absorb three typos in every rare word."""
+        long enough to absorb three typos in every rare word, nor for holding a common word
+        that a rare one happens to be near ("ketam" is two deletions from "team")."""
         found = [near[i] | self._near.two(words[i]) for i in rare]
         found += [self._near.two(a + b, longer=False) for a, b in itertools.pairwise(words)]
-        positions = {p for group in found for word in group for p in self.positions(word)}
+        common = self._common
+        positions = {
+            p
+            for group in found
+            for word in group
+            for keys in (self.positions(word),)
+            if len(keys) <= common
+            for p in keys
+        }
         return _within(sorted(positions), low, high)
 
     def _explained(self, word: str) -> set[str]:

@@ -3,7 +3,8 @@
 gunicorn runs in a child process with ``gunicorn_options(settings)`` and a small app: the real
 ``create_wsgi_app`` over a Bolt app whose ``/define`` acks ``pong`` (no Slack, no store), so
 what is tested is the HTTP path alone. Pinned down: 100 connections stalled mid-body do not keep
-signed requests from being acked; the server closes a stalled connection once
+signed requests from being acked, nor do 40 stalled with 1 MiB each (more than the two workers'
+BUFFER_CAP: some of those are answered 503 instead); the server closes a stalled connection once
 REQUEST_TIMEOUT_S has passed (the client reads EOF); keep-alive, pipelining, ``Expect:
 100-continue`` and an oversized body behave. One more test runs the same attack through
 ``python -m bot serve`` once the runtime uses this worker. Timings are in
@@ -18,12 +19,13 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
+from bot.slack.http_worker import BUFFER_CAP, MAX_BODY
 from tests.standin import FakeSlackWebAPI, Prepared, SentResponse, SignedSender
 from tests.standin import requests as rq
 
@@ -175,6 +177,34 @@ def _open(sock: socket.socket) -> bool:
         return sock.recv(1) != b""
     except BlockingIOError:
         return True
+
+
+BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 37"
+
+
+def test_signed_requests_are_acked_while_stalled_bodies_fill_the_buffer_cap(
+    patient: Server,
+) -> None:
+    big = STALL.replace(b"Content-Length: 1000", b"Content-Length: %d" % MAX_BODY)
+    big += b"x" * (MAX_BODY - 1000)
+    count = 40  # of just under 1 MiB: each worker holds 16 at most, so 8 or more are refused
+    assert count - 2 * BUFFER_CAP // MAX_BODY == 8
+    with ExitStack() as stack:
+        stalled = stall(stack, patient, count, big)
+        answers = [patient.define() for _ in range(20)]
+        assert [(a.status, a.body) for a in answers] == [(200, "pong")] * 20
+        received = dict.fromkeys(stalled, b"")
+        for sock in stalled:
+            sock.setblocking(False)
+
+        def refused() -> int:
+            for sock in stalled:
+                with suppress(BlockingIOError):
+                    received[sock] += sock.recv(65536)
+            return sum(data.startswith(BUSY) for data in received.values())
+
+        wait_until(lambda: refused() >= 8, 20, "8 refusals")
+        assert {data[: len(BUSY)] for data in received.values()} <= {b"", BUSY}
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Fixtures for Slack-layer unit tests: a service over the real glossary on a MemoryStore with a
-fixed clock, oversized terms and queries, and the few payload shapes the stand-in's builders
-do not make (the Home search box, forwarded messages).
+fixed clock, oversized terms and queries, the few payload shapes the stand-in's builders do not
+make (the Home search box, forwarded messages), and a Performer against the Slack stand-in.
 
 Listener tests need no mocks: a listener is ``Incoming → Outcome``, called with a real payload
 and compared with literal values.
@@ -9,20 +9,25 @@ and compared with literal values.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.web import WebClient
 
 from bot.replies import Card
 from bot.service import GlossaryService
 from bot.slack import work
+from bot.slack.app import make_client
 from bot.slack.dispatch import Listener
+from bot.slack.perform import Performer
 from bot.slack.work import Incoming, Outcome
 from bot.store import MemoryStore
 from bot.store.base import Workspace
 from bot.terms import Glossary, Term
 from tests.blockkit_limits import assert_block_kit_limits
-from tests.standin import requests
+from tests.standin import FakeSlackWebAPI, requests
 from tests.standin.ids import BOT_USER_ID, TEAM_ID
 
 T0 = 1_700_000_000.0
@@ -103,4 +108,50 @@ def huge_term() -> Term:
         acronyms=("G&T", "<GT>"),
         aliases=tuple(f"alias {i} & <{i}>" for i in range(20)),
         related=(EQL, MQL, "No such term"),
+    )
+
+
+# --- a Performer against the stand-in (test_perform*, test_token_errors) -----------------------
+
+
+def fast_client(api: FakeSlackWebAPI, token: str = "xoxb-test") -> WebClient:
+    """The production client (its retry handlers and counts), waiting 10 ms between tries."""
+    client = make_client(token, api.base_url)
+    for handler in client.retry_handlers:
+        handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
+    return client
+
+
+def sent(api: FakeSlackWebAPI, method: str) -> list[dict[str, Any]]:
+    """What the bot sent to ``method``, without blocks (checked by the renderer tests)."""
+    return [{k: v for k, v in c.params.items() if k != "blocks"} for c in api.calls(method)]
+
+
+@pytest.fixture
+def api(slack_api: FakeSlackWebAPI) -> Iterator[FakeSlackWebAPI]:
+    """The stand-in; afterwards, everything the bot sent must pass the Block Kit checker."""
+    yield slack_api
+    for made in slack_api.calls():
+        if made.method.startswith(("chat.", "views.")):
+            assert_block_kit_limits(made.params, f"{made.method} call")
+    for response in slack_api.responses():
+        assert_block_kit_limits(response.body, f"response_url {response.id}")
+
+
+@pytest.fixture
+def token_errors() -> list[tuple[Workspace, str]]:
+    """What the Performer reported as Slack's token errors, with the job's workspace."""
+    return []
+
+
+@pytest.fixture
+def performer(
+    service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[tuple[Workspace, str]]
+) -> Performer:
+    client = fast_client(api)
+    return Performer(
+        service,
+        lambda workspace: client,
+        clock=lambda: T0,
+        token_error=lambda workspace, error: token_errors.append((workspace, error)),
     )

@@ -3,28 +3,36 @@
 Pinned down, through Bolt's real ``dispatch`` (Socket Mode shape, so no signature step): a
 signed /define is acked with its private card and its lookup counted after the ack; a message
 with a term stores one explain job before the ack; events no listener handles, clicks on old
-controls and ``app_rate_limited`` are acked 200; a body Bolt cannot route is a 400. The
-identity answers Bolt's ``authorize`` without Slack, and remembers a rejected token.
+controls and ``app_rate_limited`` are acked 200; a body Bolt cannot route is a 400, while a
+listener of ours that raises is acked 200 and logged with its traceback. The identity answers
+Bolt's ``authorize`` without Slack, and remembers a rejected token; OAuth mode's
+``RequestAuthorize`` only asks whether the workspace is installed, and says yes when the
+database cannot answer.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request import BoltRequest
 from slack_sdk.web import WebClient
 
+from bot.logs import Throttled
 from bot.service import GlossaryService
-from bot.slack.app import BotIdentity, Identity, _BoltLogFilter, build_app
+from bot.slack import app as app_module
+from bot.slack import dispatch as dispatch_module
+from bot.slack.app import BotIdentity, Identity, RequestAuthorize, _BoltLogFilter, build_app
 from bot.slack.dispatch import Dispatcher
 from bot.slack.perform import Performer
-from bot.store import MemoryStore
+from bot.store import MemoryStore, StoreError
 from bot.store.base import Workspace
+from bot.terms import Glossary
 from tests.standin import requests
 from tests.standin.ids import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
 
@@ -148,6 +156,32 @@ def test_a_body_bolt_cannot_route_is_a_400(app: App) -> None:
     assert dispatch(app, body)[0] == 400
 
 
+class BrokenService(GlossaryService):
+    """A service with a bug: /define raises."""
+
+    def define(self, text: str) -> Any:
+        raise RuntimeError("a bug in define")
+
+
+def test_a_listener_that_raises_is_acked_and_logged_with_its_traceback(
+    glossary: Glossary,
+    store: MemoryStore,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A non-200 would count toward Slack disabling the app's events; the bug is ours."""
+    monkeypatch.setattr(dispatch_module, "throttled", Throttled(dispatch_module.logger))
+    caplog.set_level(logging.ERROR, logger="bot.slack.dispatch")
+    service = BrokenService(glossary, store)
+    dispatcher = Dispatcher(store, Performer(service, lambda workspace: WebClient()), None)
+    auth = {"authorize": Identity(KNOWN).authorizer()}
+    app = build_app(service, dispatcher, auth, base_url="http://127.0.0.1:9/api/")
+    assert dispatch(app, requests.slash_command("eql")) == (200, "")
+    assert [
+        (r.levelname, r.getMessage(), r.exc_info and repr(r.exc_info[1])) for r in caplog.records
+    ] == [("ERROR", "the on_define listener failed", "RuntimeError('a bug in define')")]
+
+
 def test_the_identity_answers_authorize_without_slack() -> None:
     result = Identity(KNOWN).authorizer()(enterprise_id=None, team_id=None)
     assert (result.team_id, result.bot_user_id, result.bot_id) == (TEAM_ID, BOT_USER_ID, BOT_ID)
@@ -174,3 +208,66 @@ def test_the_unused_token_warning_is_dropped_and_others_kept() -> None:
     unused = "As you gave `client` as well, `token` will be unused."
     assert _BoltLogFilter().filter(record(unused)) is False
     assert _BoltLogFilter().filter(record("Unhandled request")) is True
+
+
+# --- OAuth mode's authorize -------------------------------------------------------------------
+
+
+def authorize(installed: Callable[[Workspace], bool]) -> AuthorizeResult | None:
+    result = RequestAuthorize(installed)(
+        context=BoltContext(), enterprise_id="E0ORG", team_id="T0TEAM", user_id="U0USER"
+    )
+    assert result is None or isinstance(result, AuthorizeResult)
+    return result
+
+
+def test_request_authorize_refuses_a_workspace_that_is_not_installed() -> None:
+    asked: list[Workspace] = []
+
+    def installed(workspace: Workspace) -> bool:
+        asked.append(workspace)
+        return False
+
+    assert authorize(installed) is None
+    assert asked == [Workspace("E0ORG", "T0TEAM")]
+
+
+def test_request_authorize_accepts_an_installed_workspace_without_a_token() -> None:
+    """Listeners need no token: jobs find the installation's when they run."""
+    result = authorize(lambda workspace: workspace == Workspace("E0ORG", "T0TEAM"))
+    assert result is not None
+    assert (result.enterprise_id, result.team_id, result.user_id, result.bot_token) == (
+        "E0ORG",
+        "T0TEAM",
+        "U0USER",
+        None,
+    )
+
+
+def test_request_authorize_acks_when_the_database_cannot_say(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "throttled", Throttled(app_module.logger))
+    caplog.set_level(logging.WARNING, logger="bot.slack.app")
+
+    def down(workspace: Workspace) -> bool:
+        raise StoreError("installations: connection refused")
+
+    result = authorize(down)
+    assert result is not None
+    assert (result.enterprise_id, result.team_id, result.user_id) == ("E0ORG", "T0TEAM", "U0USER")
+    assert [r.getMessage() for r in caplog.records] == [
+        "cannot check installations, acking anyway: installations: connection refused"
+    ]
+
+
+@pytest.mark.parametrize(("installed", "queued"), [(False, 0), (True, 1)])
+def test_an_uninstalled_workspaces_message_queues_nothing(
+    service: GlossaryService, store: MemoryStore, installed: bool, queued: int
+) -> None:
+    """Through Bolt: "not installed" is Bolt's own 200, and no listener runs."""
+    dispatcher = Dispatcher(store, Performer(service, lambda workspace: WebClient()), None)
+    auth = {"authorize": RequestAuthorize(lambda workspace: installed)}
+    app = build_app(service, dispatcher, auth, base_url="http://127.0.0.1:9/api/")
+    status, _ = dispatch(app, requests.message("our EQL pipeline", event_id="Ev0AUTH"))
+    assert (status, store.job_stats(1e10).queued) == (200, queued)

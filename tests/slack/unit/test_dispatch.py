@@ -4,8 +4,9 @@ Pinned down: when the ack goes out the jobs are already in the store; a repeated
 nothing (and wakes no worker); tasks run only after the ack, on the pool when there is one and
 inline when it is shutting down; with the store down, a first delivery is still answered
 in-process (posts and responds) while explanations pause, and a Slack retry is not answered at
-all; a failing task never reaches Bolt. Also the two facts read from Bolt's request: the retry
-number and the bot's own user id.
+all; a failing task never reaches Bolt; at most ``MAX_TASKS`` tasks are in hand at once, and
+one more is dropped and counted until one of them finishes. Also the two facts read from
+Bolt's request: the retry number and the bot's own user id.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from slack_bolt import BoltContext
 from slack_sdk.web import WebClient
 
+from bot.logs import Throttled
 from bot.service import GlossaryService
-from bot.slack import work
+from bot.slack import dispatch, work
 from bot.slack.dispatch import Dispatcher, bot_user_id, retry_num
 from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
@@ -75,6 +78,17 @@ class InlineExecutor(Executor):
         future: Future[Any] = Future()
         future.set_result(fn(*args, **kwargs))
         return future
+
+
+class HeldExecutor(Executor):
+    """A pool whose threads are all stuck (a slow Slack): it only keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.held.append((fn, args))
+        return Future()
 
 
 class Harness:
@@ -197,6 +211,35 @@ def test_an_unexpected_task_failure_is_logged_with_its_traceback(
     assert [(r.getMessage(), str(r.exc_info and r.exc_info[1])) for r in caplog.records] == [
         ("in-process view task failed", "a bug")
     ]
+
+
+def dropped(kind: str) -> float:
+    value = REGISTRY.get_sample_value("glossary_jobs_total", {"kind": kind, "outcome": "dropped"})
+    return value or 0.0
+
+
+def test_tasks_beyond_the_limit_in_hand_are_dropped_and_counted(
+    service: GlossaryService,
+    store: MemoryStore,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatch, "throttled", Throttled(dispatch.logger))
+    caplog.set_level(logging.WARNING, logger="bot.slack.dispatch")
+    pool = HeldExecutor()
+    harness = Harness(service, store, pool=lambda log: pool)
+    assert dispatch.MAX_TASKS == 1000
+    before = dropped("view")
+    for _ in range(1000):
+        harness.handle(Outcome(tasks=(RECORD,)))
+    harness.handle(Outcome(tasks=(VIEW,)))  # the 1001st
+    assert (len(pool.held), dropped("view") - before) == (1000, 1.0)
+    assert [r.getMessage() for r in caplog.records] == ["1000 tasks in hand: dropped a view task"]
+    fn, args = pool.held[0]
+    fn(*args)  # one task finishes: room for one more
+    harness.handle(Outcome(tasks=(VIEW,)))
+    assert (len(pool.held), dropped("view") - before) == (1001, 1.0)
+    assert harness.log.count("perform record") == 1 and "perform view" not in harness.log
 
 
 @pytest.mark.parametrize(

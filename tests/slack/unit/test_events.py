@@ -20,7 +20,7 @@ from bot.slack.listeners import events
 from bot.slack.render.cards import chatter_message, help_message
 from bot.slack.work import NOTHING, Outcome
 from bot.store import MemoryStore
-from bot.store.base import NewJob
+from bot.store.base import NewJob, Workspace
 from bot.terms import Glossary
 from tests.standin import requests
 from tests.standin.ids import BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, USER_ID
@@ -251,17 +251,20 @@ def test_a_mention_not_written_by_a_person_decides_nothing(
 # --- App Home and everything else ---------------------------------------------------------------
 
 
-def test_opening_home_publishes_the_default_home(service: GlossaryService) -> None:
+class UnreadStore(MemoryStore):
+    """A store whose "most looked up" must not be read before the ack."""
+
+    def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
+        raise AssertionError("the store was read before the ack")
+
+
+def test_opening_home_is_one_home_task_that_reads_nothing_before_the_ack(
+    glossary: Glossary,
+) -> None:
+    service = GlossaryService(glossary, UnreadStore())
     outcome = call(events.app_home_opened(service), requests.app_home_opened(tab="home"))
-    (task,) = outcome.tasks
-    assert (outcome.ack, outcome.jobs, task.workspace) == ({}, (), WORKSPACE)
-    assert (task.kind, task.payload["method"], task.payload["args"]["user_id"]) == (
-        "view",
-        "views.publish",
-        USER_ID,
-    )
-    view = task.payload["args"]["view"]
-    assert view["private_metadata"] == '{"mode": "all", "value": "", "page": 0}'
+    home = {"user": USER_ID, "mode": "all", "value": "", "page": 0}
+    assert outcome == Outcome(tasks=(NewJob("home", home, workspace=WORKSPACE),))
 
 
 def test_the_messages_tab_publishes_nothing(service: GlossaryService) -> None:

@@ -30,15 +30,8 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.config import load_settings
-from bot.slack.http_worker import (
-    BUFFER_CAP,
-    MAX_BODY,
-    MAX_HEAD,
-    Arrival,
-    SlowClientWorker,
-    gunicorn_options,
-    inspect_request,
-)
+from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
+from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker, gunicorn_options
 from bot.slack.wsgi import create_wsgi_app
 from tests.standin import requests as rq
 from tests.standin.signing import SignedSender
@@ -138,7 +131,7 @@ PARTIAL = post(b"x" * (MAX_BODY - 99), MAX_BODY)
 """MAX_BODY bytes with its 99-byte head, 99 short of whole: 16 of them fill BUFFER_CAP."""
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-    b'Content-Length: 38\r\nConnection: close\r\n\r\n{"ok": false, "error": "server busy"}'
+    b'Content-Length: 37\r\nConnection: close\r\n\r\n{"ok": false, "error": "server busy"}'
 )
 
 
@@ -190,11 +183,14 @@ class Loop:
             sock = socket.create_connection(self.listener.getsockname())
             sock.setblocking(False)
             self.received[sock] = b""
-        view = memoryview(data)
-        while view:
+        rest = [memoryview(data)]
+
+        def sent() -> bool:
             with contextlib.suppress(BlockingIOError):
-                view = view[sock.send(view) :]
-            self.step()
+                rest[0] = rest[0][sock.send(rest[0]) :]
+            return not rest[0]
+
+        self.run_until(sent, "the worker to read")
         return sock
 
     def fill(self, count: int) -> list[socket.socket]:
@@ -202,9 +198,13 @@ class Loop:
         socks = []
         for n in range(1, count + 1):
             socks.append(self.send(PARTIAL))
-            state = (max(0, n - 16), min(n, 16) * MAX_BODY)
-            self.run_until(lambda: (self.refused(), self.worker.buffered_bytes) == state, "reads")
+            self.settle(max(0, n - 16), min(n, 16) * MAX_BODY)
         return socks
+
+    def settle(self, refused: int, held: int) -> None:
+        """Run the loop until ``refused`` clients read a 503 and the worker holds ``held`` bytes."""
+        state = (refused, held)
+        self.run_until(lambda: (self.refused(), self.worker.buffered_bytes) == state, f"{state}")
 
     def refused(self) -> int:
         return list(self.received.values()).count(BUSY)
@@ -242,16 +242,18 @@ def test_partial_bodies_never_make_a_worker_hold_more_than_buffer_cap(loop: Loop
 
 
 def test_a_signed_request_is_answered_while_buffer_cap_is_reached(loop: Loop) -> None:
+    """It takes the room of one stalled connection, which is answered 503."""
     loop.fill(16)
     prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
     head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
-    head += f"Content-Length: {len(prepared.body)}\r\n\r\n"
-    sock = loop.send((head + prepared.body).encode())
+    body = prepared.body.encode()
+    sock = loop.send(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
     # Answered, and the connection is back to waiting for its next request, holding nothing.
     loop.run_until(
-        lambda: loop.received[sock].endswith(b"pong")
-        and loop.worker.buffered_bytes == 15 * MAX_BODY,
+        lambda: (
+            loop.received[sock].endswith(b"pong") and loop.worker.buffered_bytes == 15 * MAX_BODY
+        ),
         "the answer",
     )
     assert loop.received[sock].startswith(b"HTTP/1.1 200 OK\r\n")

@@ -1,84 +1,39 @@
 """The Performer against the local Slack stand-in (a real HTTP server, so slack_sdk's own
-encoding, errors and retry handlers run unchanged).
+encoding, errors and retry handlers run unchanged): posts, explanations, response_url shares.
 
 Pinned down: a post goes out with unfurling off and counts its lookup only once posted; a
-refusal is ``Failed`` with Slack's error, counts nothing and DMs the user when asked to; an
-explanation claims its terms, posts them in the thread, and gives the claim back when the post
-fails, so a later explanation can post them; a response_url refused (``expired_url``) is
-``Failed``, the user is told the truth privately and never "Shared"; 5xx past the client's
-retries, and unreachable hosts, are ``Retry``. Everything sent passes the Block Kit checker.
+refusal is ``Failed`` with Slack's error, counts nothing and DMs the user when asked to; a
+rejected token is reported with the job's workspace; an explanation claims its terms, posts
+them in the thread, and gives the claim back when the post fails, so a later explanation can
+post them; a response_url refused (``expired_url``) is ``Failed``, the user is told the truth
+privately and never "Shared"; 5xx past the client's retries, and unreachable hosts, are
+``Retry``. Everything sent passes the Block Kit checker. Views, Home and counts (also a count
+the store refuses after a post): test_perform_tasks.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
-from slack_sdk.web import WebClient
 
 from bot.replies import Explanation
-from bot.service import GlossaryService
 from bot.slack import work
-from bot.slack.app import make_client
 from bot.slack.perform import Failed, Performer, Retry, explain_failure
 from bot.slack.render.cards import Message, explanation_message
 from bot.store import MemoryStore
-from bot.store.base import NewJob
+from bot.store.base import NewJob, Workspace
 from bot.terms import Glossary
-from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import FakeSlackWebAPI
 from tests.standin.ids import CHANNEL_ID, USER_ID
 from tests.standin.interactive import UNSET_RESPONSE_URL
 
-from .conftest import EQL, EQL_TITLE, MQL, T0, WORKSPACE
+from .conftest import EQL, EQL_TITLE, MQL, WORKSPACE, sent
 
 MESSAGE = Message("Glossary: EQL", [{"type": "section", "text": {"type": "mrkdwn", "text": "EQL"}}])
 THREAD = "1700000000.000100"
 FAILURE = "I couldn't share “EQL”: Slack said `{error}`. {advice}"
-
-
-def fast_client(api: FakeSlackWebAPI) -> WebClient:
-    """The production client (its retry handlers and counts), waiting 10 ms between tries."""
-    client = make_client("xoxb-test", api.base_url)
-    for handler in client.retry_handlers:
-        handler.interval_calculator = FixedValueRetryIntervalCalculator(0.01)
-    return client
-
-
-@pytest.fixture
-def api(slack_api: FakeSlackWebAPI) -> Iterator[FakeSlackWebAPI]:
-    """The stand-in; afterwards, everything the bot sent must pass the Block Kit checker."""
-    yield slack_api
-    for call in slack_api.calls():
-        if call.method.startswith(("chat.", "views.")):
-            assert_block_kit_limits(call.params, f"{call.method} call")
-    for response in slack_api.responses():
-        assert_block_kit_limits(response.body, f"response_url {response.id}")
-
-
-@pytest.fixture
-def token_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def performer(service: GlossaryService, api: FakeSlackWebAPI, token_errors: list[str]) -> Performer:
-    client = fast_client(api)
-    return Performer(
-        service,
-        lambda workspace: client,
-        clock=lambda: T0,
-        token_error=lambda workspace, error: token_errors.append(error),
-    )
-
-
-def sent(api: FakeSlackWebAPI, method: str) -> list[dict[str, Any]]:
-    """What the bot sent to ``method``, without blocks (checked by the renderer tests)."""
-    return [{k: v for k, v in c.params.items() if k != "blocks"} for c in api.calls(method)]
+OTHER = Workspace("E0ORG", "T0OTHER")
 
 
 # --- post ---------------------------------------------------------------------------------------
@@ -123,14 +78,15 @@ def test_a_refused_post_fails_counts_nothing_and_tells_the_user(
     assert store.top_terms(WORKSPACE, 5) == []
 
 
-def test_a_refused_token_is_reported(
-    performer: Performer, api: FakeSlackWebAPI, token_errors: list[str]
+def test_a_refused_token_is_reported_with_the_jobs_workspace(
+    performer: Performer, api: FakeSlackWebAPI, token_errors: list[tuple[Workspace, str]]
 ) -> None:
+    """OAuth mode forgets that installation's token only (test_token_errors)."""
     api.fail("chat.postMessage", "token_revoked")
-    job = work.post(WORKSPACE, CHANNEL_ID, MESSAGE)
+    job = work.post(OTHER, CHANNEL_ID, MESSAGE)
     with pytest.raises(Failed, match=r"^token_revoked$"):
         performer.perform(job.kind, job.payload, job.workspace)
-    assert token_errors == ["token_revoked"]
+    assert token_errors == [(OTHER, "token_revoked")]
 
 
 def test_server_errors_past_the_clients_retries_are_retry(
@@ -306,36 +262,3 @@ def test_an_unreachable_response_url_is_retry(performer: Performer) -> None:
     job = work.respond(WORKSPACE, UNSET_RESPONSE_URL, MESSAGE)
     with pytest.raises(Retry):
         performer.perform(job.kind, job.payload, job.workspace)
-
-
-# --- views and the rest -------------------------------------------------------------------------
-
-
-def test_a_view_call_goes_out_with_its_arguments(
-    performer: Performer, api: FakeSlackWebAPI
-) -> None:
-    view = {"type": "home", "blocks": [{"type": "divider"}]}
-    job = work.view(WORKSPACE, "views.publish", user_id=USER_ID, view=view)
-    performer.perform(job.kind, job.payload, job.workspace)
-    assert sent(api, "views.publish") == [{"user_id": USER_ID, "view": view}]
-
-
-@pytest.mark.parametrize(
-    ("kind", "payload", "error"),
-    [
-        ("view", {"method": "chat.delete", "args": {}}, "unknown_view_method:chat.delete"),
-        ("sing", {}, "unknown_job_kind:sing"),
-    ],
-)
-def test_work_it_does_not_know_fails_for_good(
-    performer: Performer, api: FakeSlackWebAPI, kind: str, payload: dict[str, Any], error: str
-) -> None:
-    with pytest.raises(Failed, match=f"^{re.escape(error)}$"):
-        performer.perform(kind, payload, WORKSPACE)
-    assert api.calls() == []
-
-
-def test_a_record_task_counts_the_lookup(performer: Performer, store: MemoryStore) -> None:
-    task = work.record_task(WORKSPACE, "MQL", MQL, USER_ID)
-    performer.perform(task.kind, task.payload, task.workspace)
-    assert store.top_terms(WORKSPACE, 5) == [(MQL, 1)]

@@ -125,7 +125,7 @@ def test_a_double_click_shares_once_and_a_refused_share_can_be_tried_again(
     assert enqueue("1700000001.900000") == 0  # the same click, replayed: still once
     assert enqueue("1700000042.000000") == 1  # invited the bot, clicked again: it goes out
     (again,) = store.claim_jobs(10, T0, 30, 5)
-    assert again.dedupe_key == f"{KEY}170000004"
+    assert (again.kind, again.id != job.id, again.payload == job.payload) == ("respond", True, True)
 
 
 def test_sharing_a_removed_term_says_so(service: GlossaryService) -> None:

@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.slack.http_worker import BUFFER_CAP, MAX_BODY
+from bot.slack.http_request import MAX_BODY
+from bot.slack.http_worker import BUFFER_CAP
 from tests.standin import FakeSlackWebAPI, Prepared, SentResponse, SignedSender
 from tests.standin import requests as rq
 

@@ -316,7 +316,7 @@ def test_bolt_socket_mode_handler_acks_with_payload(
 
     handler = SocketModeHandler(app, "xapp-test")
     try:
-        handler.connect()
+        handler.connect()  # type: ignore[no-untyped-call]
         cmd = socket_server.send_command(rq.slash_command("SLA"))
         assert socket_server.wait_for_ack(cmd)["payload"] == {"text": "Defined!"}
         for attempt in (0, 2):  # Bolt maps even a first delivery to x-slack-retry-num: "0"
@@ -324,4 +324,4 @@ def test_bolt_socket_mode_handler_acks_with_payload(
             assert "payload" not in socket_server.wait_for_ack(event)
             assert retry_nums.get(timeout=5) == [str(attempt)]
     finally:
-        handler.close()
+        handler.close()  # type: ignore[no-untyped-call]

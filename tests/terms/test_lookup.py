@@ -293,3 +293,21 @@ def test_narrowing_changes_no_answer_on_the_real_glossary(glossary: Glossary) ->
     queries = _misspellings(forms, rng, 300)
     expected = _answers(_ScoreEveryKey(glossary.terms), queries)
     assert _answers(LookupIndex(glossary.terms), queries) == expected
+
+
+@pytest.mark.usefixtures("narrow_always")
+def test_a_very_large_window_narrows_by_rare_words_and_ignores_junk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Beyond FULL_PASS_KEYS keys (here: always), a typo still finds its term, through the
+    rare words' neighbours; typed junk scores no key at all, and "did you mean" still works."""
+    monkeypatch.setattr(fuzzy, "FULL_PASS_KEYS", 0)
+    terms = _crowded_glossary(random.Random(5))
+    index = LookupIndex(terms)
+    name = next(t.term for t in terms if len(t.term.split()) == 2 and len(t.term) > 12)
+    first, second = name.lower().split()
+    typo = f"{first} {second[:2]}{second[3:]}"  # one letter dropped
+    assert _answers(index, [typo, name.lower()]) == [("found", [name])] * 2
+    junk = f"{name.lower()} qzxqzvw"
+    assert index._found_candidates(junk) == []
+    assert _answers(index, [junk]) == [("suggest", [name])]

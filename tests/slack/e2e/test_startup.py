@@ -96,7 +96,8 @@ def test_malformed_bot_token_is_named_but_not_shown(tmp_path: Path) -> None:
     [("EXPLAIN_COOLDOWN_HOURS", "soon"), ("DATABASE_URL", "state.sqlite3"), ("PORT", "99999")],
 )
 def test_other_malformed_settings_stop_with_one_line(tmp_path: Path, name: str, value: str) -> None:
-    env = bot_env(tmp_path, **{name: value})
+    env = bot_env(tmp_path)
+    env[name] = value
     result = run_bot(["serve"], env, tmp_path)
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()

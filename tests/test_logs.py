@@ -20,6 +20,7 @@ import pytest
 
 from bot import logs
 from bot.logs import JsonFormatter, LogHandler, Throttled, configure, redact
+from tests.fakes import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ("xoxb-1111-2222-abcdef", "xapp-1-A0B-3333-fedcba", "s3cr3t-signing", "hunter2")
@@ -36,14 +37,6 @@ def configured() -> Iterator[io.StringIO]:
         root.removeHandler(handler)
     root.setLevel(level)
     logging.captureWarnings(False)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.mark.parametrize(
@@ -211,7 +204,7 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
 
 
 def test_throttled_logs_first_then_counts(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     throttled = Throttled(logging.getLogger("bot.test"), interval_s=60.0, clock=clock)
     caplog.set_level(logging.WARNING, logger="bot.test")
 
@@ -236,7 +229,7 @@ def test_throttled_logs_first_then_counts(caplog: pytest.LogCaptureFixture) -> N
 
 
 def test_throttled_exception_carries_the_traceback(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     throttled = Throttled(logging.getLogger("bot.test"), clock=clock)
     for attempt in range(3):
         try:
@@ -252,7 +245,7 @@ def test_throttled_exception_carries_the_traceback(caplog: pytest.LogCaptureFixt
 def test_throttled_forgets_the_least_recent_key_beyond_its_cap(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    throttled = Throttled(logging.getLogger("bot.test"), clock=Clock(), max_keys=2)
+    throttled = Throttled(logging.getLogger("bot.test"), clock=Clock(1000.0), max_keys=2)
     for key in ("a", "b", "a", "c", "a", "b"):
         throttled.warning(key, "failure %s", key)
     # "b" was the least recently seen when "c" arrived, so it counts as new again.
@@ -265,7 +258,7 @@ def test_throttled_forgets_the_least_recent_key_beyond_its_cap(
 
 
 def test_throttled_counts_every_repeat_across_threads(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     throttled = Throttled(logging.getLogger("bot.test"), clock=clock)
     start = threading.Barrier(8)
 

@@ -1,4 +1,4 @@
-"""``python -m bot purge``: an erasure request deletes exactly one workspace's or one person's data."""
+"""``python -m bot purge``: an erasure request deletes one workspace's or one person's data."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from bot.service import GlossaryService
 from bot.store import MemoryStore
 from bot.store.base import Workspace
 from bot.terms import Glossary, Status, Term
+from tests.fakes import Clock
 
 T0 = 1_700_000_000.0
 WS = Workspace("E0ORG", "T0TEAM")
@@ -43,19 +44,6 @@ PRMS = [
     "Partner Relationship Management Software",
     "Partnership Relationship Manager",
 ]
-
-
-class Clock:
-    """A clock that only moves when the test says so."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class RecordingStore(MemoryStore):

@@ -20,8 +20,9 @@ from bot.service import GlossaryService, Policy
 from bot.store import MemoryStore, StoreError
 from bot.store.base import Pruned, Workspace
 from bot.terms import Glossary
+from tests.fakes import Clock
 
-from .test_service import EQL, HOUR, ISV, MINUTE, MQL, OEM, T0, VAR, WS, Clock, card_names, names
+from .test_service import EQL, HOUR, ISV, MINUTE, MQL, OEM, T0, VAR, WS, card_names, names
 
 OTHER = Workspace("E0ORG", "T0OTHER")
 """A second workspace of the same organisation: its state must never mix with ``WS``'s."""

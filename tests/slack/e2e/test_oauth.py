@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.store.base import Workspace
+from tests.fakes import Clock
 from tests.standin import FakeSlackWebAPI
 from tests.standin.installs import Install
 
@@ -24,14 +25,6 @@ from .oauth_harness import CLIENT_ID, CLIENT_SECRET, COOKIE, OAuthBot
 
 T0 = 1_700_000_000.0
 SCOPES = "commands,chat:write,channels:history,groups:history,app_mentions:read,im:history"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
 from bot.store import MemoryStore, StoreError
 from bot.store.base import Job, JobStats
+from tests.fakes import Clock
 from tests.standin import FakeSlackWebAPI
 from tests.standin.ids import CHANNEL_ID
 from tests.standin.web_methods import Answer, Call
@@ -34,14 +35,6 @@ from .conftest import EQL, T0, WORKSPACE
 
 MESSAGE = Message("Glossary: EQL", [{"type": "divider"}])
 LEASE_S = 30.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

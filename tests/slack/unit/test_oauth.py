@@ -29,17 +29,10 @@ from bot.slack.oauth import BOT_SCOPES, SignedStateStore, oauth_mode, oauth_sett
 from bot.slack.oauth_pages import failure_page, success_page
 from bot.slack.wsgi import create_wsgi_app
 from bot.store import SqlStore, migrate
+from tests.fakes import Clock
 
 T0 = 1_700_000_000.0
 SECRET = "state-secret-for-tests"
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Inner(OAuthStateStore):

@@ -25,18 +25,11 @@ from bot.slack.oauth import Installations
 from bot.slack.tokens import InstalledTokens, SingleToken
 from bot.store import SqlStore, StoreError, migrate
 from bot.store.base import NO_WORKSPACE, Workspace
+from tests.fakes import Clock
 from tests.standin import FakeSlackWebAPI
 from tests.standin.installs import Install
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "client-secret"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -118,7 +111,7 @@ def test_the_organisations_install_first_then_the_workspaces_own(
 
 def test_answers_are_cached_for_a_few_seconds(store: SQLAlchemyInstallationStore) -> None:
     store.save_bot(bot("xoxb-aaa", None, "T0AAA"))
-    clock = Clock()
+    clock = Clock(100.0)
     tokens = InstalledTokens(store, CLIENT_ID, CLIENT_SECRET, rotation=False, clock=clock)
     workspace = Workspace(None, "T0AAA")
     assert tokens.bot_token(workspace) == "xoxb-aaa"
@@ -211,7 +204,7 @@ def test_a_refused_refresh_keeps_the_current_token_and_logs_once(
     slack_api.fail("oauth.v2.access", "invalid_refresh_token", times=2)
     store.save_bot(bot("xoxe.xoxb-1-old", None, "T0ROT", refresh_token="xoxe-1-r", expires_at=1))
     client = WebClient(base_url=slack_api.base_url)
-    clock = Clock()
+    clock = Clock(100.0)
     tokens = InstalledTokens(
         store, CLIENT_ID, CLIENT_SECRET, rotation=True, client=client, clock=clock
     )

@@ -17,20 +17,13 @@ import pytest
 from bot.config import load_settings
 from bot.slack.runtime import Upkeep
 from bot.store import MemoryStore, SqlStore, Store, Workspace, migrate
+from tests.fakes import Clock
 
 HOUR, DAY = 3600.0, 86400.0
 T0 = 1_699_999_200.0
 """The first second of an hour (472222 × 3600): "the same hour" is then T0 … T0 + 3599."""
 ALPHA = Workspace(None, "T0AAA")
 COOLDOWN_S = 24 * HOUR
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["memory", "sqlite"])

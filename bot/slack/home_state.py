@@ -9,6 +9,7 @@ from (current state, click) to the next state.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -63,10 +64,14 @@ def next_state(current: HomeState, action_id: str, value: str) -> HomeState:
     return current
 
 
+HOME_ACTIONS = re.compile(
+    rf"^(?:{SEARCH_ACTION}$|{CATEGORY_ACTION}_|{LETTER_ACTION}_|{PAGE_ACTION}_)"
+)
+"""The Home tab's browsing controls (what Bolt routes to the Home navigation listener)."""
+
+
 def is_home_action(action_id: str) -> bool:
-    return action_id == SEARCH_ACTION or action_id.startswith(
-        (f"{CATEGORY_ACTION}_", f"{LETTER_ACTION}_", f"{PAGE_ACTION}_")
-    )
+    return HOME_ACTIONS.match(action_id) is not None
 
 
 def metadata_of(body: dict[str, Any]) -> object:

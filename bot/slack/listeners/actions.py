@@ -18,11 +18,8 @@ from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.dispatch import Listener
 from bot.slack.home_state import (
-    CATEGORY_ACTION,
-    LETTER_ACTION,
+    HOME_ACTIONS,
     OPEN_ACTION,
-    PAGE_ACTION,
-    SEARCH_ACTION,
     HomeState,
     metadata_of,
     next_state,
@@ -217,11 +214,10 @@ def _modal_term(metadata: object) -> str:
 
 def listeners(service: GlossaryService) -> dict[re.Pattern[str] | str, Listener]:
     """Block action listeners by action_id (patterns for numbered ids)."""
-    home = f"^({SEARCH_ACTION}|{CATEGORY_ACTION}_|{LETTER_ACTION}_|{PAGE_ACTION}_)"
     return {
         re.compile(f"^{DEFINE_ACTION}_"): define_term(service),
         SHARE_ACTION: share_term(service),
-        re.compile(home): home_navigate(service),
+        HOME_ACTIONS: home_navigate(service),
         re.compile(f"^{OPEN_ACTION}_"): open_term(service),
         re.compile(f"^{MODAL_ACTION}_"): modal_term(service),
     }

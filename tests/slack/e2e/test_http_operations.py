@@ -9,6 +9,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.reload import glossary_version
 from tests.standin import FakeSlackWebAPI, ids
 from tests.standin import requests as rq
 
@@ -85,8 +86,13 @@ def test_a_glossary_edit_is_served_and_a_broken_one_keeps_the_old(
             text = str(bot.command("MDF").json())
             return "edited" in text and "edited" in str(bot.command("MDF").json())
 
-        wait_until(serves_new, 15, "both workers to serve the edited definition")
-        new_version = bot.ready()[1]["glossary"]["version"]
+        wait_until(serves_new, 15, "the edited definition to be served")
+        new_version = glossary_version(folder)
+        wait_until(
+            lambda: samples(bot, "glossary_info").get((("version", new_version),)) == 2.0,
+            15,
+            "both workers to serve the new version",
+        )
         assert new_version != version
 
         mark = bot.mark()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,11 @@ SETTING_NAMES = (
     "JOB_MAX_ATTEMPTS",
     "SOCKET_PING_S",
     "PROMETHEUS_MULTIPROC_DIR",
+    "GLOSSARY_MAINTAINERS",
+    "SUGGESTIONS_CHANNEL",
+    "ANNOUNCE_CHANNEL",
+    "REVIEW_REMINDERS",
+    "GOVERNANCE_TEAM",
 )
 """Every environment variable the bot reads (deploy files are checked against this list)."""
 _TRUE = frozenset({"true", "1", "yes", "on"})
@@ -110,6 +116,18 @@ class Settings:
     slack_client_secret: str | None = field(default=None, repr=False)
     slack_state_secret: str | None = field(default=None, repr=False)
     slack_token_rotation: bool = False
+    glossary_maintainers: frozenset[str] = frozenset()
+    """GLOSSARY_MAINTAINERS: Slack user ids (``U…``/``W…``) and user-group ids (``S…``) who
+    review suggestions and see App Home's Maintainers section."""
+    suggestions_channel: str | None = None
+    """SUGGESTIONS_CHANNEL: where new suggestions are posted for review (a channel id)."""
+    announce_channel: str | None = None
+    """ANNOUNCE_CHANNEL: where a reload that changes what terms say is summarised."""
+    review_reminders: bool = False
+    """REVIEW_REMINDERS: DM each owner their overdue terms once a week."""
+    governance_team: str | None = None
+    """GOVERNANCE_TEAM: in OAuth mode, the workspace (``T…``) whose token posts suggestions,
+    announcements and reminders; with one bot token, that token's workspace."""
 
     @property
     def oauth(self) -> bool:
@@ -205,7 +223,41 @@ def load_settings(
         slack_client_secret=env.get("SLACK_CLIENT_SECRET"),
         slack_state_secret=env.get("SLACK_STATE_SECRET"),
         slack_token_rotation=_flag(env, "SLACK_TOKEN_ROTATION", False),
+        glossary_maintainers=_ids(env, "GLOSSARY_MAINTAINERS", "UWS", "user or user-group ids"),
+        suggestions_channel=_channel(env, "SUGGESTIONS_CHANNEL"),
+        announce_channel=_channel(env, "ANNOUNCE_CHANNEL"),
+        review_reminders=_flag(env, "REVIEW_REMINDERS", False),
+        governance_team=_slack_id(env, "GOVERNANCE_TEAM", "T", "a workspace id"),
     )
+
+
+_SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,31}$")
+
+
+def _ids(env: Mapping[str, str], name: str, prefixes: str, what: str) -> frozenset[str]:
+    """A comma- or space-separated list of Slack ids, each starting with one of ``prefixes``."""
+    raw = env.get(name, "")
+    ids = [part for part in re.split(r"[\s,]+", raw) if part]
+    bad = [i for i in ids if not _SLACK_ID.match(i) or i[0] not in prefixes]
+    if bad:
+        starts = "/".join(f"{p}…" for p in prefixes)
+        raise ConfigError(f"{name} must list {what} ({starts}), got {bad[0]!r}")
+    return frozenset(ids)
+
+
+def _slack_id(env: Mapping[str, str], name: str, prefixes: str, what: str) -> str | None:
+    raw = env.get(name)
+    if raw is None:
+        return None
+    if not _SLACK_ID.match(raw) or raw[0] not in prefixes:
+        starts = "/".join(f"{p}…" for p in prefixes)
+        raise ConfigError(f"{name} must be {what} ({starts}), got {raw!r}")
+    return raw
+
+
+def _channel(env: Mapping[str, str], name: str) -> str | None:
+    """A channel id (``C…`` public, ``G…`` private): names change, ids do not."""
+    return _slack_id(env, name, "CG", "a channel id, not a name")
 
 
 def _oauth_complete(env: Mapping[str, str]) -> None:

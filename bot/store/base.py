@@ -134,6 +134,73 @@ class Pruned:
     installations: int = 0
     bots: int = 0
     oauth_states: int = 0
+    channel_settings: int = 0
+    preferences: int = 0
+    suggestions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A query that found nothing, counted anonymously (no user id is ever stored with it)."""
+
+    query: str
+    count: int
+    first_seen: float
+    last_seen: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    """What a channel's members chose with ``/define settings``; the defaults change nothing."""
+
+    explain: bool = True
+    """False: no automatic explanations in this channel."""
+    paused_until: float = 0.0
+    """Epoch seconds; explanations are paused while ``now < paused_until``."""
+    cooldown_hours: float | None = None
+    """None: the bot's EXPLAIN_COOLDOWN_HOURS."""
+    max_terms: int | None = None
+    """None: the bot's EXPLAIN_MAX_TERMS."""
+    partner_view: bool = False
+    """Treat the channel as shared with partners even if Slack does not mark it so."""
+    updated_by: str = ""
+    updated_at: float = 0.0
+
+
+SUGGESTION_STATUSES = ("waiting", "approved", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class NewSuggestion:
+    """A term someone proposed from Slack (the *Suggest a term* modal)."""
+
+    term: str
+    definition: str
+    category: str
+    acronym: str = ""
+    why: str = ""
+    suggester: str = ""
+    """The suggester's user id: they are told when it is approved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: int
+    workspace: Workspace
+    term: str
+    definition: str
+    category: str
+    acronym: str
+    why: str
+    suggester: str
+    status: str
+    """One of ``SUGGESTION_STATUSES``."""
+    created_at: float
+    decided_by: str = ""
+    decided_at: float = 0.0
+    review_channel: str = ""
+    review_ts: str = ""
+    """The review post in SUGGESTIONS_CHANNEL, whose thread gets the approved YAML."""
 
 
 def purge_criteria(
@@ -255,6 +322,70 @@ class Store(abc.ABC):
     def recent_misses(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
         """``workspace``'s queries that found nothing, with counts: most frequent first, then
         most recent."""
+
+    @abc.abstractmethod
+    def misses(self, workspace: Workspace | None, since: float, limit: int) -> list[Miss]:
+        """Queries that found nothing since ``since``, most frequent first, then most recent;
+        ``workspace`` None: every workspace together (the maintainer CLI)."""
+
+    @abc.abstractmethod
+    def explanations_by_channel(
+        self, workspace: Workspace, since: float, limit: int
+    ) -> list[tuple[str, int]]:
+        """Terms explained per channel since ``since``: (channel, count), count descending."""
+
+    # -- governance -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def channel_settings(self, workspace: Workspace, channel: str) -> ChannelSettings:
+        """The channel's settings (``ChannelSettings()`` when never set)."""
+
+    @abc.abstractmethod
+    def set_channel_settings(
+        self, workspace: Workspace, channel: str, settings: ChannelSettings
+    ) -> None:
+        """Replace the channel's settings (an upsert)."""
+
+    @abc.abstractmethod
+    def opted_out(self, workspace: Workspace, user: str) -> bool:
+        """True if ``user`` asked that terms in their messages are not explained."""
+
+    @abc.abstractmethod
+    def set_opted_out(self, workspace: Workspace, user: str, opted_out: bool, now: float) -> None:
+        """Record the person's choice (App Home's toggle)."""
+
+    @abc.abstractmethod
+    def add_suggestion(
+        self, workspace: Workspace, suggestion: NewSuggestion, now: float
+    ) -> Suggestion:
+        """Store a new suggestion, status ``waiting``; returns it with its id."""
+
+    @abc.abstractmethod
+    def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        """One suggestion by id, or None."""
+
+    @abc.abstractmethod
+    def suggestions(
+        self, status: str | None = None, workspace: Workspace | None = None, limit: int = 1000
+    ) -> list[Suggestion]:
+        """Suggestions, oldest first, filtered by status and workspace when given."""
+
+    @abc.abstractmethod
+    def edit_suggestion(
+        self, suggestion_id: int, suggestion: NewSuggestion, now: float
+    ) -> Suggestion | None:
+        """A maintainer's edit of a waiting suggestion (the suggester is kept); None if it is
+        gone or already decided."""
+
+    @abc.abstractmethod
+    def decide_suggestion(
+        self, suggestion_id: int, status: str, by: str, now: float
+    ) -> Suggestion | None:
+        """Approve or reject a waiting suggestion, atomically: only the first decision wins;
+        later ones (a double click, two maintainers) get None."""
+
+    @abc.abstractmethod
+    def set_suggestion_review(self, suggestion_id: int, channel: str, ts: str) -> None:
+        """Remember where the suggestion was posted for review."""
 
     # -- upkeep -----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -7,6 +7,7 @@ used (and tested) from the CLI, the Slack app or a notebook alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -24,6 +25,20 @@ class Term:
     auto_expand: bool = True
     source: str = ""
     line: int = 0
+    # -- governance (issue 9): who may read it, who owns it, where it is in its life ---------
+    audience: str = "public"
+    """``Audience``: internal (never shown where partners read), partner or public."""
+    partner_definition: str | None = None
+    """The wording partners see (shared channels, ``export --audience partner``), if different."""
+    owner: str | None = None
+    """Who keeps it current: a Slack user (``U…``/``W…``), a user group (``S…``) or an email."""
+    reviewed: date | None = None
+    """When its owner last confirmed it."""
+    review_every_days: int | None = None
+    """How often it must be reviewed (``review_every: 180d``; the file default applies)."""
+    status: str = "active"
+    """``Lifecycle``: a draft is never shown; a deprecated term points to ``replaced_by``."""
+    replaced_by: str | None = None
 
     # Value equality as the dataclass would generate it, made cheap: the indexes and the Slack
     # layer keep Terms in sets, dicts and ``in`` checks, where the generated methods built a
@@ -68,6 +83,20 @@ class Term:
 
 def _values(term: Term) -> tuple[object, ...]:
     return tuple(getattr(term, f.name) for f in fields(term))
+
+
+class Audience(StrEnum):
+    """Who may read a term's explanation: an internal one never reaches a shared channel."""
+
+    INTERNAL = "internal"
+    PARTNER = "partner"
+    PUBLIC = "public"
+
+
+class Lifecycle(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
 
 
 class Status(StrEnum):

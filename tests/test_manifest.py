@@ -148,10 +148,15 @@ def test_bot_scopes_are_exactly_what_the_bot_uses(manifest: Manifest) -> None:
     assert sorted(scopes["bot"]) == [
         "app_mentions:read",
         "channels:history",
+        "channels:read",
         "chat:write",
         "commands",
         "groups:history",
+        "groups:read",
         "im:history",
+        "usergroups:read",
+        "users:read",
+        "users:read.email",
     ]
     assert scopes["bot"] == list(BOT_SCOPES)  # what the install asks Slack for
 
@@ -181,7 +186,7 @@ def test_define_command_and_message_shortcut(manifest: Manifest) -> None:
     [command] = features["slash_commands"]
     assert (command["command"], command["usage_hint"], command["should_escape"]) == (
         "/define",
-        "[term] | search <words> | list [category] | help",
+        "[term] | search <words> | list [category] | suggest [term] | settings | help",
         False,
     )
     [shortcut] = features["shortcuts"]

@@ -65,6 +65,11 @@ BOT_SCOPES = (
     "groups:history",
     "app_mentions:read",
     "im:history",
+    "channels:read",  # conversations.info: is this channel shared with partners?
+    "groups:read",  # the same for private channels
+    "usergroups:read",  # maintainers and owners named by user group (S…)
+    "users:read",  # required by users:read.email
+    "users:read.email",  # owners named by email
 )
 """The bot scopes of ``manifest.oauth.yml`` (tests/test_manifest.py keeps them equal)."""
 _ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")

@@ -3,15 +3,19 @@
 Why a separate process: ``fold`` and ``singular`` are ``lru_cache``d and modules stay imported,
 so a second build in the same process would look faster than any real start-up. The benchmark
 runs ``python -m bench.probe MODE PATH CACHE_DIR`` twice per repeat and mode with one fresh
-cache folder: the first run is a first start (nothing cached: parse, validate, write the cache),
-the second a restart (the validated terms come from the cache). Loading and indexing run with
+cache folder: the first run is a first start (nothing cached: parse, validate, build, write the
+cache), the second a restart (the validated terms and the built indexes come from the cache,
+bot.terms.cache and bot.terms.index_cache, as ``Glossary.from_path`` does). Loading and indexing
+run with
 the garbage collector paused (bot.gc_pause), as the bot's start-up does. Modes:
 
 * ``lookup`` / ``scanner`` / ``search``: load, ``Glossary(...)``, then only that engine, built
   through the public call that needs it (``define``, ``scan``, ``search`` on empty text); what
   each command pays on the command line;
-* ``all``: load, then ``Glossary.warm()`` as the bot does at start (lookup index and scanner),
-  then ``build_search_index()`` (search and typo indexes, which the bot builds on a thread);
+* ``warm``: load, then ``Glossary.warm()`` as the bot does at start (lookup index and scanner):
+  the warm start, also timed as a whole process (see bench/RESULTS-terms.md);
+* ``all``: ``warm``, then ``build_search_index()`` (search and typo indexes, which the bot
+  builds on a thread, or before forking under gunicorn);
 * ``fork``: ``all``, then the copy-on-write cost of a forked worker (gunicorn's model): a child
   answers 200 messages and queries, runs a full collection as a long-lived worker eventually
   does, and reports its private memory — once forked as is, once after ``gc.freeze()``.
@@ -19,7 +23,8 @@ the garbage collector paused (bot.gc_pause), as the bot's start-up does. Modes:
 Every time is in seconds: ``import`` (bot.terms and its libraries), ``load`` (load_glossary:
 from the cache, or YAML parse + validation + cache write), ``glossary`` (``Glossary(terms)``),
 then ``lookup``, ``scanner``, ``search`` or ``warm`` and ``search_ready``; memory in MiB:
-``rss_warm_mb`` (after warm) and ``rss_mb`` (after the search index: a worker's steady state).
+``rss_warm_mb`` (after warm), ``rss_mb`` (after the search index: a worker's steady state) and
+``rss_released_mb`` (the same after bot.release_memory gives the allocator's free pages back).
 ``cached`` says whether a cache file for exactly these glossary files existed before the load.
 """
 
@@ -34,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ENGINES = ("lookup", "scanner", "search")
-MODES = (*ENGINES, "all", "fork")
+MODES = (*ENGINES, "warm", "all", "fork")
 
 
 def rss_mb() -> float:
@@ -67,7 +72,9 @@ def main(mode: str, path: str, cache_dir: str | None = None) -> dict[str, float]
     times: dict[str, float] = {}
     start = time.perf_counter()
     from bot.gc_pause import gc_paused
+    from bot.release_memory import release_free_memory
     from bot.terms import Glossary, load_glossary
+    from bot.terms.index_cache import IndexCache
 
     times["import"] = time.perf_counter() - start
     folder = Path(cache_dir) if cache_dir else None
@@ -77,7 +84,7 @@ def main(mode: str, path: str, cache_dir: str | None = None) -> dict[str, float]
         terms = load_glossary(path, folder)
         times["load"] = time.perf_counter() - start
         start = time.perf_counter()
-        glossary = Glossary(terms)
+        glossary = Glossary(terms, IndexCache(folder) if folder else None)
         times["glossary"] = time.perf_counter() - start
         start = time.perf_counter()
         if mode in ENGINES:
@@ -92,9 +99,12 @@ def main(mode: str, path: str, cache_dir: str | None = None) -> dict[str, float]
             glossary.warm()
             times["warm"] = time.perf_counter() - start
             times["rss_warm_mb"] = rss_mb()
-            glossary.build_search_index()
-            times["search_ready"] = time.perf_counter() - start
+            if mode != "warm":
+                glossary.build_search_index()
+                times["search_ready"] = time.perf_counter() - start
     times["rss_mb"] = rss_mb()
+    release_free_memory()
+    times["rss_released_mb"] = rss_mb()
     times["terms"] = len(terms)
     if mode == "fork":
         times.update(_forked(glossary))

@@ -11,21 +11,26 @@ configuration errors. The exit codes are listed in ``--help``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import fields
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 from bot import cli, logs
 from bot.config import ConfigError, Settings, load_settings
+from bot.portable import commands as portable
 
 EXIT_CODES = """\
 exit codes:
   0    success (define, search: answered; check: the glossary is valid)
   1    no answer (define: no entry, search: no hit); check: the glossary has problems
+       (check --stale --strict: overdue or ownerless terms); import: bad rows (nothing written)
   2    could not run: a usage error, a configuration error, a glossary that does not load,
        or the bot could not start
   130  interrupted (Ctrl-C)
@@ -61,6 +66,14 @@ def _bounded(low: int, high: int | None, what: str) -> Callable[[str], int]:
     return parse
 
 
+def _iso_date(raw: str) -> date:
+    """An argparse ``type`` for ``--today``: exactly YYYY-MM-DD, and a real date."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(raw)
+    raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, not {raw!r}")
+
+
 def _parser() -> _Parser:
     parser = _Parser(
         prog="python -m bot",
@@ -71,6 +84,16 @@ def _parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("check", help="validate the glossary and report every problem")
     p.add_argument("path", nargs="?", type=Path, help="glossary file or folder (GLOSSARY_PATH)")
+    p.add_argument(
+        "--stale", action="store_true", help="also list overdue, never-reviewed and ownerless terms"
+    )
+    p.add_argument(
+        "--today",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the date to check reviews against (default: today)",
+    )
+    p.add_argument("--strict", action="store_true", help="with --stale: exit 1 if it lists any")
     for name, what, words in (
         ("define", "look a term up", "the term or question"),
         ("scan", "list the terms the bot would explain in a message", "the message (else stdin)"),
@@ -123,11 +146,15 @@ def _parser() -> _Parser:
         default=None,
         help="gunicorn worker processes (default: WEB_CONCURRENCY, else 2)",
     )
+    portable.add_parsers(sub, _bounded)  # import, export, misses, suggestions
     return parser
 
 
 def _refuse_ignored_flags(args: argparse.Namespace) -> None:
-    """Stop (exit 2) when a term command's WORDS and output mode contradict each other."""
+    """Stop (exit 2) when flags contradict each other: a term command's WORDS and output
+    mode, or ``check --strict`` without the ``--stale`` it applies to."""
+    if args.command == "check" and args.strict and not args.stale:
+        _refuse("python -m bot check", "--strict applies to --stale; add --stale")
     if args.command not in ("define", "scan", "search"):
         return
     prog = f"python -m bot {args.command}"
@@ -172,9 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # our own line says what it did
     command = args.command
     if command == "check":
-        return cli.check(args.path or settings.glossary_path, sys.stdout)
+        path = args.path or settings.glossary_path
+        return cli.check(path, sys.stdout, stale=args.stale, today=args.today, strict=args.strict)
     if command in ("define", "scan", "search"):
         return _term_command(args, settings)
+    if command in portable.COMMANDS:
+        return portable.run(args, settings)
     from bot.slack import runner  # Slack libraries load only for the Slack commands
 
     if command == "serve":

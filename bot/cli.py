@@ -1,4 +1,4 @@
-"""The maintainers' command line: ``check``, ``define``, ``scan`` and ``search``.
+"""The maintainers' command line: ``check`` (``--stale``), ``define``, ``scan`` and ``search``.
 
 Each term command computes one :class:`Answer` per input and only then chooses how to print it:
 readable text, one JSON object (``--json``) or one JSON object per stdin line (``--jsonl``, for
@@ -7,7 +7,8 @@ pipelines). Because every output mode prints the same Answer, a flag such as ``s
 ``file:line: message``, never a traceback.
 
 Exit codes (also in ``python -m bot --help``): 0 answered; 1 no answer, or ``check`` found
-problems; 2 the command could not run (usage, configuration, a glossary that does not load).
+problems (or, with ``--stale --strict``, terms to review); 2 the command could not run (usage,
+configuration, a glossary that does not load).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import json
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from bot.gc_pause import gc_paused
-from bot.terms import Glossary, GlossaryError, LookupResult, Status, read_glossary
+from bot.terms import Glossary, GlossaryError, LookupResult, Status, Term, read_glossary
 from bot.terms.loader import iter_problems
+from bot.terms.model import Lifecycle
+from bot.terms.review import Why, overdue
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -52,23 +56,60 @@ def _dump(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def check(path: Path, out: IO[str]) -> int:
-    """Validate the glossary and print every problem, or a one-line summary."""
-    terms, problems = read_glossary(path)
+def check(
+    path: Path,
+    out: IO[str],
+    *,
+    stale: bool = False,
+    today: date | None = None,
+    strict: bool = False,
+) -> int:
+    """Validate the glossary and print every problem, or a one-line summary.
+
+    With ``stale``, a valid glossary's terms to review follow (see ``stale_report``); with
+    ``strict`` as well, having any is exit 1, so CI can fail on them. ``today`` (default: the
+    clock's) is the date reviews are measured against and no ``reviewed`` may be after.
+    """
+    everything, problems = read_glossary(path, today)
     if problems:
         for line in iter_problems(problems):
             print(line, file=out)
         print(f"{len(problems)} problem(s) found in {path}", file=out)
         return EXIT_PROBLEM
+    terms = [t for t in everything if t.status != Lifecycle.DRAFT]  # counted as Glossary does
+    drafts = len(everything) - len(terms)
     categories = len({t.category for t in terms})
     acronyms = sum(len(t.acronyms) for t in terms)
     aliases = sum(len(t.aliases) for t in terms)
     print(
         f"OK: {_count(len(terms), 'term')} in {_count(categories, 'category', 'categories')} "
-        f"({_count(acronyms, 'acronym')}, {_count(aliases, 'alias', 'aliases')}) from {path}",
+        f"({_count(acronyms, 'acronym')}, {_count(aliases, 'alias', 'aliases')}) from {path}"
+        + (f", and {_count(drafts, 'draft')} (never shown)" if drafts else ""),
         file=out,
     )
+    if stale and stale_report(everything, today or date.today(), out) and strict:
+        return EXIT_PROBLEM
     return EXIT_OK
+
+
+def stale_report(terms: list[Term], today: date, out: IO[str]) -> int:
+    """Print each term to review as ``file:line: term: overdue since …`` and a summary line;
+    return how many lines were listed. Drafts are included: they need owners too."""
+    found = overdue(terms, today)
+    for item in found:
+        print(item, file=out)
+    if not found:
+        print(f"No term is overdue or without an owner on {today.isoformat()}.", file=out)
+        return 0
+    counts = {why: sum(1 for item in found if item.why is why) for why in Why}
+    to_review = len({(item.term.source, item.term.line) for item in found})
+    print(
+        f"{_count(to_review, 'term')} to review on {today.isoformat()}: "
+        f"{counts[Why.OVERDUE]} overdue, {counts[Why.NEVER_REVIEWED]} never reviewed, "
+        f"{counts[Why.NO_OWNER]} without an owner",
+        file=out,
+    )
+    return len(found)
 
 
 def _count(number: int, one: str, many: str | None = None) -> str:

@@ -7,17 +7,38 @@ counts and its slice of terms (``HomePage``), and the Slack layer stays a pure f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.terms import LookupResult, Status, Term
+
+_SLACK_MARKUP = re.compile(r"(?:<|&lt;)[^<>]*?(?:>|&gt;)")
+"""A mention, channel link or URL as Slack writes it, raw or escaped as typed in a command."""
+
+
+class View(StrEnum):
+    """Who may read an answer. ``PARTNER``: a shared channel (or one whose settings force the
+    partner view), where internal terms and internal wording never appear. ``INTERNAL``: DMs,
+    private answers and the workspace's own channels."""
+
+    INTERNAL = "internal"
+    PARTNER = "partner"
 
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """One term as shown on a card: the term and its related terms that exist."""
+    """One term as shown on a card: the term and its related terms that exist.
+
+    In the partner view the service hands over copies of the terms with the partner wording as
+    their ``definition`` and no internal-only field, so a renderer cannot show the wrong one."""
 
     term: Term
     related: tuple[Term, ...] = ()
+    replacement: Term | None = None
+    """The term to use instead, when ``term`` is deprecated (its definition is the one shown)."""
+    labelled: bool = False
+    """A private answer: show the partner wording beside the internal one, each labelled."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +48,13 @@ class Answer:
     result: LookupResult
     cards: tuple[Card, ...] = ()
     searched: tuple[Term, ...] = ()
+    hidden: bool = False
+    """Partner view: the query names only internal terms, so the answer says there is no
+    partner-facing entry and shows nothing of them."""
+    counts: bool = True
+    """Whether it is a real lookup worth recording (a long sentence in a mention is not)."""
+    subject: str = ""
+    """What a miss asked about, folded ("what's a zorb?" → "zorb"); "": the lookup's own."""
 
     @property
     def found(self) -> bool:
@@ -45,6 +73,22 @@ class Answer:
         """The term this lookup counts for (an ambiguous one counts for its first meaning:
         it was answered, not missed), or None for a miss."""
         return self.result.terms[0].term if self.found else None
+
+    @property
+    def asked(self) -> str:
+        """What the asker looked up, in their own letters: "what's a Zorb?" → "Zorb".
+
+        ``subject`` is folded; the same span of the query keeps the asker's casing (for the
+        *Suggest a term* button). When folding changed more than case (punctuation, length),
+        the whole query is what was asked. Slack's mentions and links (``<@U…>``, ``<!here>``)
+        are dropped: a miss keeps no one's id, and a button's value never carries a ping."""
+        subject, query = self.subject or self.result.subject, self.result.query
+        start = query.casefold().find(subject) if subject else -1
+        if start < 0 or len(query.casefold()) != len(query):
+            asked = query
+        else:
+            asked = query[start : start + len(subject)]
+        return " ".join(_SLACK_MARKUP.sub(" ", asked).replace("<", " ").replace(">", " ").split())
 
     @property
     def suggestions(self) -> tuple[Term, ...]:
@@ -99,6 +143,11 @@ class Explanation:
 
     full: tuple[Term, ...]
     more: tuple[Term, ...] = field(default=())
+    replacements: tuple[tuple[str, Term], ...] = ()
+    """(deprecated term's name, the term to use instead) for the deprecated ones in ``full``."""
+
+    def replacement(self, term: Term) -> Term | None:
+        return next((new for old, new in self.replacements if old == term.term), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,9 @@ themselves to carry on without it, and so log it, once per interval.
 
 The glossary can be swapped while requests run (hot reload): each method reads the current one
 once, so a request never sees half of one glossary and half of another.
+
+Who reads an answer is a ``View`` (``bot.audience``) the caller passes in: the Slack layer
+decides it where the target channel is known (``bot.slack.perform``), this layer applies it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot import audience
+from bot.governance import Governance
 from bot.logs import Throttled
 from bot.replies import (
     Answer,
@@ -36,20 +41,21 @@ from bot.replies import (
     HomePage,
     SearchResults,
     TermList,
+    View,
 )
 from bot.store import Store, StoreError
-from bot.store.base import Pruned, Workspace
-from bot.terms import Glossary, Status, Term
+from bot.store.base import ChannelSettings, Pruned, Workspace
+from bot.terms import Glossary, Term
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
 
-SEARCH_FALLBACK = 5
-"""Full-text results offered when a lookup has no confident answer."""
 HOME_PAGE_SIZE = 15
 HOME_SEARCH_LIMIT = 50
 TOP_TERMS = 5
 MAX_QUERY = 200
+MAX_ASKED_WORDS = 6
+"""A mention or DM whose subject is longer than this is a sentence, not a term: no miss."""
 HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
 CHATTER = re.compile(
     r"^(?:(?:hi|hey|hello|yo|howdy)(?: there| all| everyone| team| bot| glossary)?"
@@ -88,6 +94,8 @@ class GlossaryService:
         self.clock = clock
         self.on_forget: Callable[[Workspace], None] = lambda workspace: None
         """Called after a workspace was forgotten (OAuth mode drops its cached tokens)."""
+        self.governance = Governance(store, lambda: self._glossary, clock)
+        """Suggestions, channel settings, opt-outs, the maintainers' view (bot.governance)."""
 
     # -- the glossary ------------------------------------------------------------------------
     @property
@@ -121,13 +129,13 @@ class GlossaryService:
             return CategoryTerms(found[0], tuple(found[1]))
         if head == "search" and rest:
             return SearchResults(rest, tuple(h.term for h in glossary.search(rest[:MAX_QUERY])))
-        return self._lookup(glossary, text)
+        return audience.answer(glossary, text[:MAX_QUERY], View.INTERNAL, labelled=True)
 
-    def lookup(self, query: str) -> Answer:
+    def lookup(self, query: str, view: View = View.INTERNAL) -> Answer:
         """Answer "what is <query>?"; near-misses and misses come with search results."""
-        return self._lookup(self._glossary, query)
+        return audience.answer(self._glossary, query[:MAX_QUERY], view)
 
-    def ask(self, text: str) -> AskReply:
+    def ask(self, text: str, view: View = View.INTERNAL) -> AskReply:
         """A free-form question (@mention or DM): a lookup, else the terms it names, else chatter.
 
         "what do EQL and MQL mean?" is no single term, but it names two: when the lookup is not
@@ -138,36 +146,41 @@ class GlossaryService:
         if CHATTER.match(text.strip().lower()):
             return Chatter()
         glossary = self._glossary
-        answer = self._lookup(glossary, text)
+        answer = audience.answer(glossary, text[:MAX_QUERY], view)
         if answer.found:
             return answer
         mentioned = _unique(m.term for m in glossary.scan(text, include_all=True))
-        named = self._cards(glossary, mentioned)
+        named = audience.cards(glossary, mentioned, view)
         if named:
             return TermList(named)
+        if len(answer.asked.split()) > MAX_ASKED_WORDS:
+            return replace(answer, counts=False)
         return answer
 
     def record(self, workspace: Workspace, query: str, term: str | None, user: str = "") -> None:
         """Count a lookup for "most looked up", or a miss (``term`` None) for the maintainers.
 
-        Counts are per workspace; misses are kept without the asker's id. Raises
+        Counts are per workspace; misses are kept without the asker's id, and every query is
+        normalised (case-folded, whitespace collapsed) so "EQL " and "eql" are one miss. Raises
         ``StoreError``; callers record after answering, so the store never delays an answer.
         """
-        query = query.strip()[:MAX_QUERY]
+        query = audience.normalised(query)[:MAX_QUERY]
         if query:
             self.store.record_lookup(workspace, query, term, self.clock(), user if term else "")
 
-    def terms_in(self, text: str) -> TermList:
+    def terms_in(self, text: str, view: View = View.INTERNAL) -> TermList:
         """Every glossary term in a message, for the "Explain terms" shortcut."""
         glossary = self._glossary
         terms = _unique(m.term for m in glossary.scan(text, include_all=True))
-        return TermList(self._cards(glossary, terms), "I found no glossary terms in that message.")
+        empty = "I found no glossary terms in that message."
+        return TermList(audience.cards(glossary, terms, view), empty)
 
-    def card(self, name: str) -> Card | None:
-        """The card for a term by its exact name (a button's value), or None if it is gone."""
+    def card(self, name: str, view: View = View.INTERNAL) -> Card | None:
+        """The card for a term by its exact name (a button's value); None if it is gone, or
+        may not be shown in ``view``."""
         glossary = self._glossary
         term = glossary.get(name)
-        return None if term is None else Card(term, tuple(glossary.related(term)))
+        return None if term is None else audience.card(glossary, term, view)
 
     # -- thread explanations ------------------------------------------------------------------
     def explainable(self, text: str, *, slack_connect: bool = False) -> list[str]:
@@ -186,6 +199,23 @@ class GlossaryService:
         self.on_forget(workspace)
         return pruned
 
+    def explain_settings(
+        self, workspace: Workspace, channel: str, author: str, now: float
+    ) -> ChannelSettings | None:
+        """The channel's settings when its messages may be explained now; None when its members
+        turned explanations off or paused them, or the author opted out. Raises ``StoreError``.
+        """
+        settings = self.store.channel_settings(workspace, channel)
+        if not settings.explain or now < settings.paused_until:
+            return None
+        if author and self.store.opted_out(workspace, author):
+            return None
+        return settings
+
+    def partner_view(self, workspace: Workspace, channel: str) -> bool:
+        """Whether the channel's members forced the partner view. Raises ``StoreError``."""
+        return self.store.channel_settings(workspace, channel).partner_view
+
     def claim_explanation(
         self,
         workspace: Workspace,
@@ -194,21 +224,39 @@ class GlossaryService:
         names: Sequence[str],
         now: float,
         claim_id: str = "",
+        *,
+        view: View = View.INTERNAL,
+        settings: ChannelSettings | None = None,
     ) -> Explanation | None:
         """Claim the terms this thread may hear now and return what to post (None: stay quiet).
 
-        One atomic claim records the terms (once per thread, once per channel per cooldown);
-        it also makes a repeated job harmless. Raises ``StoreError``.
+        Terms ``view`` may not show are dropped before the claim, so they are never "explained"
+        where they were not. The channel's ``settings`` override the cooldown and the number of
+        terms in full. One atomic claim records the terms (once per thread, once per channel
+        per cooldown); it also makes a repeated job harmless. Raises ``StoreError``.
         """
         glossary = self._glossary
+        shown = {t.term: t for t in audience.visible_all(_found(glossary, names), view)}
+        if not shown:
+            return None
+        cooldown = self.policy.cooldown_s
+        if settings is not None and settings.cooldown_hours is not None:
+            cooldown = settings.cooldown_hours * 3600.0
         allowed = self.store.claim_explanations(
-            workspace, channel, thread_ts, list(names), now, self.policy.cooldown_s, claim_id
+            workspace, channel, thread_ts, list(shown), now, cooldown, claim_id
         )
-        terms = [t for t in (glossary.get(name) for name in allowed) if t is not None]
+        terms = [shown[name] for name in allowed if name in shown]
         if not terms:
             return None
         limit = self.policy.max_terms
-        return Explanation(tuple(terms[:limit]), tuple(terms[limit:]))
+        if settings is not None and settings.max_terms is not None:
+            limit = max(1, settings.max_terms)
+        redirects = tuple(
+            (term.term, new)
+            for term, new in ((t, audience.replacement(glossary, t, view)) for t in terms[:limit])
+            if new is not None
+        )
+        return Explanation(tuple(terms[:limit]), tuple(terms[limit:]), redirects)
 
     def release_explanation(
         self,
@@ -249,21 +297,6 @@ class GlossaryService:
         return self._glossary.category(label) is not None
 
     # -- helpers ------------------------------------------------------------------------------
-    def _lookup(self, glossary: Glossary, query: str) -> Answer:
-        result = glossary.define(query[:MAX_QUERY])
-        searched: tuple[Term, ...] = ()
-        if result.status in (Status.SUGGEST, Status.NONE):
-            shown = set(result.terms)
-            subject = result.subject or query[:MAX_QUERY]
-            hits = glossary.search(subject, SEARCH_FALLBACK + len(shown))
-            searched = tuple(h.term for h in hits if h.term not in shown)[:SEARCH_FALLBACK]
-        cards = self._cards(glossary, result.terms) if result.status in _ANSWERED else ()
-        return Answer(result, cards, searched)
-
-    @staticmethod
-    def _cards(glossary: Glossary, terms: Sequence[Term]) -> tuple[Card, ...]:
-        return tuple(Card(t, tuple(glossary.related(t))) for t in terms)
-
     @staticmethod
     def _categories(glossary: Glossary, unknown: str | None = None) -> Categories:
         counts = tuple((label, len(terms)) for label, terms in glossary.categories().items())
@@ -277,9 +310,6 @@ class GlossaryService:
             throttled.warning("top_terms", "Home tab shown without 'most looked up': %s", exc)
             return []
         return [t for t in (glossary.get(name) for name, _ in counts) if t is not None]
-
-
-_ANSWERED = (Status.FOUND, Status.AMBIGUOUS)
 
 
 def first_letter(term: Term) -> str:
@@ -299,6 +329,10 @@ def _selected(glossary: Glossary, mode: str, value: str) -> tuple[str, list[Term
     if mode == "search" and value.strip():
         return f"Results for “{value.strip()[:60]}”", glossary.find(value, limit=HOME_SEARCH_LIMIT)
     return "All terms", list(glossary.terms)
+
+
+def _found(glossary: Glossary, names: Iterable[str]) -> list[Term]:
+    return [t for t in (glossary.get(name) for name in names) if t is not None]
 
 
 def _unique(terms: Iterable[Term]) -> list[Term]:

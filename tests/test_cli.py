@@ -69,6 +69,90 @@ def test_check_a_broken_glossary(tmp_path: Path) -> None:
     )
 
 
+REVIEWED = """\
+defaults: {review_every: 180d}
+terms:
+  - {term: Agent, category: C, definition: D., owner: U012AB3CD, reviewed: 2026-01-15}
+  - {term: Broker, category: C, definition: D., owner: ops@example.com, reviewed: 2026-10-01}
+  - {term: Dealer, category: C, definition: D., status: draft}
+  - {term: Seller, category: C, definition: D., reviewed: 2026-11-01, review_every: 2w}
+  - {term: Vendor, category: C, definition: D., owner: S0PARTNERS, review_every: 26w}
+"""
+REVIEW_LINES = (
+    "g.yaml:3: Agent: overdue since 2026-07-14\n"
+    "g.yaml:5: Dealer: never reviewed\n"
+    "g.yaml:5: Dealer: no owner\n"
+    "g.yaml:6: Seller: overdue since 2026-11-15\n"
+    "g.yaml:6: Seller: no owner\n"
+    "g.yaml:7: Vendor: never reviewed\n"
+    "4 terms to review on 2026-11-30: 2 overdue, 2 never reviewed, 2 without an owner\n"
+)
+
+
+@pytest.mark.parametrize(("strict", "code"), [([], 0), (["--strict"], 1)])
+def test_check_stale_lists_terms_to_review(tmp_path: Path, strict: list[str], code: int) -> None:
+    (tmp_path / "g.yaml").write_text(REVIEWED)
+    assert bot("check", "g.yaml", "--stale", "--today", "2026-11-30", *strict, cwd=tmp_path) == (
+        code,
+        "OK: 4 terms in 1 category (0 acronyms, 0 aliases) from g.yaml, and 1 draft (never shown)\n"
+        + REVIEW_LINES,
+        "",
+    )
+
+
+def test_check_stale_strict_passes_when_all_is_reviewed(tmp_path: Path) -> None:
+    (tmp_path / "g.yaml").write_text(BROKER.rstrip("\n") + "\n    owner: W012AB3CD\n")
+    assert bot("check", "g.yaml", "--stale", "--strict", "--today", "2026-11-30", cwd=tmp_path) == (
+        0,
+        "OK: 1 term in 1 category (0 acronyms, 0 aliases) from g.yaml\n"
+        "No term is overdue or without an owner on 2026-11-30.\n",
+        "",
+    )
+
+
+def test_check_stale_on_the_shipped_glossary() -> None:
+    code, out, err = bot("check", "glossary", "--stale", "--today", "2026-12-01", "--strict")
+    lines = out.splitlines()
+    assert (code, err, len(lines)) == (1, "", 1 + 2 * 99 + 1)
+    assert lines[:3] == [
+        "OK: 99 terms in 9 categories (19 acronyms, 162 aliases) from glossary",
+        "glossary/beyond-seed.yaml:12: Market development funds: never reviewed",
+        "glossary/beyond-seed.yaml:12: Market development funds: no owner",
+    ]
+    assert lines[-1] == (
+        "99 terms to review on 2026-12-01: 0 overdue, 99 never reviewed, 99 without an owner"
+    )
+
+
+def test_check_today_is_also_the_limit_for_reviewed_dates(tmp_path: Path) -> None:
+    (tmp_path / "g.yaml").write_text(REVIEWED)
+    assert bot("check", "g.yaml", "--stale", "--today", "2026-10-30", cwd=tmp_path) == (
+        1,
+        "g.yaml:6: 'Seller': 'reviewed' 2026-11-01 is in the future\n"
+        "1 problem(s) found in g.yaml\n",
+        "",
+    )
+
+
+@pytest.mark.parametrize("today", ["2026-13-40", "2026-W48-1", "tomorrow", "2026-1-5"])
+def test_a_bad_today_is_a_one_line_usage_error(today: str) -> None:
+    assert bot("check", "glossary", "--stale", "--today", today) == (
+        2,
+        "",
+        f"python -m bot check: argument --today: expected a date YYYY-MM-DD, not '{today}' "
+        "(see `python -m bot check --help`)\n",
+    )
+
+
+def test_strict_without_stale_is_refused() -> None:
+    assert bot("check", "glossary", "--strict") == (
+        2,
+        "",
+        "python -m bot check: --strict applies to --stale; add --stale "
+        "(see `python -m bot check --help`)\n",
+    )
+
+
 def test_glossary_path_chooses_the_glossary(tmp_path: Path) -> None:
     path = tmp_path / "g.yaml"
     path.write_text(BROKER)

@@ -47,7 +47,8 @@ from tests.test_cli import ROOT, bot
         (["serve", "--verbose"], "python -m bot serve: unrecognized arguments: --verbose "
          "(see `python -m bot serve --help`)"),
         (["srve"], "python -m bot: argument COMMAND: invalid choice: 'srve' (choose from "
-         "'check', 'define', 'scan', 'search', 'console', 'migrate', 'purge', 'socket', 'serve') "
+         "'check', 'define', 'scan', 'search', 'console', 'migrate', 'purge', 'socket', 'serve', "
+         "'import', 'export', 'misses', 'suggestions') "
          "(see `python -m bot --help`)"),
     ],
 )  # fmt: skip
@@ -70,6 +71,8 @@ def test_help_lists_the_exit_codes() -> None:
         "exit codes:\n"
         "  0    success (define, search: answered; check: the glossary is valid)\n"
         "  1    no answer (define: no entry, search: no hit); check: the glossary has problems\n"
+        "       (check --stale --strict: overdue or ownerless terms); import: bad rows (nothing "
+        "written)\n"
         "  2    could not run: a usage error, a configuration error, a glossary that does not "
         "load,\n"
         "       or the bot could not start\n"

@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.service import GlossaryService
+from bot.slack.listeners import governance
+from bot.slack.work import Incoming, Outcome
+from bot.store import MemoryStore
 from bot.terms import Glossary, Status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +69,9 @@ def test_the_examples_read_from_the_documents() -> None:
         "list pricing",
         "help",
         "eql",
+        "settings",
+        "suggest [term]",
+        "settings",
     ]
     assert MENTIONS == ["what's an ISV?", "what is an OEM?"]
     assert JARGON == [
@@ -82,6 +89,21 @@ def test_the_examples_read_from_the_documents() -> None:
     assert EVERYDAY == ["Affiliate", "Agent", "Reseller", "Scope", "Ecosystem"]
 
 
+def routed(glossary: Glossary, text: str) -> Outcome | None:
+    """What ``/define <text>`` does when typed in a channel: the governance subcommands open a
+    modal (a task), they are not looked up."""
+    body = {
+        "text": text,
+        "channel_id": "C0EXAMPLE",
+        "channel_name": "partners",
+        "user_id": "U0EXAMPLE",
+        "trigger_id": "1.2.abc",
+        "response_url": "https://hooks.example/1",
+    }
+    service = GlossaryService(glossary, MemoryStore())
+    return governance.command(service, Incoming(body), text)
+
+
 def is_answered(glossary: Glossary, query: str) -> bool:
     return glossary.define(query).status in (Status.FOUND, Status.AMBIGUOUS)
 
@@ -97,7 +119,10 @@ def test_each_define_example_answers(glossary: Glossary, text: str) -> None:
     command, _, rest = text.partition(" ")
     if text.startswith("<") or text in ("help", "list"):
         return
-    if command == "search":
+    if command in ("suggest", "settings"):
+        outcome = routed(glossary, text)
+        assert outcome is not None and [t.kind for t in outcome.tasks] != [], text
+    elif command == "search":
         assert glossary.search(rest), text
     elif command == "list":
         assert glossary.category(rest) is not None, text

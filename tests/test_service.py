@@ -209,20 +209,20 @@ def test_record_counts_lookups_and_keeps_misses_without_the_asker(
 ) -> None:
     store = RecordingStore()
     service = GlossaryService(glossary, store, clock=clock)
-    for query in ("EQL", "eql", "PRM", "CRM", "ELQ", "CRM", "   "):
+    for query in ("EQL", "eql", "PRM", "CRM", "ELQ", " what is a   CRM?", "   "):
         answer = service.lookup(query)
-        service.record(WS, answer.query, answer.counted, "U0USER")
+        service.record(WS, answer.asked, answer.counted, "U0USER")
         clock.advance(MINUTE)
     assert store.recorded == [
-        (WS, "EQL", EQL, T0, "U0USER"),
+        (WS, "eql", EQL, T0, "U0USER"),
         (WS, "eql", EQL, T0 + MINUTE, "U0USER"),
-        (WS, "PRM", PRMS[0], T0 + 2 * MINUTE, "U0USER"),
-        (WS, "CRM", None, T0 + 3 * MINUTE, ""),
-        (WS, "ELQ", None, T0 + 4 * MINUTE, ""),
-        (WS, "CRM", None, T0 + 5 * MINUTE, ""),
+        (WS, "prm", PRMS[0], T0 + 2 * MINUTE, "U0USER"),
+        (WS, "crm", None, T0 + 3 * MINUTE, ""),
+        (WS, "elq", None, T0 + 4 * MINUTE, ""),
+        (WS, "crm", None, T0 + 5 * MINUTE, ""),
     ]
     assert store.top_terms(WS, 10) == [(EQL, 2), (PRMS[0], 1)]
-    assert store.recent_misses(WS, 10) == [("CRM", 2), ("ELQ", 1)]
+    assert store.recent_misses(WS, 10) == [("crm", 2), ("elq", 1)]
 
 
 def test_record_clips_queries(service: GlossaryService, store: MemoryStore) -> None:

@@ -25,12 +25,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.web import WebClient
+from urllib3 import PoolManager
 
 from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import listeners
 from bot.slack.dispatch import Dispatcher
 from bot.slack.listeners.guard import rate_limited
+from bot.slack.web_client import KeepAliveWebClient
 from bot.store import StoreError
 from bot.store.base import Workspace
 
@@ -43,12 +45,16 @@ REJECTED = frozenset(
 """auth.test errors that mean the token itself is wrong: no retry will help."""
 
 
-def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
-    """A Web API client that retries what Slack asks to be retried (429, 5xx, network)."""
-    return WebClient(
+def make_client(
+    token: str | None, base_url: str, *, timeout: int = 10, pool: PoolManager | None = None
+) -> WebClient:
+    """A Web API client that retries what Slack asks to be retried (429, 5xx, network) and
+    keeps its connections open (``pool``: one shared by several clients)."""
+    return KeepAliveWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
+        pool=pool,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),

@@ -40,12 +40,15 @@ from bot.slack.app import (
     build_app,
     make_client,
 )
-from bot.slack.dispatch import Dispatcher
+from bot.slack.dispatch import ENQUEUE_THREADS, Dispatcher
+from bot.slack.failures import Failed
 from bot.slack.jobs import JobRunner
+from bot.slack.notices import Announcer, governance_notices
 from bot.slack.oauth import oauth_mode
-from bot.slack.perform import Failed, Performer
+from bot.slack.perform import Performer
 from bot.slack.runtime import Runtime, Upkeep
 from bot.slack.tokens import InstalledTokens
+from bot.slack.web_client import connection_pool
 from bot.store import RememberingStore, SqlStore, Store, StoreError, migrate
 from bot.store.base import Workspace
 from bot.terms import Glossary, GlossaryError
@@ -58,7 +61,13 @@ T = TypeVar("T")
 DATABASE_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Back-off while the database is unreachable at start (about 15 s in all), e.g. a Postgres
 container that starts at the same time as the bot."""
-FINAL = ("not a SQLAlchemy URL", "password authentication", "does not exist", "No module named")
+FINAL = (
+    "not a SQLAlchemy URL",
+    "password authentication",
+    "does not exist",
+    "No module named",
+    "unable to open database file",
+)
 """Database errors that no waiting will fix."""
 TASK_THREADS = 4
 
@@ -178,7 +187,14 @@ def make_service(
     settings: Settings, glossary: Glossary, version: str, store: Store
 ) -> GlossaryService:
     policy = policy_from(settings)
-    return GlossaryService(glossary, RememberingStore(store), policy, version=version)
+    service = GlossaryService(glossary, RememberingStore(store), policy, version=version)
+    governed = not settings.oauth or settings.governance_team is not None
+    service.governance.configure(  # OAuth without GOVERNANCE_TEAM: no token posts for review
+        maintainers=settings.glossary_maintainers,
+        suggestions_channel=settings.suggestions_channel if governed else None,
+        governance_team=settings.governance_team,
+    )
+    return service
 
 
 # -- Slack ----------------------------------------------------------------------------------
@@ -251,17 +267,24 @@ def build_runtime(
         max_attempts=settings.job_max_attempts,
     )
     tasks = ThreadPoolExecutor(TASK_THREADS, thread_name_prefix="task") if background else None
-    dispatcher = Dispatcher(store, performer, tasks, wake=runner.wake)
+    enqueuer = (
+        ThreadPoolExecutor(ENQUEUE_THREADS, thread_name_prefix="enqueue") if background else None
+    )
+    dispatcher = Dispatcher(store, performer, tasks, wake=runner.wake, enqueuer=enqueuer)
     app = build_app(service, dispatcher, auth, base_url=settings.slack_api_url)
+    reminders, announcer = (
+        governance_notices(settings, service, clients) if background else (None, None)
+    )
     watcher = None
     if background and settings.glossary_reload_s > 0:
-        watcher = _watcher(settings, service)
+        watcher = _watcher(settings, service, announcer)
     upkeep = None
     if background:
         upkeep = Upkeep(
             store,
             cooldown_s=service.policy.cooldown_s,
             retention_s=settings.retention_days * 86400.0,
+            chores=[reminders] if reminders is not None else (),
         )
     return Runtime(app, dispatcher, runner, identity, tasks, watcher, upkeep)
 
@@ -271,6 +294,7 @@ def _installed_clients(
 ) -> Callable[[Workspace], WebClient]:
     """A client per workspace with its installation's bot token (cached per token)."""
     cache: dict[str, WebClient] = {}
+    pool = connection_pool()  # one set of kept-alive connections for every workspace's client
 
     def client_for(workspace: Workspace) -> WebClient:
         token = tokens.bot_token(workspace)
@@ -282,21 +306,26 @@ def _installed_clients(
         if token not in cache:
             if len(cache) > 10_000:
                 cache.clear()
-            cache[token] = make_client(token, settings.slack_api_url)
+            cache[token] = make_client(token, settings.slack_api_url, pool=pool)
         return cache[token]
 
     return client_for
 
 
-def _watcher(settings: Settings, service: GlossaryService) -> GlossaryWatcher:
+def _watcher(
+    settings: Settings, service: GlossaryService, announce: Announcer | None = None
+) -> GlossaryWatcher:
     def load() -> Glossary:
         glossary = _build_glossary(settings.glossary_path, settings.cache_dir)
         glossary.build_search_index()
         return glossary
 
     def swap(glossary: Glossary, version: str) -> None:
+        before = service.glossary
         service.swap(glossary, version)
         metrics.glossary_loaded(len(glossary), version)
+        if announce is not None:  # after the swap: never delays the new glossary; never raises
+            announce(before.terms, glossary.terms, version)
 
     def first_to_report(version: str) -> bool:
         """One process of all replicas logs a broken edit's problems (a store claim)."""

@@ -13,6 +13,21 @@ is the whole design:
 When the store cannot take the jobs, the first delivery is still answered (in-process, not
 durable) and retries are not, so an outage never makes the bot answer twice; explanations pause
 (see ``work.ANSWER_WITHOUT_STORE``). The event is acked either way.
+
+A stalled (not refusing) database must not hold the ack past Slack's 3 s either: Slack would
+resend, and the stalled write might still commit. So the enqueue runs on a small pool of its own
+and the ack waits for it at most ``ENQUEUE_DEADLINE_S``. Past that the ack goes out and the
+enqueue's own end decides, exactly once: it commits (the job answers), it fails (the first
+delivery is answered in-process then, a retry not at all), or it never started (its turn in the
+pool had not come: nothing was stored, so the same as failing, decided at once). How long a
+stalled enqueue may take is bounded by the store's own timeouts (statement, pool, busy timeout).
+
+What can still answer twice: a write whose COMMIT reached the database but whose answer was lost
+(the connection broke): it reads as a failure, so the first delivery is answered in-process and
+the job runs too; and a Slack retry (sent only if our ack missed Slack's 3 s) whose write commits
+while the first delivery's stalled write later fails. An in-process answer is not durable: lost
+if the process dies first. While the database stalls, explanations wait (or, for writes that
+never started, are skipped) and answers go out in-process, as in an outage.
 """
 
 from __future__ import annotations
@@ -21,7 +36,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltRequest
@@ -40,6 +55,12 @@ MAX_TASKS = 1000
 """In-process tasks waiting or running at once, per process. Tasks are what is worthless
 later (a Home tab, a modal, a count): above this, new ones are dropped and counted rather than
 queued behind a slow Slack without bound (durable work is in the jobs table, not here)."""
+ENQUEUE_DEADLINE_S = 1.0
+"""How long an ack waits for its jobs to be stored: well under Slack's 3 s, far above a healthy
+write (milliseconds), so only a stalled database ever reaches it."""
+ENQUEUE_THREADS = 8
+"""Enqueue threads per process: one per request thread (``http_worker.THREADS``), so a healthy
+enqueue never waits for another's turn."""
 
 
 class Dispatcher:
@@ -52,12 +73,18 @@ class Dispatcher:
         tasks: Executor | None,
         wake: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
+        *,
+        enqueuer: Executor | None = None,
+        deadline_s: float = ENQUEUE_DEADLINE_S,
     ) -> None:
         self.store = store
         self.performer = performer
         self._tasks = tasks
         self._wake = wake
         self._clock = clock
+        self._enqueuer = enqueuer
+        """Where enqueues run under the deadline; None (the console): in the caller, unbounded."""
+        self._deadline_s = deadline_s
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -70,20 +97,63 @@ class Dispatcher:
             self._run(task)
 
     def _store_jobs(self, jobs: tuple[NewJob, ...], retry_num: int) -> list[NewJob]:
-        """Enqueue; on a store failure, the jobs to run in-process instead (maybe none)."""
+        """Enqueue within the deadline; the jobs to run in-process instead (maybe none)."""
+        now = self._clock()
+        inline = lambda: self.store.enqueue(jobs, now)  # noqa: E731
+        if self._enqueuer is None:
+            return self._settle(jobs, retry_num, inline)
         try:
-            if self.store.enqueue(jobs, self._clock()):
-                self._wake()
+            future = self._enqueuer.submit(self.store.enqueue, jobs, now)
+        except RuntimeError:  # the pool is shutting down: store it here rather than fail
+            return self._settle(jobs, retry_num, inline)
+        try:
+            future.exception(timeout=self._deadline_s)
+        except TimeoutError:
+            if future.cancel():  # it never started: nothing was stored, and nothing will be
+                return self._without_store(jobs, retry_num, "too slow to take the work")
+            metrics.store_error("enqueue_deadline")
+            throttled.warning(
+                "enqueue-late",
+                "state store slow: acked before the work was stored (%.1f s); its outcome decides",
+                self._deadline_s,
+            )
+            future.add_done_callback(lambda done: self._late(done, jobs, retry_num))
             return []
+        return self._settle(jobs, retry_num, future.result)
+
+    def _settle(
+        self, jobs: tuple[NewJob, ...], retry_num: int, enqueue: Callable[[], int]
+    ) -> list[NewJob]:
+        """The enqueue's result: jobs stored (wake a worker), or the ones to run in-process."""
+        try:
+            added = enqueue()
         except StoreError as exc:
-            metrics.store_error("enqueue")
-            if retry_num:
-                throttled.error(
-                    "enqueue-retry", "state store down; not answering Slack retry: %s", exc
-                )
-                return []
-            throttled.error("enqueue", "state store down; answering without it: %s", exc)
-            return [job for job in jobs if job.kind in ANSWER_WITHOUT_STORE]
+            return self._without_store(jobs, retry_num, exc)
+        if added:
+            self._wake()
+        return []
+
+    def _without_store(
+        self, jobs: tuple[NewJob, ...], retry_num: int, reason: object
+    ) -> list[NewJob]:
+        """Not stored (see the module doc for when that is wrong): a first delivery is answered
+        in-process, a retry not at all."""
+        metrics.store_error("enqueue")
+        if retry_num:
+            throttled.error(
+                "enqueue-retry", "state store down; not answering Slack retry: %s", reason
+            )
+            return []
+        throttled.error("enqueue", "state store down; answering without it: %s", reason)
+        return [job for job in jobs if job.kind in ANSWER_WITHOUT_STORE]
+
+    def _late(self, done: Future[int], jobs: tuple[NewJob, ...], retry_num: int) -> None:
+        """An enqueue that outlived the ack has ended (on its pool thread): act on its outcome."""
+        try:
+            for task in self._settle(jobs, retry_num, done.result):
+                self._run(task)
+        except Exception:
+            logger.exception("storing work failed unexpectedly after the ack")
 
     def _run(self, task: NewJob) -> None:
         if self._tasks is None:

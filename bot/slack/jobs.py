@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 from bot import metrics
 from bot.logs import Throttled
-from bot.slack.perform import Failed, Performer, Retry
+from bot.slack.failures import Failed, Retry
+from bot.slack.perform import Performer
 from bot.store.base import Job, Store, StoreError
 
 logger = logging.getLogger(__name__)

@@ -9,6 +9,12 @@ lease ends (the lease is the back-off), an in-process task is dropped.
 
 Failures are logged here, once per kind of failure and place per interval (``Throttled``): a
 channel that keeps talking to a bot that was removed from it does not flood the logs.
+
+Who will read a post is decided here, where the target channel is known (``bot.slack.partner``):
+explanations are claimed and worded in the partner view in a shared channel; answers, shares
+and shortcut replies carry a partner variant that is sent instead when the channel is shared,
+or when that cannot be told. A channel's settings (off, paused, cooldown, max terms, partner
+view) and an author's opt-out are applied to explanations here too.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from slack_sdk.webhook import WebhookClient
 from bot import metrics
 from bot.logs import Throttled
 from bot.service import GlossaryService
-from bot.slack import work
+from bot.slack import partner, work
+from bot.slack.channels import SharedChannels
+from bot.slack.failures import Failed, Retry
+from bot.slack.governance_perform import GovernanceWork
 from bot.slack.home_state import HomeState
 from bot.slack.render.cards import explanation_message
 from bot.slack.render.home import home_view
@@ -60,14 +69,6 @@ def explain_failure(template: str, error: str) -> str:
     return template.replace("{error}", error).replace("{advice}", advice)
 
 
-class Failed(Exception):
-    """Slack refused for good; ``str(exc)`` is Slack's error code (e.g. ``not_in_channel``)."""
-
-
-class Retry(Exception):
-    """Slack or the network failed in a way worth trying again later."""
-
-
 class Performer:
     """Performs ``NewJob``/``Job`` payloads by kind; thread-safe."""
 
@@ -78,14 +79,19 @@ class Performer:
         webhook: Callable[[str], WebhookClient] | None = None,
         clock: Callable[[], float] = time.time,
         token_error: Callable[[Workspace, str], None] = lambda workspace, error: None,
+        channels: SharedChannels | None = None,
     ) -> None:
         self.service = service
         self._clients = clients
         """The Web API client with the bot token of a workspace (one token, or its install's)."""
+        self.readers = partner.Readers(service, channels or SharedChannels(clients))
+        """Who reads a channel: partners or the workspace (Slack's word, cached, and settings)."""
         self._token_error = token_error
         """Told when Slack rejects a workspace's token (the app was removed or the token died)."""
         self._webhook = webhook or (lambda url: WebhookClient(url, timeout=10))
         self._clock = clock
+        self.governance = GovernanceWork(self, clients)
+        """Suggestions, reviews, channel settings, opt-outs (bot.slack.governance_perform)."""
         self._kinds: dict[str, Callable[[Workspace, dict[str, Any]], None]] = {
             work.POST: self._post,
             work.EXPLAIN: self._explain,
@@ -94,6 +100,7 @@ class Performer:
             work.RECORD: self._record,
             work.HOME: self._home,
             work.PURGE: self._purge,
+            **self.governance.kinds(),
         }
 
     def perform(self, kind: str, payload: dict[str, Any], workspace: Workspace) -> None:
@@ -107,6 +114,13 @@ class Performer:
     def _post(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         channel = str(payload["channel"])
         args = {k: payload[k] for k in ("channel", "text", "blocks", "thread_ts") if k in payload}
+        variant = self.readers.variant(workspace, payload)
+        if variant is not None:
+            withheld = variant.get(partner.WITHHELD)
+            if isinstance(withheld, dict):  # nothing partners may see: tell the sender why
+                self._tell(workspace, str(withheld.get("user", "")), str(withheld.get("text", "")))
+                return
+            args.update({k: variant[k] for k in ("text", "blocks") if k in variant})
         try:
             self.call(
                 workspace,
@@ -133,9 +147,25 @@ class Performer:
     def _explain(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         channel, thread_ts = str(payload["channel"]), str(payload["thread_ts"])
         now = self._clock()
+        author = str(payload.get("user", ""))
+        settings = self.service.explain_settings(workspace, channel, author, now)
+        if settings is None:
+            return  # turned off or paused in this channel, or the author opted out
+        view = self.readers.explain_view(
+            workspace, channel, settings, payload.get("shared") is True
+        )
+        if view is None:
+            return  # a Slack Connect channel, and EXPLAIN_IN_SLACK_CONNECT=false
         claim = str(payload.get("claim", ""))  # the job's own key: a retry finds its claim
         explanation = self.service.claim_explanation(
-            workspace, channel, thread_ts, payload["terms"], now, claim
+            workspace,
+            channel,
+            thread_ts,
+            payload["terms"],
+            now,
+            claim,
+            view=view,
+            settings=settings,
         )
         if explanation is None:
             return  # every term was explained here already (or within the cooldown)
@@ -158,14 +188,17 @@ class Performer:
 
     def _respond(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         url = str(payload["url"])
+        body, then = payload["body"], payload.get("then")
+        variant = self.readers.variant(workspace, payload)
+        if variant is not None:
+            body, then = variant["body"], variant.get("then")
         try:
-            self._send_webhook(url, payload["body"])
+            self._send_webhook(url, body)
         except Failed as exc:
             failure = payload.get("on_failure")
             if isinstance(failure, dict):
                 self._ephemeral(workspace, failure, str(exc))
             raise
-        then = payload.get("then")
         if isinstance(then, dict):
             # The share itself went out; only its confirmation may not (logged by the call).
             with contextlib.suppress(Failed, Retry):
@@ -182,8 +215,9 @@ class Performer:
     def _home(self, workspace: Workspace, payload: dict[str, Any]) -> None:
         state = HomeState(str(payload["mode"]), str(payload["value"]), int(payload["page"]))
         page = self.service.home_page(workspace, state.mode, state.value, state.page)
-        view = home_view(page, HomeState(state.mode, state.value, page.page))
         user = str(payload["user"])
+        extras = self.governance.home_extras(workspace, user)
+        view = home_view(page, HomeState(state.mode, state.value, page.page), extras)
         self.call(workspace, "views.publish", user, user_id=user, view=view)
 
     def _record(self, workspace: Workspace, payload: dict[str, Any]) -> None:
@@ -197,10 +231,11 @@ class Performer:
         logger.info("workspace %s uninstalled; its data was deleted: %s", workspace.key, pruned)
 
     # -- Slack --------------------------------------------------------------------------------
-    def call(self, workspace: Workspace, method: str, where: str, **args: Any) -> None:
-        """One Web API call; raises ``Failed``/``Retry`` after logging (throttled)."""
+    def call(self, workspace: Workspace, method: str, where: str, **args: Any) -> dict[str, Any]:
+        """One Web API call and Slack's answer; raises ``Failed``/``Retry`` after logging
+        (throttled)."""
         try:
-            self._clients(workspace).api_call(method, json=args)
+            response = self._clients(workspace).api_call(method, json=args)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             metrics.slack_call(method, error)
@@ -212,6 +247,7 @@ class Performer:
             self._log(type(exc).__name__, method, where)
             raise Retry(type(exc).__name__) from None
         metrics.slack_call(method, "ok")
+        return response.data if isinstance(response.data, dict) else {}
 
     def _send_webhook(self, url: str, body: dict[str, Any]) -> None:
         try:

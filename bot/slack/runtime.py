@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -40,8 +40,11 @@ class Upkeep:
         retention_s: float,
         every_s: float = HOUR,
         clock: Callable[[], float] = time.time,
+        chores: Sequence[Callable[[float], object]] = (),
     ) -> None:
         self.store = store
+        self.chores = tuple(chores)
+        """Run after each check with the time (e.g. weekly reminders); each logs its own errors."""
         self.cooldown_s = cooldown_s
         self.retention_s = retention_s
         self.every_s = every_s
@@ -66,6 +69,8 @@ class Upkeep:
         def loop() -> None:
             while not self._stop.wait(min(self.every_s / 4, 300.0)):
                 self.run_once()
+                for chore in self.chores:
+                    chore(self._clock())
 
         threading.Thread(target=loop, name="upkeep", daemon=True).start()
 

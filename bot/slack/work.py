@@ -81,10 +81,23 @@ def post(
 
 
 def explain(
-    workspace: Workspace, channel: str, thread_ts: str, terms: list[str], *, dedupe_key: str | None
+    workspace: Workspace,
+    channel: str,
+    thread_ts: str,
+    terms: list[str],
+    *,
+    dedupe_key: str | None,
+    author: str = "",
+    shared: bool = False,
 ) -> NewJob:
-    """Claim these terms for the thread when the job runs, then post what was granted."""
+    """Claim these terms for the thread when the job runs, then post what was granted.
+    ``author`` (who wrote the message: they may have opted out) and ``shared`` (the event said
+    the channel is shared with partners) are weighed when the job runs (bot.slack.perform)."""
     payload: dict[str, Any] = {"channel": channel, "thread_ts": thread_ts, "terms": terms}
+    if author:
+        payload["user"] = author
+    if shared:
+        payload["shared"] = True
     if dedupe_key:
         payload["claim"] = dedupe_key  # the claim's owner: this job, whichever attempt posts
     return NewJob(EXPLAIN, payload, dedupe_key, workspace)

@@ -8,13 +8,18 @@ prove. All of them raise only ``StoreError`` and never log it.
 
 from bot.store.base import (
     NO_WORKSPACE,
+    SUGGESTION_STATUSES,
+    ChannelSettings,
     Job,
     JobStats,
+    Miss,
     NewJob,
+    NewSuggestion,
     Pruned,
     Store,
     StoreError,
     StoreHealth,
+    Suggestion,
     Workspace,
 )
 from bot.store.memory import MemoryStore
@@ -23,15 +28,20 @@ from bot.store.sql import SqlStore
 
 __all__ = [
     "NO_WORKSPACE",
+    "SUGGESTION_STATUSES",
+    "ChannelSettings",
     "Job",
     "JobStats",
     "MemoryStore",
+    "Miss",
     "NewJob",
+    "NewSuggestion",
     "Pruned",
     "RememberingStore",
     "SqlStore",
     "Store",
     "StoreError",
     "StoreHealth",
+    "Suggestion",
     "Workspace",
 ]

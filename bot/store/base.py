@@ -168,6 +168,14 @@ class ChannelSettings:
 
 
 SUGGESTION_STATUSES = ("waiting", "approved", "rejected")
+DECISIONS = SUGGESTION_STATUSES[1:]
+"""What a waiting suggestion may become: approved or rejected."""
+
+
+def check_decision(status: str) -> None:
+    """``ValueError`` unless ``status`` is a decision (``waiting`` is not one)."""
+    if status not in DECISIONS:
+        raise ValueError(f"a suggestion is decided as one of {DECISIONS}, not {status!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,8 +399,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
         """Delete what has expired: once-keys (``ONCE_KEYS_KEPT_S``), cooldown rows
-        older than ``cooldown_s`` (they block nothing), explanations, lookups and failed jobs
-        older than ``retention_s``; and OAuth states that have expired."""
+        older than ``cooldown_s`` (they block nothing), explanations, lookups, failed jobs and
+        decided suggestions (by ``decided_at``) older than ``retention_s``; and OAuth states
+        that have expired.
+
+        Channel settings and preferences are never pruned: they are choices people made, not
+        a log of what happened, and expiring them would silently turn a channel's explanations
+        back on or explain an opted-out person's messages again. They go when changed, or by
+        ``purge``. Waiting suggestions stay until a maintainer decides them."""
 
     @abc.abstractmethod
     def purge(
@@ -407,8 +421,12 @@ class Store(abc.ABC):
 
         ``team_id`` alone matches that workspace in any organisation; ``enterprise_id`` alone,
         every workspace of the organisation and its org-wide installation. The installation
-        store's rows (tokens) go with their workspace or organisation. Only lookups name a
-        person, so ``user_id`` limits the purge to that person's lookups: jobs are left alone
+        store's rows (tokens) go with their workspace or organisation, as do channel settings,
+        preferences and suggestions. ``user_id`` limits the purge to that person: their lookups
+        and preferences are deleted; where their id only names them in a row that others still
+        need (a suggestion they made or decided, channel settings they last changed), the id
+        is blanked and the row stays for the maintainers and the channel (``Pruned`` counts
+        those rows under ``suggestions`` and ``channel_settings``). Jobs are left alone
         even if their payload names them (a queued one runs within minutes, a failed one goes
         when retention ends), and the installer's id stays with the installation it belongs
         to. ``ValueError`` unless at least one id is given, and for an empty one (it would

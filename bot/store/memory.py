@@ -1,15 +1,17 @@
 """An in-memory ``Store`` for handler tests and the console: same rules as ``SqlStore``, no I/O.
 
 One lock guards all state, which is what makes each claim atomic across threads. Jobs live in
-``memory_jobs``. Nothing survives the process, so it is not for production; it has no
-installation store either, so ``purge`` deletes no installations here.
+``memory_jobs``; channel settings, opt-outs and suggestions in ``memory_governance``. Nothing
+survives the process, so it is not for production; it has no installation store either, so
+``purge`` deletes no installations here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,6 +20,7 @@ from bot.store.base import (
     PURGE_KIND,
     Job,
     JobStats,
+    Miss,
     NewJob,
     Pruned,
     Store,
@@ -26,7 +29,9 @@ from bot.store.base import (
     Workspace,
     purge_criteria,
 )
+from bot.store.memory_governance import GovernanceMethods, GovernanceTables
 from bot.store.memory_jobs import JobTable
+from bot.store.misses import rank_misses
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -55,7 +60,7 @@ def _belongs(workspace: Workspace, criteria: dict[str, str]) -> bool:
     )
 
 
-class MemoryStore(Store):
+class MemoryStore(GovernanceMethods, Store):
     """Keeps jobs, keys, explanations and lookups in dicts behind one lock."""
 
     def __init__(self) -> None:
@@ -66,10 +71,18 @@ class MemoryStore(Store):
         self._explained: dict[tuple[str, str, str], _Explained] = {}
         self._last_in_channel: dict[tuple[Workspace, str, str], float] = {}
         self._lookups: list[_Lookup] = []
+        self._gov = GovernanceTables()
 
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("the state store is closed")
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[None]:
+        """Hold the lock of an open store."""
+        with self._lock:
+            self._check_open()
+            yield
 
     # -- durable work ----------------------------------------------------------------------
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
@@ -194,6 +207,26 @@ class MemoryStore(Store):
         ranked = sorted(counts.items(), key=lambda item: (-item[1], -last[item[0]], item[0]))
         return ranked[: max(limit, 0)]
 
+    def misses(self, workspace: Workspace | None, since: float, limit: int) -> list[Miss]:
+        groups: dict[str, tuple[str, int, float, float]] = {}
+        with self._open():
+            for x in self._lookups:
+                if x.term is None and x.at >= since and workspace in (None, x.workspace):
+                    _, n, first, last = groups.get(x.query, (x.query, 0, x.at, x.at))
+                    groups[x.query] = (x.query, n + 1, min(first, x.at), max(last, x.at))
+        return rank_misses(groups.values(), limit)
+
+    def explanations_by_channel(
+        self, workspace: Workspace, since: float, limit: int
+    ) -> list[tuple[str, int]]:
+        with self._open():
+            counts = Counter(
+                channel
+                for (channel, _, _), row in self._explained.items()
+                if row.workspace == workspace and row.at >= since
+            )
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: max(limit, 0)]
+
     # -- upkeep -----------------------------------------------------------------------------
     def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
         kept_from = now - retention_s
@@ -207,6 +240,7 @@ class MemoryStore(Store):
                 jobs=self._jobs.delete(
                     lambda row: row.status == "failed" and row.created_at < kept_from
                 ),
+                suggestions=self._gov.prune(kept_from),
             )
 
     def purge(
@@ -219,13 +253,25 @@ class MemoryStore(Store):
         criteria = purge_criteria(enterprise_id, team_id, user_id)
         with self._lock:
             self._check_open()
-            if user_id is not None:  # only lookups hold a person's id as data about them
+
+            def belongs(workspace: Workspace) -> bool:
+                return _belongs(workspace, criteria)
+
+            if user_id is not None:  # lookups, preferences and ids in governance rows
+                settings, preferences, suggestions = self._gov.purge_person(user_id, belongs)
                 return Pruned(
                     lookups=self._drop_lookups(
                         lambda x: x.user == user_id and _belongs(x.workspace, criteria)
-                    )
+                    ),
+                    channel_settings=settings,
+                    preferences=preferences,
+                    suggestions=suggestions,
                 )
+            settings, preferences, suggestions = self._gov.purge_workspaces(belongs)
             return Pruned(
+                channel_settings=settings,
+                preferences=preferences,
+                suggestions=suggestions,
                 jobs=self._jobs.delete(
                     lambda row: _belongs(row.workspace, criteria) and row.kind != PURGE_KIND
                 ),

@@ -22,7 +22,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from bot.store.base import Job, JobStats, NewJob, Pruned, Store, StoreHealth, Workspace
+from bot.store.base import (
+    ChannelSettings,
+    Job,
+    JobStats,
+    Miss,
+    NewJob,
+    NewSuggestion,
+    Pruned,
+    Store,
+    StoreHealth,
+    Suggestion,
+    Workspace,
+)
 
 MAX_REMEMBERED = 100_000
 
@@ -132,6 +144,54 @@ class RememberingStore(Store):
 
     def recent_misses(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
         return self.store.recent_misses(workspace, limit)
+
+    def misses(self, workspace: Workspace | None, since: float, limit: int) -> list[Miss]:
+        return self.store.misses(workspace, since, limit)
+
+    def explanations_by_channel(
+        self, workspace: Workspace, since: float, limit: int
+    ) -> list[tuple[str, int]]:
+        return self.store.explanations_by_channel(workspace, since, limit)
+
+    def channel_settings(self, workspace: Workspace, channel: str) -> ChannelSettings:
+        return self.store.channel_settings(workspace, channel)
+
+    def set_channel_settings(
+        self, workspace: Workspace, channel: str, settings: ChannelSettings
+    ) -> None:
+        self.store.set_channel_settings(workspace, channel, settings)
+
+    def opted_out(self, workspace: Workspace, user: str) -> bool:
+        return self.store.opted_out(workspace, user)
+
+    def set_opted_out(self, workspace: Workspace, user: str, opted_out: bool, now: float) -> None:
+        self.store.set_opted_out(workspace, user, opted_out, now)
+
+    def add_suggestion(
+        self, workspace: Workspace, suggestion: NewSuggestion, now: float
+    ) -> Suggestion:
+        return self.store.add_suggestion(workspace, suggestion, now)
+
+    def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        return self.store.suggestion(suggestion_id)
+
+    def suggestions(
+        self, status: str | None = None, workspace: Workspace | None = None, limit: int = 1000
+    ) -> list[Suggestion]:
+        return self.store.suggestions(status, workspace, limit)
+
+    def edit_suggestion(
+        self, suggestion_id: int, suggestion: NewSuggestion, now: float
+    ) -> Suggestion | None:
+        return self.store.edit_suggestion(suggestion_id, suggestion, now)
+
+    def decide_suggestion(
+        self, suggestion_id: int, status: str, by: str, now: float
+    ) -> Suggestion | None:
+        return self.store.decide_suggestion(suggestion_id, status, by, now)
+
+    def set_suggestion_review(self, suggestion_id: int, channel: str, ts: str) -> None:
+        self.store.set_suggestion_review(suggestion_id, channel, ts)
 
     def prune(self, now: float, *, cooldown_s: float, retention_s: float) -> Pruned:
         """Forget what the database forgets: a thread may hear a term again after retention."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ColumnElement,
@@ -119,6 +120,53 @@ lookups = Table(
     *_workspace(),
     # Counts are read per workspace; a purge by team finds its rows here too.
     Index("ix_lookups_workspace_term", "team_id", "enterprise_id", "term"),
+)
+# What a channel's members chose with ``/define settings`` (one row per channel, replaced).
+channel_settings = Table(
+    "channel_settings",
+    metadata,
+    *_workspace(),
+    Column("channel", String(64), nullable=False),
+    Column("explain", Boolean, nullable=False),
+    Column("paused_until", Double, nullable=False),
+    Column("cooldown_hours", Double, nullable=True),
+    Column("max_terms", Integer, nullable=True),
+    Column("partner_view", Boolean, nullable=False),
+    Column("updated_by", String(64), nullable=False, server_default=""),
+    Column("updated_at", Double, nullable=False),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "channel", name="pk_channel_settings"),
+)
+# A person's own choices (App Home's opt-out toggle); ``user_id`` as in lookups, for purge.
+preferences = Table(
+    "preferences",
+    metadata,
+    *_workspace(),
+    Column("user_id", String(64), nullable=False),
+    Column("opted_out", Boolean, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "user_id", name="pk_preferences"),
+)
+# Terms proposed from Slack, waiting for a maintainer's decision (``decide`` is one UPDATE …
+# WHERE status = 'waiting', so the first decision wins).
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    *_workspace(),
+    Column("term", Text, nullable=False),
+    Column("acronym", Text, nullable=False, server_default=""),
+    Column("definition", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("why", Text, nullable=False, server_default=""),
+    Column("suggester", String(64), nullable=False, server_default=""),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("decided_by", String(64), nullable=False, server_default=""),
+    Column("decided_at", Double, nullable=False, server_default="0"),
+    Column("review_channel", String(64), nullable=False, server_default=""),
+    Column("review_ts", String(64), nullable=False, server_default=""),
+    CheckConstraint("status IN ('waiting', 'approved', 'rejected')", name="ck_suggestions_status"),
+    Index("ix_suggestions_status", "status"),
 )
 # slack_sdk's installation store: what ``purge`` matches on.
 slack_installations = table_clause(

@@ -1,7 +1,8 @@
 """``SqlStore``: the state store on SQLite (one host) or PostgreSQL (any number of replicas).
 
 This module owns connections, transactions and health; the statements live beside it
-(``sql_jobs``, ``sql_explanations``, ``sql_lookups``, ``sql_upkeep``). Atomicity comes from
+(``sql_jobs``, ``sql_explanations``, ``sql_lookups``, ``sql_upkeep``; the governance
+methods come with theirs from ``sql_governance``). Atomicity comes from
 the database, not from Python: claims are ``INSERT … ON CONFLICT`` against a primary or unique
 key, so a repeat is recognised across threads and processes alike.
 
@@ -56,12 +57,13 @@ from bot.store.engine import (
 )
 from bot.store.migrate import current_revision, head, upgrade_connection
 from bot.store.schema import insert_new, once_keys
+from bot.store.sql_governance import GovernanceMethods
 
 SCHEMA_CHECK_TTL_S = 5.0
 """``health`` reads the schema version at most this often; a migration is rare, probes are not."""
 
 
-class SqlStore(Store):
+class SqlStore(GovernanceMethods, Store):
     """The production store; safe to share between threads."""
 
     def __init__(

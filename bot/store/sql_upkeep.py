@@ -1,6 +1,9 @@
 """Deleting rows: ``prune`` (what has expired) and ``purge`` (what a workspace, organisation or
 person leaves behind), each run inside one transaction ``SqlStore`` opens.
 
+A person's ``purge`` deletes their lookups and preferences, and blanks their id in the
+governance rows others still need (``sql_governance.forget_person``).
+
 ``purge`` reaches into slack_sdk's installation store too: its rows hold the workspace's
 tokens, and Slack expects them gone after an uninstall. An org-wide installation has no
 team id, so only a purge by its enterprise id deletes it, with every workspace's rows.
@@ -13,16 +16,20 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Connection, Delete, and_, delete
 from sqlalchemy.sql.expression import TableClause
 
+from bot.store import sql_governance, sql_suggestions
 from bot.store.base import ONCE_KEYS_KEPT_S, PURGE_KIND, Pruned
 from bot.store.schema import (
+    channel_settings,
     cooldowns,
     explanations,
     jobs,
     lookups,
     once_keys,
+    preferences,
     slack_bots,
     slack_installations,
     slack_oauth_states,
+    suggestions,
 )
 
 
@@ -44,6 +51,7 @@ def prune(conn: Connection, now: float, cooldown_s: float, retention_s: float) -
         oauth_states=deleted(
             delete(slack_oauth_states).where(slack_oauth_states.c.expire_at <= utc_now)
         ),
+        suggestions=sql_suggestions.prune(conn, kept_from),
     )
 
 
@@ -54,8 +62,14 @@ def purge(conn: Connection, criteria: dict[str, str]) -> Pruned:
         where = and_(*(rows.c[name] == value for name, value in criteria.items()), *more)
         return conn.execute(delete(rows).where(where)).rowcount
 
-    if "user_id" in criteria:  # only lookups hold a person's id as data about them
-        return Pruned(lookups=deleted(lookups))
+    if "user_id" in criteria:  # lookups and preferences are theirs; other rows only name them
+        settings, preferences_, suggestions_ = sql_governance.forget_person(conn, criteria)
+        return Pruned(
+            lookups=deleted(lookups),
+            channel_settings=settings,
+            preferences=preferences_,
+            suggestions=suggestions_,
+        )
     return Pruned(
         # A purge job is the purge itself (it holds no data): it settles like any job.
         jobs=deleted(jobs, jobs.c.kind != PURGE_KIND),
@@ -64,4 +78,7 @@ def purge(conn: Connection, criteria: dict[str, str]) -> Pruned:
         lookups=deleted(lookups),
         installations=deleted(slack_installations),
         bots=deleted(slack_bots),
+        channel_settings=deleted(channel_settings),
+        preferences=deleted(preferences),
+        suggestions=deleted(suggestions),
     )

@@ -25,6 +25,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.terms.forms import ACRONYM, WORD_RE, FormTable, build_forms, fold_word
 from bot.terms.model import Match, Term
@@ -56,10 +57,20 @@ _Found = tuple[int, int, tuple[int, ...]]
 class Scanner:
     """The written forms of every term in one automaton, and the rules that read its hits."""
 
-    def __init__(self, terms: Sequence[Term]) -> None:
+    def __init__(self, terms: Sequence[Term], forms: FormTable | None = None) -> None:
         self._terms = tuple(terms)
-        self._forms: FormTable = build_forms(self._terms)
+        self._forms: FormTable = build_forms(self._terms) if forms is None else forms
         self._quiet = frozenset(i for i, term in enumerate(self._terms) if not term.auto_expand)
+
+    def to_data(self) -> dict[str, object]:
+        """What ``from_data`` needs to skip building (see bot.terms.index_cache)."""
+        return self._forms.to_data()
+
+    @classmethod
+    def from_data(cls, terms: Sequence[Term], data: Any) -> Scanner:
+        """The scanner ``to_data`` described, for the same terms; TypeError/ValueError if the
+        data is malformed."""
+        return cls(terms, FormTable.from_data(data, len(terms)))
 
     def scan(self, text: str, *, include_all: bool = False) -> list[Match]:
         """Terms in ``text``, in order of appearance; ``include_all`` adds auto_expand: false.

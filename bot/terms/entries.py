@@ -4,6 +4,8 @@ Kept apart from bot.terms.loader (which finds, reads and caches the files) so th
 as one list: every entry-level check in ``_read_entry``, every check that spans entries in
 ``cross_check``. Every problem is collected, none stops the others, so ``check`` reports them
 all at once. ``Problem`` lives here because the rules make them; the loader re-exports it.
+The governance rules of issue 9 (audience, owner, review dates, lifecycle, a file's
+``defaults:``) are in bot.terms.governance_rules; this module places their problems on lines.
 """
 
 from __future__ import annotations
@@ -11,17 +13,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import yaml
 
-from bot.terms import yaml_lines
+from bot.terms import governance_rules, yaml_lines
 from bot.terms.cache import Source
+from bot.terms.governance_rules import NO_DEFAULTS, Defaults
 from bot.terms.model import Term
 from bot.terms.text import fold
 from bot.terms.yaml_lines import Mapping
 
-FIELDS = ("term", "acronym", "aliases", "category", "definition", "related", "auto_expand")
+FIELDS: tuple[str, ...] = ("term", "acronym", "aliases", "category", "definition", "related")
+FIELDS += ("auto_expand", *governance_rules.FIELDS)
+TOP_LEVEL = ("defaults", "terms")
 REQUIRED = ("term", "category", "definition")
 _FIELD_SET = frozenset(FIELDS)
 
@@ -46,8 +52,13 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def read_file(source: Source, broken: list[str]) -> tuple[list[Term], list[Problem]]:
-    """Terms and problems of one file; names of entries too broken to load go to ``broken``."""
+def read_file(
+    source: Source, broken: list[str], today: date | None = None
+) -> tuple[list[Term], list[Problem]]:
+    """Terms and problems of one file; names of entries too broken to load go to ``broken``.
+
+    ``today`` (default: the clock's) is what a ``reviewed`` date may not be after.
+    """
     name = str(source.path)
     try:
         text = _decode(source.data)
@@ -66,10 +77,12 @@ def read_file(source: Source, broken: list[str]) -> tuple[list[Term], list[Probl
     if not isinstance(data, Mapping) or "terms" not in data:
         return [], [Problem(name, 1, "expected a top-level 'terms:' list")]
     problems = [
-        Problem(name, data.key_lines[key], f"unknown top-level field '{key}' (only 'terms')")
+        Problem(name, data.key_lines[key], f"unknown top-level field '{key}' (only {_TOP})")
         for key in data
-        if key != "terms"
+        if key not in TOP_LEVEL
     ]
+    defaults = _defaults(name, data, problems)
+    today = today or date.today()
     entries = data["terms"]
     if not isinstance(entries, list):
         line = data.key_lines["terms"]
@@ -78,7 +91,7 @@ def read_file(source: Source, broken: list[str]) -> tuple[list[Term], list[Probl
     lines = getattr(entries, "item_lines", [])
     for index, entry in enumerate(entries):
         line = lines[index] if index < len(lines) else data.key_lines["terms"]
-        term, entry_problems = _read_entry(name, entry, line, index)
+        term, entry_problems = _read_entry(name, entry, line, index, defaults, today)
         if entry_problems:
             problems.extend(entry_problems)
         if term is not None:
@@ -86,6 +99,23 @@ def read_file(source: Source, broken: list[str]) -> tuple[list[Term], list[Probl
         elif isinstance(entry, dict) and isinstance(entry.get("term"), str):
             broken.append(entry["term"])
     return terms, problems
+
+
+_TOP = " and ".join(f"'{key}'" for key in TOP_LEVEL)
+
+
+def _defaults(name: str, data: Mapping, problems: list[Problem]) -> Defaults:
+    """The file's ``defaults:`` for its terms; its problems are added to ``problems``."""
+    if "defaults" not in data:
+        return NO_DEFAULTS
+    value = data["defaults"]
+
+    def problem(key: str | None, message: str) -> None:
+        lines = getattr(value, "key_lines", {})
+        line = lines[key] if key in lines else data.key_lines["defaults"]
+        problems.append(Problem(name, line, message))
+
+    return governance_rules.read_defaults(value, problem)
 
 
 def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -98,7 +128,7 @@ def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
 
 
 def _read_entry(
-    name: str, entry: object, line: int, index: int
+    name: str, entry: object, line: int, index: int, defaults: Defaults, today: date
 ) -> tuple[Term | None, list[Problem]]:
     if not isinstance(entry, Mapping):
         where = f"entry {index + 1} of 'terms'"
@@ -124,7 +154,7 @@ def _read_entry(
         if value is None:
             problem(None, f"'{label}': missing required field '{key}'")
         elif not isinstance(value, str):
-            problem(key, f"'{label}': '{key}' must be text, got {_kind(value)}")
+            problem(key, f"'{label}': '{key}' must be text, got {yaml_lines.kind(value)}")
         elif not value.strip():
             problem(key, f"'{label}': '{key}' is empty")
     acronyms = _string_list(entry, "acronym", label, problem, allow_single=True)
@@ -140,6 +170,7 @@ def _read_entry(
     auto_expand = entry.get("auto_expand", True)
     if not isinstance(auto_expand, bool):
         problem("auto_expand", f"'{label}': 'auto_expand' must be true or false")
+    governance = governance_rules.read_fields(entry, str(label), defaults, today, problem)
     if problems:
         return None, problems
     term = Term(
@@ -152,6 +183,7 @@ def _read_entry(
         auto_expand,
         name,
         entry.line,
+        **governance,
     )
     return term, problems
 
@@ -166,7 +198,7 @@ def _string_list(
         value = [value]
     what = "text or a list of text" if allow_single else "a list of text"
     if not isinstance(value, list):
-        problem(key, f"'{label}': '{key}' must be {what}, got {_kind(value)}")
+        problem(key, f"'{label}': '{key}' must be {what}, got {yaml_lines.kind(value)}")
         return []
     bad = [v for v in value if not isinstance(v, str) or not v.strip()]
     if bad:
@@ -176,7 +208,8 @@ def _string_list(
 
 
 def cross_check(terms: list[Term], broken: Sequence[str] = ()) -> list[Problem]:
-    """Problems that span entries: duplicates, colliding aliases, unknown related terms.
+    """Problems that span entries: duplicates, colliding aliases, unknown related terms,
+    and the lifecycle references of bot.terms.governance_rules.cross_check.
 
     Names, aliases and acronyms are compared folded (case, hyphens, spaces, punctuation).
     A term may repeat its own name as an alias (harmless); two terms may share an acronym on
@@ -226,17 +259,11 @@ def cross_check(terms: list[Term], broken: Sequence[str] = ()) -> list[Problem]:
             elif target is term:
                 message = f"'{term.term}': a term cannot be related to itself"
                 problems.append(Problem(term.source, term.line, message))
+    for term, message in governance_rules.cross_check(terms, by_name, broken):
+        problems.append(Problem(term.source, term.line, message))
     return problems
 
 
 def _clean(text: str) -> str:
     """Collapse whitespace (including non-breaking spaces) in a one-line value."""
     return " ".join(text.replace("\u00a0", " ").split())
-
-
-def _kind(value: object) -> str:
-    names = {bool: "true/false", int: "a number", float: "a number", list: "a list", str: "text"}
-    for kind, label in {**names, dict: "a mapping"}.items():
-        if isinstance(value, kind):
-            return label
-    return type(value).__name__

@@ -12,8 +12,11 @@ Why packed integers: at 100,000 terms there are 300,000 forms; an entry is ``ter
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
+from typing import Any
 
+from bot.terms.index_cache import is_texts, pack, unpack
 from bot.terms.text import singular, singular_phrase
 
 # Kinds of exact forms, best first (two bits of an entry).
@@ -40,6 +43,35 @@ class ExactForms:
             if one is None:
                 one = singulars[last] = singular(last)
             self._add(f"{head}{one}".replace(" ", ""), term << 2 | kind)
+
+    def to_data(self) -> dict[str, object]:
+        """The table as plain JSON data (bot.terms.index_cache keeps it between starts)."""
+        table = self._table
+        keys = [key for key, entry in table.items() if type(entry) is int]
+        return {
+            "keys": keys,
+            "entries": pack(array("q", [table[key] for key in keys])),
+            "shared": [[key, list(e)] for key, e in table.items() if isinstance(e, tuple)],
+        }
+
+    @classmethod
+    def from_data(cls, data: Any, terms: int) -> ExactForms:
+        """The table ``to_data`` gave, for ``terms`` terms; TypeError/ValueError unless every
+        key is text and every entry a kind of one of the terms."""
+        keys, entries, limit = data["keys"], unpack(data["entries"], "q"), 4 * terms
+        if not is_texts(keys) or len(keys) != len(entries):
+            raise TypeError("keys are not text")
+        if entries and (min(entries) < 0 or max(entries) >> 2 >= terms):
+            raise ValueError("an entry is out of range")
+        table: dict[str, int | tuple[int, ...]] = dict(zip(keys, entries, strict=True))
+        for key, shared in data["shared"]:
+            checked = array("q", shared)
+            if type(key) is not str or not 0 <= min(checked, default=-1) <= max(checked) < limit:
+                raise ValueError("malformed shared entry")
+            table[key] = tuple(checked)
+        forms = cls(())
+        forms._table = table
+        return forms
 
     def _add(self, key: str, entry: int) -> None:
         known = self._table.get(key)

@@ -22,11 +22,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import ne
+from typing import Any
 
 import ahocorasick
 
+from bot.terms.index_cache import is_texts, pack, unpack
 from bot.terms.model import Term
 from bot.terms.text import plural, singular
 from bot.terms.verbs import verb_forms
@@ -53,6 +58,55 @@ class FormTable:
     automaton: ahocorasick.Automaton
     endings: list[frozenset[str]]
     entries: list[tuple[int, tuple[int, ...]]]
+
+    def to_data(self) -> dict[str, object]:
+        """The table as plain JSON data (bot.terms.index_cache keeps it between starts)."""
+        items = list(self.automaton.items())
+        return {
+            "keys": [key for key, _ in items],
+            "values": pack(array("i", [value for _, value in items])),
+            "endings": [sorted(endings) for endings in self.endings],
+            "entries": [[length, list(alternatives)] for length, alternatives in self.entries],
+        }
+
+    @classmethod
+    def from_data(cls, data: Any, terms: int) -> FormTable:
+        """The table ``to_data`` gave, for ``terms`` terms; TypeError/ValueError if the data is
+        not exactly that shape, so that a tampered cache file can never break a scan: every
+        packed value must point inside the ending sets, the entries and the terms, and carry
+        its own key's length (the offsets of a hit)."""
+        keys, values, endings, entries = (data[k] for k in ("keys", "values", "endings", "entries"))
+        packed = unpack(values, "i")
+        if type(keys) is not list or len(keys) != len(packed):
+            raise ValueError("keys and values differ")
+        if type(endings) is not list or not all(is_texts(e) for e in endings):
+            raise TypeError("endings are not lists of text")
+        sets = [frozenset(e) for e in endings]
+        sets += [frozenset()] * ((1 << _ENDING_BITS) - len(sets))  # any 7-bit number is one
+        table = []
+        for entry in entries:
+            length, alternatives = entry
+            checked = array("q", alternatives)
+            if type(length) is not int or not 0 < length < 1 << 16 or not checked:
+                raise ValueError("malformed entry")
+            if any(a < 0 or a & 0xFFFF >= len(endings) or a >> 17 >= terms for a in checked):
+                raise ValueError("entry out of range")
+            table.append((length, tuple(checked)))
+        if packed and (max(packed) >> 14 >= terms or min(packed) < -len(table)):
+            raise ValueError("value out of range")
+        # Every value holds its key's length, or points to an entry that does (C-level passes).
+        shorter = set(compress(count(), map(ne, map(len, keys), map((63).__and__, packed))))
+        negative = list(compress(count(), map((0).__gt__, packed)))
+        if not shorter <= set(negative) or any(
+            len(keys[i]) != table[~packed[i]][0] for i in negative
+        ):
+            raise ValueError("a value does not have its key's length")
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        add = automaton.add_word
+        for key, value in zip(keys, packed, strict=True):
+            add(key, value)  # TypeError: not text
+        automaton.make_automaton()
+        return cls(automaton, sets, table)
 
 
 def build_forms(terms: Sequence[Term]) -> FormTable:

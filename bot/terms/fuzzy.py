@@ -11,7 +11,7 @@ only the keys an index vouches for:
   the query; "did you mean" offers the best of those, never a key with nothing in common.
 
 Keys are sorted by length, so the keys long or short enough to reach a score are one slice;
-words point to the positions of their keys (an int for the many words in one key only).
+words point to the positions of their keys (one flat array for all words).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
+from bot.terms.fuzzy_keys import FuzzyKeys
 from bot.terms.text import singular
 from bot.terms.typos import Neighbours
 
@@ -42,68 +42,24 @@ that differs from the query by three typos or more in each of its rarer words.""
 MAX_SUGGESTION_KEYS = 4000
 """Suggestion candidates beyond this come only from the query's rarer words."""
 
-Postings = dict[str, "int | list[int]"]
-
 
 class FuzzyIndex:
-    """Keys (folded names, titles, aliases, heads) by length, with their owners and words."""
+    """Narrowing over the keys (bot.terms.fuzzy_keys): which of them a query should score."""
 
-    def __init__(self, keys: Iterable[tuple[str, int]], names: Sequence[str]) -> None:
-        first: dict[str, int] = {}
-        more: dict[str, list[int]] = {}  # the few keys of several terms
-        for key, term in keys:
-            known = first.setdefault(key, term)
-            if known != term:
-                others = more.setdefault(key, [known])
-                if term not in others:
-                    others.append(term)
-        ordered = sorted(first, key=len)  # stable: equal lengths keep the glossary's order
-        self._keys = ordered
-        self._lengths = array("H", [min(len(k), 0xFFFF) for k in ordered])
-        self._first_owner = array("i", [first[k] for k in ordered])
-        self._more_owners = {
-            position: tuple(sorted(more[k], key=names.__getitem__))
-            for position, k in enumerate(ordered)
-            if k in more
-        }
-        self._postings: Postings = {}
-        postings = self._postings
-        for position, key in enumerate(ordered):
-            for word in key.split():
-                known_positions = postings.get(word)
-                if known_positions is None:
-                    postings[word] = position
-                elif isinstance(known_positions, int):
-                    if known_positions != position:
-                        postings[word] = [known_positions, position]
-                elif known_positions[-1] != position:
-                    known_positions.append(position)
-        self._near = Neighbours(postings)
-        self._common = max(64, len(ordered) // 64)  # more keys than that: leave the word out
+    def __init__(self, table: FuzzyKeys) -> None:
+        self.table = table
+        self._keys, self._lengths, self._rows = table.keys, table.lengths, table.rows
+        # The table's own methods, bound once: the narrowing calls them in its inner loops.
+        self.key, self.owners, self.positions = table.key, table.owners, table.positions
+        self._near = Neighbours(table.rows)
+        self._common = max(64, len(table) // 64)  # more keys than that: leave the word out
 
     def prepare(self) -> None:
         """Build now what the first query that needs it would otherwise build (see typos)."""
         self._near.prepare()
 
     def __len__(self) -> int:
-        return len(self._lengths)
-
-    def key(self, position: int) -> str:
-        return self._keys[position]
-
-    def owners(self, position: int) -> tuple[int, ...]:
-        """The terms of a key, by name."""
-        return self._more_owners.get(position) or (self._first_owner[position],)
-
-    def positions(self, word: str) -> Sequence[int]:
-        """The keys holding ``word``, in order."""
-        found = self._postings.get(word)
-        if found is None:
-            return ()
-        return (found,) if isinstance(found, int) else found
-
-    def has_word(self, word: str) -> bool:
-        return word in self._postings
+        return len(self.table)
 
     def scan(
         self, target: str, cutoff: float, among: Sequence[int] | None
@@ -175,7 +131,7 @@ class FuzzyIndex:
                 near[i] = self._near.two(words[i])
                 differences += min(len(words[i]), 2) - 1
         if len(words) > 1:  # words split or run together ("mid usa", "white labl"), where
-            unknown = [word not in self._postings for word in words]  # pairing fails too
+            unknown = [word not in self._rows for word in words]  # pairing fails too
             runs = {"".join(words): True}
             for i, (a, b) in enumerate(itertools.pairwise(words)):  # two unknown: fragments
                 runs[a + b] = runs.get(a + b, False) or (unknown[i] and unknown[i + 1])
@@ -250,7 +206,7 @@ class FuzzyIndex:
 
     def _splits(self, word: str) -> list[tuple[str, str]]:
         """Two indexed words that ``word`` runs together ("partnerportal")."""
-        has = self._postings.__contains__
+        has = self._rows.__contains__
         return [
             (word[:i], word[i:]) for i in range(2, len(word) - 1) if has(word[:i]) and has(word[i:])
         ]
@@ -285,7 +241,7 @@ class FuzzyIndex:
         written = [word, word + "s", word + "es"]
         if word.endswith("y"):
             written.append(word[:-1] + "ies")
-        return [w for w in written if w in self._postings and singular(w) == word]
+        return [w for w in written if w in self._rows and singular(w) == word]
 
     def _count(self, word: str) -> int:
         return sum(len(self.positions(w)) for w in self._plurals(word))

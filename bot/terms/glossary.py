@@ -6,19 +6,26 @@ on first use, so a CLI command pays only for the one it needs; a long-running pr
 ``warm()`` at start so that no /define or message waits for one, and ``build_search_index()``
 whenever it chooses — on a thread of its own, or before forking so that workers share it.
 Threads, forking and the garbage collector belong to that process, not to this module.
+
+Drafts (``status: draft``) are set aside at construction, before any engine sees them: they
+are never matched, listed, searched or counted, and only ``drafts`` (for reviews) keeps them.
+Deprecated terms stay in: they still match, and ``replacement`` says where to send readers.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import cached_property
+from datetime import date
+from functools import cached_property, partial
 from pathlib import Path
 
 from bot.terms.detect import Scanner
+from bot.terms.index_cache import IndexCache, built
 from bot.terms.loader import load_glossary
 from bot.terms.lookup import LookupIndex
-from bot.terms.model import LookupResult, Match, SearchHit, Status, Term
+from bot.terms.model import Lifecycle, LookupResult, Match, SearchHit, Status, Term
+from bot.terms.review import Overdue, overdue
 from bot.terms.search import SearchIndex
 from bot.terms.text import fold, fold_all
 
@@ -26,8 +33,13 @@ from bot.terms.text import fold, fold_all
 class Glossary:
     """Lookup, detection and search over one set of terms."""
 
-    def __init__(self, terms: Sequence[Term]) -> None:
-        self.terms: tuple[Term, ...] = tuple(sorted(terms, key=lambda t: t.term.casefold()))
+    def __init__(self, terms: Sequence[Term], indexes: IndexCache | None = None) -> None:
+        """``indexes``: where built indexes are kept between starts (see index_cache)."""
+        self._indexes = indexes
+        shown = [t for t in terms if t.status != Lifecycle.DRAFT]
+        self.terms: tuple[Term, ...] = tuple(sorted(shown, key=lambda t: t.term.casefold()))
+        self.drafts: tuple[Term, ...] = tuple(t for t in terms if t.status == Lifecycle.DRAFT)
+        """Terms not yet shown anywhere, in file order: only reviews look at them."""
         names = fold_all([t.term for t in self.terms])
         self._by_name = dict(zip(names, self.terms, strict=True))
         self._search_index: SearchIndex | None = None
@@ -35,11 +47,15 @@ class Glossary:
 
     @cached_property
     def _lookup(self) -> LookupIndex:
-        return LookupIndex(self.terms)
+        terms = self.terms
+        load = partial(LookupIndex.from_data, terms)
+        return built(self._indexes, "lookup", terms, partial(LookupIndex, terms), load)
 
     @cached_property
     def _scanner(self) -> Scanner:
-        return Scanner(self.terms)
+        terms = self.terms
+        load = partial(Scanner.from_data, terms)
+        return built(self._indexes, "scanner", terms, partial(Scanner, terms), load)
 
     def warm(self) -> Glossary:
         """Build the lookup index and the scanner now, so that no /define or message waits."""
@@ -64,17 +80,22 @@ class Glossary:
             with self._search_lock:
                 index = self._search_index
                 if index is None:
-                    named = self._lookup.named
-                    index = self._search_index = SearchIndex(self.terms, named)
+                    terms, named = self.terms, self._lookup.named
+                    build = partial(SearchIndex, terms, named)
+                    load = partial(SearchIndex.from_data, terms, named=named)
+                    index = built(self._indexes, "search", terms, build, load)
+                    self._search_index = index
         return index
 
     @classmethod
     def from_path(cls, path: str | Path, cache_dir: Path | None = None) -> Glossary:
         """Load, validate and index the glossary; raises GlossaryError with every problem.
 
-        ``cache_dir`` lets the loader reuse (and store) the validated terms, see load_glossary.
+        ``cache_dir`` lets the loader reuse (and store) the validated terms, see load_glossary,
+        and the glossary its built indexes (bot.terms.index_cache).
         """
-        return cls(load_glossary(path, cache_dir))
+        indexes = IndexCache(cache_dir) if cache_dir is not None else None
+        return cls(load_glossary(path, cache_dir), indexes)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -101,6 +122,18 @@ class Glossary:
         named = list(answer.terms) if answer.status in (Status.FOUND, Status.AMBIGUOUS) else []
         hits = [h.term for h in self.search(query, limit) if h.term not in named]
         return (named + hits)[:limit]
+
+    def replacement(self, term: Term) -> Term | None:
+        """The term a deprecated ``term`` sends readers to; None when it is not deprecated or
+        names none (``check`` guarantees a named replacement exists and is active)."""
+        if term.status != Lifecycle.DEPRECATED or not term.replaced_by:
+            return None
+        return self.get(term.replaced_by)
+
+    def overdue(self, today: date) -> list[Overdue]:
+        """Every term (drafts included) whose review is due or that has no owner, see
+        bot.terms.review; for reminders and the maintainers' view."""
+        return overdue((*self.terms, *self.drafts), today)
 
     def related(self, term: Term) -> list[Term]:
         """The related terms that exist, in the order the glossary lists them."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from bot.terms import cache
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 GLOSSARY_SUFFIXES = (".yaml", ".yml")
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 """Bump when validation or cleaning changes the terms a file yields: it voids every cache."""
 
 
@@ -83,15 +84,16 @@ def load_glossary(path: str | Path, cache_dir: Path | None = None) -> list[Term]
     return terms
 
 
-def read_glossary(path: Path) -> tuple[list[Term], list[Problem]]:
+def read_glossary(path: Path, today: date | None = None) -> tuple[list[Term], list[Problem]]:
     """Like load_glossary, but returns the problems instead of raising (for ``check``).
 
-    Never uses a cache: ``check`` validates every file every time.
+    Never uses a cache: ``check`` validates every file every time. ``today`` (default: the
+    clock's) is the date no ``reviewed`` may be after (``check --today``).
     """
     files, problems = _files(path)
     if problems:
         return [], problems
-    return _validate(_read_sources(files))
+    return _validate(_read_sources(files), today)
 
 
 def _files(path: Path) -> tuple[list[Path], list[Problem]]:
@@ -116,7 +118,9 @@ def _read_sources(files: list[Path]) -> list[Source | Problem]:
     return sources
 
 
-def _validate(sources: list[Source | Problem]) -> tuple[list[Term], list[Problem]]:
+def _validate(
+    sources: list[Source | Problem], today: date | None = None
+) -> tuple[list[Term], list[Problem]]:
     terms: list[Term] = []
     problems: list[Problem] = []
     broken: list[str] = []
@@ -124,7 +128,7 @@ def _validate(sources: list[Source | Problem]) -> tuple[list[Term], list[Problem
         if isinstance(source, Problem):
             problems.append(source)
             continue
-        file_terms, file_problems = read_file(source, broken)
+        file_terms, file_problems = read_file(source, broken, today)
         terms.extend(file_terms)
         problems.extend(file_problems)
     problems.extend(cross_check(terms, broken))

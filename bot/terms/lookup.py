@@ -24,12 +24,14 @@ and bot.terms.fuzzy (keys and the narrowing that keeps fuzzy matching fast).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
 from bot.terms.exact import ACRONYM, ALIAS, HEAD, NAME, ExactForms
 from bot.terms.fuzzy import FOUND_SCORE, SUGGEST_SCORE, FuzzyIndex
+from bot.terms.fuzzy_keys import FuzzyKeys
 from bot.terms.model import LookupResult, Status, Term
 from bot.terms.questions import reduce_question
 from bot.terms.text import fold, fold_all, singular, singular_phrase
@@ -91,18 +93,40 @@ class LookupIndex:
         folded = fold_all(texts)
         every = zip(folded, kinds, owners, strict=True)
         self._exact = ExactForms(form for form in every if form[1] != _TITLE)
-        self._anagrams: dict[str, list[tuple[str, int]]] = {}
         every = zip(folded, kinds, owners, strict=True)
-        acronyms = [(form, i) for form, kind, i in every if kind == ACRONYM]
-        for form, i in sorted(acronyms, key=lambda pair: (pair[0], self._names[pair[1]])):
-            if form:
-                self._anagrams.setdefault("".join(sorted(form)), []).append((form, i))
+        self._anagrams = self._by_letters((form, i) for form, kind, i in every if kind == ACRONYM)
         keys = (
             (form, i)
             for form, kind, i in zip(folded, kinds, owners, strict=True)
             if form and kind != ACRONYM
         )
-        self._fuzzy = FuzzyIndex(keys, self._names)
+        self._fuzzy = FuzzyIndex(FuzzyKeys.build(keys, self._names))
+
+    def to_data(self) -> dict[str, object]:
+        """What ``from_data`` needs to skip building (see bot.terms.index_cache)."""
+        return {"exact": self._exact.to_data(), "fuzzy": self._fuzzy.table.to_data()}
+
+    @classmethod
+    def from_data(cls, terms: Sequence[Term], data: Any) -> LookupIndex:
+        """The index ``to_data`` described, for the same terms (TypeError/ValueError if the data
+        is malformed); acronyms, a small share of the forms, are indexed anew."""
+        index = cls.__new__(cls)
+        index._terms = tuple(terms)
+        index._names = [t.term for t in index._terms]
+        index._exact = ExactForms.from_data(data["exact"], len(index._terms))
+        index._fuzzy = FuzzyIndex(FuzzyKeys.from_data(data["fuzzy"], index._names))
+        acronyms = [(acronym, i) for i, t in enumerate(index._terms) for acronym in t.acronyms]
+        folded = fold_all([acronym for acronym, _ in acronyms])
+        index._anagrams = index._by_letters(zip(folded, (i for _, i in acronyms), strict=True))
+        return index
+
+    def _by_letters(self, acronyms: Iterable[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+        """Folded acronyms by their sorted letters, for the swapped-letters suggestions."""
+        anagrams: dict[str, list[tuple[str, int]]] = {}
+        for form, i in sorted(acronyms, key=lambda pair: (pair[0], self._names[pair[1]])):
+            if form:
+                anagrams.setdefault("".join(sorted(form)), []).append((form, i))
+        return anagrams
 
     def named(self, query: str) -> int | None:
         """The first term whose name, alias or acronym ``query`` spells (search ranks it first)."""

@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.terms.index_cache import is_texts, pack, unpack
 from bot.terms.model import SearchHit, Term
 from bot.terms.text import fold, fold_all, singular, singular_phrase, words
 
@@ -69,18 +71,20 @@ def _stems(text: str) -> list[str]:
 class SearchIndex:
     """An inverted index of weighted word counts per term.
 
-    Why arrays: at 100,000 terms the definitions hold some 2.5 million (term, word) pairs, and a
-    dict per word (the obvious shape) cost 200 MB; two arrays per word (term numbers, weights)
-    cost 20. ``named`` finds the term a query names (see Glossary, which lends the lookup
-    index's); without it the index keeps its own table of names.
+    Why flat arrays: at 100,000 terms the definitions hold some 2.5 million (term, word) pairs,
+    and a dict per word (the obvious shape) cost 200 MB; two arrays per word cost 85 MB, most
+    of it the 360,000 array objects themselves. Now the term numbers and weights of every word
+    are two arrays in all, word ``row`` owning ``[starts[row], starts[row + 1])`` of each (~20
+    MB). ``named`` finds the term a query names (see Glossary, which lends the lookup index's);
+    without it the index keeps its own table of names.
     """
 
     def __init__(
         self, terms: Sequence[Term], named: Callable[[str], int | None] | None = None
     ) -> None:
         self._terms = list(terms)
-        self._postings: dict[str, tuple[array[int], array[float]]] = {}
-        self._lengths: array[float] = array("f")
+        postings: dict[str, tuple[array[int], array[float]]] = {}
+        lengths: array[float] = array("f")
         names = fold_all([t.term for t in self._terms])
         others = fold_all([" ".join((*t.aliases, *t.acronyms)) for t in self._terms])
         definitions = fold_all([t.definition for t in self._terms])
@@ -88,7 +92,6 @@ class SearchIndex:
         # occurrence: with every definition's words this loop is nearly all of the build.
         stems: dict[str, str] = {}
         stem_of = stems.get
-        postings = self._postings
         weights = (FIELD_WEIGHTS["name"], FIELD_WEIGHTS["alias"], FIELD_WEIGHTS["definition"])
         for number, texts in enumerate(zip(names, others, definitions, strict=True)):
             counts: dict[str, float] = {}
@@ -108,10 +111,74 @@ class SearchIndex:
                     pair = postings[stem] = (array("i"), array("f"))
                 pair[0].append(number)
                 pair[1].append(weight)
-            self._lengths.append(sum(counts.values()))
-        self._average = sum(self._lengths) / len(self._lengths) if self._lengths else 1.0
-        self._named = named if named is not None else self._own_names(names)
-        self._vocabulary = sorted(self._postings)
+            lengths.append(sum(counts.values()))
+        vocabulary = sorted(postings)
+        numbers, scores, starts = array("i"), array("f"), array("i", [0])
+        for word in vocabulary:
+            numbers.extend(postings[word][0])
+            scores.extend(postings[word][1])
+            starts.append(len(numbers))
+        self._setup(vocabulary, starts, numbers, scores, lengths, names, named)
+
+    def _setup(
+        self,
+        vocabulary: list[str],
+        starts: array[int],
+        numbers: array[int],
+        weights: array[float],
+        lengths: array[float],
+        names: list[str] | None,
+        named: Callable[[str], int | None] | None,
+    ) -> None:
+        self._vocabulary = vocabulary  # sorted: the rows are in this order
+        self._rows = {word: row for row, word in enumerate(vocabulary)}
+        self._starts, self._numbers, self._weights = starts, numbers, weights
+        self._lengths = lengths
+        total = sum(lengths)
+        self._average = total / len(lengths) if total > 0 else 1.0
+        if named is None:
+            named = self._own_names(names or fold_all([t.term for t in self._terms]))
+        self._named = named
+
+    def to_data(self) -> dict[str, object]:
+        """The index as plain JSON data (bot.terms.index_cache keeps it between starts)."""
+        return {
+            "vocabulary": self._vocabulary,
+            **{
+                key: pack(numbers)
+                for key, numbers in (
+                    ("starts", self._starts),
+                    ("numbers", self._numbers),
+                    ("weights", self._weights),
+                    ("lengths", self._lengths),
+                )
+            },
+        }
+
+    @classmethod
+    def from_data(
+        cls, terms: Sequence[Term], data: Any, named: Callable[[str], int | None] | None = None
+    ) -> SearchIndex:
+        """The index ``to_data`` gave, for the same terms; TypeError/ValueError unless every
+        word is text, every number a term's, and every weight a finite number of at least 0.5."""
+        vocabulary, starts = data["vocabulary"], unpack(data["starts"], "i")
+        numbers, weights = unpack(data["numbers"], "i"), unpack(data["weights"], "f")
+        lengths = unpack(data["lengths"], "f")
+        if not is_texts(vocabulary) or len(starts) != len(vocabulary) + 1:
+            raise TypeError("the vocabulary is not text")
+        if len(lengths) != len(terms) or len(weights) != len(numbers) or starts[0] != 0:
+            raise ValueError("sizes do not add up")
+        if starts[-1] != len(numbers) or min(starts) < 0:
+            raise ValueError("postings do not add up")
+        if numbers and not 0 <= min(numbers) <= max(numbers) < len(terms):
+            raise ValueError("a term number is out of range")
+        for values, least in ((weights, 0.5), (lengths, 0.0)):  # a name of stopwords: 0
+            if values and not (math.isfinite(sum(values)) and min(values) >= least):
+                raise ValueError("a weight is not a positive number")
+        index = cls.__new__(cls)
+        index._terms = list(terms)
+        index._setup(vocabulary, starts, numbers, weights, lengths, None, named)
+        return index
 
     def _own_names(self, names: list[str]) -> Callable[[str], int | None]:
         table: dict[str, int] = {}
@@ -122,7 +189,7 @@ class SearchIndex:
 
     def _resolve(self, stem: str) -> str | None:
         """The indexed word for a query word, forgiving one typo in longer words."""
-        if stem in self._postings:
+        if stem in self._rows:
             return stem
         if len(stem) < 5:
             return None
@@ -140,7 +207,9 @@ class SearchIndex:
             word = self._resolve(stem)
             if word is None:
                 continue
-            numbers, weights = self._postings[word]
+            row = self._rows[word]
+            begin, end = self._starts[row], self._starts[row + 1]
+            numbers, weights = self._numbers[begin:end], self._weights[begin:end]
             idf = math.log(1 + (total - len(numbers) + 0.5) / (len(numbers) + 0.5))
             for number, weight in zip(numbers, weights, strict=True):
                 norm = K1 * (1 - B + B * lengths[number] / average)

@@ -8,11 +8,13 @@ document is made of text, mappings and lists, so ``construct_document`` walks th
 for those; other scalars (numbers, booleans, dates, ``<<``) go to PyYAML's own constructors, and
 a document with tagged collections or with a collection used twice (anchors and aliases, maybe
 recursive) is handed whole to PyYAML's construction — identical results in every case (pinned
-by tests/terms/test_loader.py).
+by tests/terms/test_loader.py). A date YAML cannot construct (``reviewed: 2026-13-40``) stays
+text rather than failing the whole file, so the rules can report it on its own line.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import yaml
@@ -153,10 +155,29 @@ def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> Sequence
     return items
 
 
+def _construct_timestamp(loader: LineLoader, node: yaml.ScalarNode) -> Any:
+    """A date YAML cannot make (``2026-13-40``, ``!!timestamp soon``) stays text, so the rules
+    report it on its line (PyYAML raises ValueError, or AttributeError for a tagged non-date)."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, AttributeError):
+        return str(node.value)
+
+
 LineLoader.add_constructor(MAP_TAG, lambda loader, node: loader.construct_mapping(node, deep=True))
 LineLoader.add_constructor(SEQ_TAG, _construct_sequence)
+LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def parse(text: str) -> Any:
     """The one YAML document in ``text``; raises yaml.YAMLError (usually marked) when invalid."""
     return yaml.load(text, Loader=LineLoader)  # a SafeLoader subclass: safe
+
+
+def kind(value: object) -> str:
+    """How a problem message names the type of a parsed value ("got a list")."""
+    names = {bool: "true/false", int: "a number", float: "a number", list: "a list", str: "text"}
+    for type_, label in {**names, dict: "a mapping", date: "a date"}.items():
+        if isinstance(value, type_):
+            return label
+    return type(value).__name__

@@ -26,7 +26,10 @@ from typing import Any
 from .ids import APP_ID, USER_ID, new_id
 
 Answer = dict[str, Any]
-BOT_SCOPES = "commands,chat:write,channels:history,groups:history,app_mentions:read,im:history,channels:read,groups:read,usergroups:read,users:read,users:read.email"
+BOT_SCOPES = (
+    "commands,chat:write,channels:history,groups:history,app_mentions:read,im:history,"
+    "channels:read,groups:read,usergroups:read,users:read,users:read.email"
+)
 
 
 @dataclass

@@ -8,8 +8,10 @@ code unchanged; point the SDK here with ``WebClient(token=..., base_url=api.base
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import sys
 import threading
 import time
@@ -62,6 +64,8 @@ def _flatten(multi: dict[str, list[str]]) -> dict[str, Any]:
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "StandinSlack/1.0"
+    protocol_version = "HTTP/1.1"  # keep-alive, as Slack: a client may reuse its connection
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed ACK
     server: _Server
 
     def do_GET(self) -> None:
@@ -110,6 +114,29 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeSlackWebAPI
 
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Close kept-alive connections too: a stopped Slack answers nobody, as a dead one."""
+        with self._open_lock:
+            live = list(self._open)
+        for sock in live:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that died mid-request (a bot killed with ``kill -9``) is not news."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
@@ -154,6 +181,7 @@ class FakeSlackWebAPI:
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.close_connections()
         if thread is not None:
             thread.join(timeout=5)
 

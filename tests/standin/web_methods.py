@@ -61,6 +61,10 @@ class DefaultAnswers:
     def __init__(self) -> None:
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, list[str]] = {}
+        """User-group id → member ids (``usergroups.users.list``)."""
+        self.emails: dict[str, str] = {}
+        """Email → user id (``users.lookupByEmail``)."""
         # Returns the ws:// URL of an attached FakeSocketModeServer, or None.
         self.socket_mode_url: Callable[[], str | None] = lambda: None
         self.installs = Installs()
@@ -79,6 +83,8 @@ class DefaultAnswers:
             "views.update": self._view,
             "conversations.info": self._conversation_info,
             "users.info": self._user_info,
+            "usergroups.users.list": self._group_members,
+            "users.lookupByEmail": self._user_by_email,
             "apps.connections.open": self._connections_open,
         }
 
@@ -232,3 +238,16 @@ class DefaultAnswers:
             "profile": {"real_name": f"User {user}", "display_name": user.lower()},
         }
         return {"ok": True, "user": {**info, **self.users.get(user, {})}}
+
+    def _group_members(self, call: Call) -> Answer:
+        group = str(call.params.get("usergroup", ""))
+        if group not in self.groups:
+            return _error("no_such_subteam")
+        return {"ok": True, "users": list(self.groups[group])}
+
+    def _user_by_email(self, call: Call) -> Answer:
+        email = str(call.params.get("email", "")).casefold()
+        user = self.emails.get(email)
+        if user is None:
+            return _error("users_not_found")
+        return {"ok": True, "user": {"id": user, "team_id": TEAM_ID, "profile": {"email": email}}}

@@ -22,7 +22,8 @@ from tests.store.helpers import sqlite_store
 BACKENDS = ["memory", "sqlite-file", "sqlite-in-memory", "remembering-sqlite-file", "postgresql"]
 TABLES = (
     "jobs, once_keys, explanations, explanation_cooldowns, lookups, "
-    "slack_installations, slack_bots, slack_oauth_states"
+    "slack_installations, slack_bots, slack_oauth_states, channel_settings, preferences, "
+    "suggestions"
 )
 
 

@@ -52,15 +52,15 @@ def upgrade_together(url: str, n: int, gate: Path) -> list[str]:
 
 
 def test_head_is_the_latest_revision() -> None:
-    assert head() == "0003"
+    assert head() == "0004"
 
 
 def test_sqlite_upgrade_creates_a_private_file_and_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "data" / "nested" / "glossary-bot.sqlite3"
     url = f"sqlite:///{path}"
 
-    assert upgrade(url) == "schema at 0003 (was empty)"
-    assert upgrade(url) == "schema at 0003 (already current)"
+    assert upgrade(url) == "schema at 0004 (was empty)"
+    assert upgrade(url) == "schema at 0004 (already current)"
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert is_current(url) is True
@@ -94,9 +94,9 @@ def test_an_empty_database_is_not_current(tmp_path: Path) -> None:
 def test_three_processes_upgrading_one_new_sqlite_file_all_succeed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/state.sqlite3"
     assert upgrade_together(url, 3, tmp_path / "gate") == [
-        "schema at 0003 (already current)",
-        "schema at 0003 (already current)",
-        "schema at 0003 (was empty)",
+        "schema at 0004 (already current)",
+        "schema at 0004 (already current)",
+        "schema at 0004 (was empty)",
     ]
 
 
@@ -122,7 +122,7 @@ def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Pa
         )
     db.close()
 
-    assert upgrade(f"sqlite:///{path}") == "schema at 0003 (was unversioned)"
+    assert upgrade(f"sqlite:///{path}") == "schema at 0004 (was unversioned)"
 
     store = SqlStore(f"sqlite:///{path}")
     try:
@@ -143,8 +143,8 @@ def test_a_database_from_before_migrations_is_adopted_with_its_data(tmp_path: Pa
 
 def test_postgres_upgrade_is_idempotent(fresh_postgres_url: str) -> None:
     assert is_current(fresh_postgres_url) is False
-    assert upgrade(fresh_postgres_url) == "schema at 0003 (was empty)"
-    assert upgrade(fresh_postgres_url) == "schema at 0003 (already current)"
+    assert upgrade(fresh_postgres_url) == "schema at 0004 (was empty)"
+    assert upgrade(fresh_postgres_url) == "schema at 0004 (already current)"
     assert is_current(fresh_postgres_url) is True
 
 
@@ -152,9 +152,9 @@ def test_three_processes_upgrading_one_empty_postgres_database_all_succeed(
     fresh_postgres_url: str, tmp_path: Path
 ) -> None:
     assert upgrade_together(fresh_postgres_url, 3, tmp_path / "gate") == [
-        "schema at 0003 (already current)",
-        "schema at 0003 (already current)",
-        "schema at 0003 (was empty)",
+        "schema at 0004 (already current)",
+        "schema at 0004 (already current)",
+        "schema at 0004 (was empty)",
     ]
     assert is_current(fresh_postgres_url) is True
 

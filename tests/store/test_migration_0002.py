@@ -74,7 +74,7 @@ def test_an_0001_database_keeps_its_rows_as_no_workspaces(empty_url: str) -> Non
     migrate_to(empty_url, "0001")
     execute(empty_url, OLD_ROWS)
 
-    assert upgrade(empty_url) == "schema at 0003 (was 0001)"
+    assert upgrade(empty_url) == "schema at 0004 (was 0001)"
 
     store = SqlStore(empty_url)
     try:
@@ -133,4 +133,4 @@ def test_the_way_back_to_0001_merges_workspaces_and_drops_the_oauth_tables(
             ]
     finally:
         engine.dispose()
-    assert upgrade(empty_url) == "schema at 0003 (was 0001)"
+    assert upgrade(empty_url) == "schema at 0004 (was 0001)"

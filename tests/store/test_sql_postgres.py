@@ -36,14 +36,17 @@ def assert_schema_matches_migrations(url: str) -> None:
             assert compare_metadata(context, metadata) == []
             assert sorted(inspect(conn).get_table_names()) == [
                 "alembic_version",
+                "channel_settings",
                 "explanation_cooldowns",
                 "explanations",
                 "jobs",
                 "lookups",
                 "once_keys",
+                "preferences",
                 "slack_bots",
                 "slack_installations",
                 "slack_oauth_states",
+                "suggestions",
             ]
     finally:
         engine.dispose()

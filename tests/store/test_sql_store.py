@@ -89,7 +89,7 @@ def test_an_unmigrated_database_is_reported_not_migrated(tmp_path: Path) -> None
             ok=False,
             backend=SQLITE,
             schema_current=False,
-            detail="schema at nothing, the code needs 0003: run `python -m bot migrate`",
+            detail="schema at nothing, the code needs 0004: run `python -m bot migrate`",
         )
         assert store.schema_current() is False
     finally:

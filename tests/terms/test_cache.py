@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,34 @@ def test_the_second_load_comes_from_the_cache(
     with pytest.raises(AssertionError, match="the YAML was parsed"):
         read_glossary(folder)  # the guard works
     assert values(load_glossary(folder, cache_dir)) == values(first)
+
+
+GOVERNED = """\
+defaults: {audience: partner, review_every: 26w}
+terms:
+  - term: Agent
+    category: Partner types
+    definition: Agents sell.
+    partner_definition: Agents sell for us.
+    owner: U012AB3CD
+    reviewed: 2026-06-01
+  - {term: Broker, category: C, definition: D., status: deprecated, replaced_by: Agent}
+  - {term: Dealer, category: C, definition: D., audience: internal, status: draft}
+"""
+
+
+def test_the_governance_fields_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, cache_dir = glossary_in(tmp_path, GOVERNED), tmp_path / "cache"
+    parsed = load_glossary(folder, cache_dir)
+    refuse_yaml(monkeypatch)
+    cached = load_glossary(folder, cache_dir)
+    assert values(cached) == values(parsed)
+    # audience, partner_definition, owner, reviewed, review_every_days, status, replaced_by
+    assert [row[9:] for row in values(cached)] == [
+        ("partner", "Agents sell for us.", "U012AB3CD", date(2026, 6, 1), 182, "active", None),
+        ("partner", None, None, None, 182, "deprecated", "Agent"),
+        ("internal", None, None, None, 182, "draft", None),
+    ]
 
 
 def test_cached_terms_equal_parsed_ones_field_by_field(tmp_path: Path) -> None:
@@ -159,6 +188,7 @@ def test_a_new_file_in_the_folder_is_parsed(tmp_path: Path) -> None:
     [
         b"",
         b"{not json",
+        b'{"layout": 2, "digest": "0", "files": 1, "terms": []}',
         b'{"layout": 1, "digest": "0", "files": 1, "terms": []}',
         b'{"layout": 999, "terms": []}',
         b"[1, 2, 3]",
@@ -170,6 +200,7 @@ def test_a_new_file_in_the_folder_is_parsed(tmp_path: Path) -> None:
         "empty",
         "truncated",
         "other-digest",
+        "layout-before-governance-fields",
         "other-layout",
         "not-an-object",
         "binary",
@@ -200,8 +231,20 @@ def test_a_corrupt_cache_file_is_ignored(
         lambda row: row.__setitem__(7, 5),
         lambda row: row.__setitem__(8, "2"),
         lambda row: row.pop(),
+        lambda row: row.__setitem__(9, None),
+        lambda row: row.__setitem__(10, 5),
+        lambda row: row.__setitem__(11, ["U1"]),
+        lambda row: row.__setitem__(12, "2026-13-40"),
+        lambda row: row.__setitem__(13, "180d"),
+        lambda row: row.__setitem__(14, False),
+        lambda row: row.__setitem__(15, 1),
+        lambda row: row.append(None),
     ],
-    ids=["name", "acronyms", "aliases", "auto_expand", "file", "line", "short-row"],
+    ids=[
+        *("name", "acronyms", "aliases", "auto_expand", "file", "line", "short-row"),
+        *("audience", "partner_definition", "owner", "reviewed", "review_every", "status"),
+        *("replaced_by", "long-row"),
+    ],
 )
 def test_a_tampered_cache_file_is_ignored(tmp_path: Path, tamper: object) -> None:
     """The folder may be writable by others: every value is type-checked, never trusted."""

@@ -176,7 +176,7 @@ BROKEN = {
         {"g.yaml": AGENT + "    definition: Again.\nversion: 2\n"},
         [
             "g.yaml:5: field 'definition' appears twice in one entry",
-            "g.yaml:6: unknown top-level field 'version' (only 'terms')",
+            "g.yaml:6: unknown top-level field 'version' (only 'defaults' and 'terms')",
         ],
     ),
     "empty_file": (
@@ -364,6 +364,7 @@ DOCUMENTS = {
     "str_tag_on_mapping": "terms:\n  - !!str {term: A}\n",
     "python_tag": "terms:\n  - !!python/object:os.system {}\n",
     "bad_int": "terms:\n  - {term: !!int abc}\n",
+    "impossible_date": "terms:\n  - {reviewed: 2026-13-40, ok: 2026-11-30, t: !!timestamp x}\n",
     "crlf_block": "terms:\r\n  - term: A\r\n    definition: |\r\n      x\r\n      y\r\n",
     "empty": "",
     "scalar_document": "just text\n",

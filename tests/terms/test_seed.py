@@ -5,8 +5,9 @@ of ``NameMeaning`` glued together, a blank line and a footer. Each line is split
 the YAML's own names ends (``Name`` or ``Name (ACRONYM)``, or one of the eight spellings the seed
 uses instead, listed below), so the test never guesses where a name stops. What is pinned: every
 seed term is in the glossary and reachable by name and acronym, the definitions are the seed's
-words with only the listed typo fixes, the everyday words do not auto-expand, and the YAML obeys
-its JSON Schema.
+words with only the listed typo fixes, the everyday words do not auto-expand, the YAML obeys
+its JSON Schema, and the governance choices (internal terms, partner wordings drawn from the
+seed's own words, yearly reviews, no invented owners) are the ones made on purpose.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import copy
 import difflib
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -212,3 +214,61 @@ def test_the_yaml_follows_its_schema() -> None:
         "'definition' is a required property",
         "Additional properties are not allowed ('defintion' was unexpected)",
     ]
+
+
+def test_the_schema_knows_the_governance_fields_and_defaults() -> None:
+    schema = json.loads((GLOSSARY_DIR / "schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    good: dict[str, Any] = {
+        "defaults": {"audience": "partner", "review_every": "26w"},
+        "terms": [
+            {
+                "term": "Agent",
+                "category": "C",
+                "definition": "D.",
+                "audience": "internal",
+                "owner": "S0PARTNERS",
+                "reviewed": "2026-06-01",
+                "review_every": "180d",
+                "status": "deprecated",
+                "replaced_by": "Broker",
+            },
+            {"term": "Broker", "category": "C", "definition": "D.", "owner": "ops@example.com"},
+            {"term": "Dealer", "category": "C", "definition": "D.", "partner_definition": "P."},
+        ],
+    }
+    assert list(validator.iter_errors(good)) == []
+    bad = copy.deepcopy(good)
+    bad["defaults"] |= {"owner": "U012AB3CD"}
+    bad["terms"][0] |= {"audience": "secret", "review_every": "6 months", "status": "retired"}
+    bad["terms"][1]["owner"] = "bob"
+    messages = sorted(error.message for error in validator.iter_errors(bad))
+    assert messages == [
+        "'6 months' does not match '^[0-9]{1,4}[dw]$'",
+        "'bob' is not valid under any of the given schemas",
+        "'retired' is not one of ['draft', 'active', 'deprecated']",
+        "'secret' is not one of ['internal', 'partner', 'public']",
+        "Additional properties are not allowed ('owner' was unexpected)",
+    ]
+
+
+def words(text: str) -> set[str]:
+    return {word.strip(".,“”’").casefold() for word in text.split()}
+
+
+def test_the_shipped_governance_choices(glossary: Glossary) -> None:
+    """Internal where the seed (and judgement) says so; partner wordings drawn from the seed's
+    own words; every term reviewed yearly, and no invented owners or review dates."""
+    assert [t.term for t in glossary.terms if t.audience == "internal"] == [
+        "Ideal Partner Profile",
+        "Stakeholder (internal)",
+    ]
+    worded = [t for t in glossary.terms if t.partner_definition]
+    assert [t.term for t in worded] == ["Coopetition", "Partner manager", "Partner recruiting"]
+    for term in worded:
+        assert term.partner_definition is not None
+        assert words(term.partner_definition) - words(term.definition) <= {"it"}, term.term
+    assert {(t.review_every_days, t.owner, t.reviewed, t.status) for t in glossary.terms} == {
+        (365, None, None, "active")
+    }
+    assert glossary.drafts == ()

@@ -5,17 +5,17 @@ Where a click came from decides where the answer goes: a private card is replace
 updated (never stacked, so related-term browsing can go on without hitting Slack's 3-modal
 limit). Every Slack call happens after the ack, so a slow or rate-limited Web API never makes
 Slack show the user an error. Shares are durable jobs, deduplicated per click target, and a
-share Slack refuses is reported to the user as it is, never as "Shared".
+share Slack refuses is reported to the user as it is, never as "Shared". Governance clicks
+and modals (suggestions, reviews, settings, the opt-out toggle) have modules of their own,
+registered here with the rest.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from bot.service import GlossaryService
-from bot.slack import work
+from bot.slack import partner, work
 from bot.slack.dispatch import Listener
 from bot.slack.home_state import (
     HOME_ACTIONS,
@@ -24,6 +24,8 @@ from bot.slack.home_state import (
     metadata_of,
     next_state,
 )
+from bot.slack.listeners import governance, suggest
+from bot.slack.listeners.clicks import click_window, first_action, metadata, user_of, view_of
 from bot.slack.parse import get_path, string
 from bot.slack.render.cards import (
     DEFINE_ACTION,
@@ -47,18 +49,8 @@ SHARE_FAILED = "I couldn't share “{title}”: Slack said `{error}`. {advice}"
 """``{error}`` and ``{advice}`` are filled in when Slack's refusal is known (bot.slack.perform)."""
 
 
-def _action(incoming: Incoming) -> dict[str, Any]:
-    actions = incoming.body.get("actions")
-    first = actions[0] if isinstance(actions, list) and actions else None
-    return first if isinstance(first, dict) else {}
-
-
 def _value(incoming: Incoming) -> str:
-    return string(_action(incoming), "value", limit=300)
-
-
-def _user(incoming: Incoming) -> str:
-    return string(incoming.body, "user", "id", limit=64)
+    return string(first_action(incoming), "value", limit=300)
 
 
 def define_term(service: GlossaryService) -> Listener:
@@ -90,7 +82,7 @@ def share_term(service: GlossaryService) -> Listener:
             return NOTHING
         if card is None:
             return Outcome(tasks=(work.respond(incoming.workspace, url, Message(GONE)),))
-        user = _user(incoming)
+        user = user_of(incoming)
         channel = string(body, "channel", "id", limit=64) or string(
             body, "container", "channel_id", limit=64
         )
@@ -98,7 +90,7 @@ def share_term(service: GlossaryService) -> Listener:
         title = escape(card.term.title)
         # One share per card per click window: a double click or a replayed request shares
         # once, yet a share Slack refused ("invite me and try again") can be tried again.
-        window = _click_window(_action(incoming))
+        window = click_window(first_action(incoming), SHARE_WINDOW_S)
         job = work.respond(
             incoming.workspace,
             url,
@@ -112,6 +104,7 @@ def share_term(service: GlossaryService) -> Listener:
             },
             dedupe_key=f"share:{user}:{channel}:{source}:{card.term.term}:{window}",
         )
+        job = partner.share(service, job, card.term.term, user, channel)  # what partners see
         return Outcome(jobs=(job,))
 
     return on_share
@@ -121,8 +114,8 @@ def home_navigate(service: GlossaryService) -> Listener:
     """Search, category, letter and page controls: re-publish the Home tab."""
 
     def on_navigate(incoming: Incoming) -> Outcome:
-        user = _user(incoming)
-        action_id = string(_action(incoming), "action_id", limit=255)
+        user = user_of(incoming)
+        action_id = string(first_action(incoming), "action_id", limit=255)
         state = next_state(HomeState.load(metadata_of(incoming.body)), action_id, _value(incoming))
         if state.mode == "category" and not service.has_category(state.value):
             state = HomeState()  # renamed or removed since the click
@@ -166,16 +159,16 @@ def share_from_modal(service: GlossaryService) -> Listener:
     """The modal's Share (view_submission): close at once, post durably, report a refusal."""
 
     def on_submit(incoming: Incoming) -> Outcome:
-        view = incoming.body.get("view")
-        view = view if isinstance(view, dict) else {}
-        card = service.card(_modal_term(view.get("private_metadata")))
+        view = view_of(incoming)
+        term = metadata(view).get("term")
+        card = service.card(term[:300] if isinstance(term, str) else "")
         channel = string(
             view, "state", "values", SHARE_BLOCK, SHARE_ELEMENT, "selected_conversation", limit=64
         )
         if card is None or not channel:
             reason = GONE if card is None else "Pick a channel."
             return Outcome({"response_action": "errors", "errors": {SHARE_BLOCK: reason}})
-        user = _user(incoming)
+        user = user_of(incoming)
         view_id = string(view, "id", limit=64)
         failure = SHARE_FAILED.replace("{title}", escape(card.term.title))
         job = work.post(
@@ -185,6 +178,7 @@ def share_from_modal(service: GlossaryService) -> Listener:
             dedupe_key=f"share:{view_id}:{channel}:{card.term.term}" if view_id else None,
             tell_on_failure={"user": user, "text": failure},
         )
+        job = partner.share(service, job, card.term.term, user, channel)  # what partners see
         return Outcome(jobs=(job,))
 
     return on_submit
@@ -192,24 +186,6 @@ def share_from_modal(service: GlossaryService) -> Listener:
 
 SHARE_WINDOW_S = 10
 """Clicks on one Share button this close together are one click (a double click)."""
-
-
-def _click_window(action: dict[str, Any]) -> str:
-    """Which ``SHARE_WINDOW_S`` window Slack's ``action_ts`` falls in ("" when absent)."""
-    try:
-        return str(int(float(str(action.get("action_ts", ""))) // SHARE_WINDOW_S))
-    except (ValueError, OverflowError):  # absent, "abc", "nan", "inf"
-        return ""
-
-
-def _modal_term(metadata: object) -> str:
-    """The term a modal shows, from its private_metadata (lenient: anything odd is no term)."""
-    try:
-        data = json.loads(metadata) if isinstance(metadata, str) else None
-    except (ValueError, RecursionError):
-        return ""
-    term = data.get("term") if isinstance(data, dict) else None
-    return term[:300] if isinstance(term, str) else ""
 
 
 def listeners(service: GlossaryService) -> dict[re.Pattern[str] | str, Listener]:
@@ -220,9 +196,15 @@ def listeners(service: GlossaryService) -> dict[re.Pattern[str] | str, Listener]
         HOME_ACTIONS: home_navigate(service),
         re.compile(f"^{OPEN_ACTION}_"): open_term(service),
         re.compile(f"^{MODAL_ACTION}_"): modal_term(service),
+        **suggest.actions(service),
+        **governance.actions(service),
     }
 
 
 def views(service: GlossaryService) -> dict[str, Listener]:
     """view_submission listeners by callback_id."""
-    return {MODAL_CALLBACK: share_from_modal(service)}
+    return {
+        MODAL_CALLBACK: share_from_modal(service),
+        **suggest.views(service),
+        **governance.views(service),
+    }

@@ -1,5 +1,6 @@
 """``/define``: the private answer is the ack itself (well inside Slack's 3 s); counting the
-lookup is a task after it."""
+lookup is a task after it. The answer is private, so it is in the internal view, with the
+partner wording beside the internal one where they differ."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bot.replies import Answer
 from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.dispatch import Listener
+from bot.slack.listeners import governance
 from bot.slack.parse import string, text_of
 from bot.slack.render.cards import define_message
 from bot.slack.work import Incoming, Outcome
@@ -19,6 +21,9 @@ MAX_TEXT = 500
 def define(service: GlossaryService) -> Listener:
     def on_define(incoming: Incoming) -> Outcome:
         text = text_of(incoming.body.get("text"))[:MAX_TEXT].strip()
+        routed = governance.command(service, incoming, text)  # suggest, settings
+        if routed is not None:
+            return routed
         reply = service.define(text)
         message = define_message(reply)
         ack = {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
@@ -26,7 +31,7 @@ def define(service: GlossaryService) -> Listener:
             return Outcome(ack)
         user = string(incoming.body, "user_id", limit=64)
         return Outcome(
-            ack, tasks=(work.record_task(incoming.workspace, reply.query, reply.counted, user),)
+            ack, tasks=(work.record_task(incoming.workspace, reply.asked, reply.counted, user),)
         )
 
     return on_define

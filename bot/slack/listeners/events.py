@@ -5,6 +5,11 @@ three, possibly to another replica) add nothing. Only people get answers: bots, 
 notices, edits and joins are ignored (``parse.is_person_message``). An answer goes in the thread
 it was asked in, in channels and DMs alike. Events nobody handles are acked all the same (a
 non-200 counts toward Slack disabling the subscription) and logged once per type.
+
+Whether partners read the channel is decided when the job runs (``bot.slack.perform``): an
+answer in a channel carries its partner version too (``bot.slack.partner``), an explanation the
+event's ``is_ext_shared_channel`` and the author, whose opt-out and the channel's settings are
+read then. Only real lookups are counted: chatter and long sentences are not misses.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import logging
 import threading
 from typing import Any
 
-from bot.replies import Answer
+from bot.replies import Answer, View
 from bot.service import GlossaryService
-from bot.slack import work
+from bot.slack import partner, work
+from bot.slack.channels import is_direct
 from bot.slack.dispatch import Listener
 from bot.slack.home_state import HomeState
 from bot.slack.parse import (
@@ -51,7 +57,9 @@ def _answer(service: GlossaryService, incoming: Incoming, thread_ts: str | None)
     question = strip_mentions(text_of(event.get("text"))[:MAX_TEXT])[:MAX_QUESTION]
     reply = service.ask(question)
     user = string(event, "user", limit=64)
-    counted = work.record(reply.query, reply.counted, user) if isinstance(reply, Answer) else None
+    counted = None
+    if isinstance(reply, Answer) and reply.counts:
+        counted = work.record(reply.asked, reply.counted, user)
     event_id = string(incoming.body, "event_id", limit=100)
     job = work.post(
         incoming.workspace,
@@ -61,6 +69,11 @@ def _answer(service: GlossaryService, incoming: Incoming, thread_ts: str | None)
         dedupe_key=f"{event_id}:answer" if event_id else None,
         record=counted,
     )
+    if not is_direct(channel):
+        shared = incoming.body.get("is_ext_shared_channel") is True
+        job = partner.post_variant(
+            job, ask_message(service.ask(question, View.PARTNER)), shared=shared
+        )
     return Outcome(jobs=(job,))
 
 
@@ -81,7 +94,11 @@ def message(service: GlossaryService) -> Listener:
             return NOTHING
         event_id = string(incoming.body, "event_id", limit=100)
         key = f"{event_id}:explain" if event_id else None
-        job = work.explain(incoming.workspace, channel, thread_root(event), names, dedupe_key=key)
+        author = string(event, "user", limit=64)
+        root = thread_root(event)
+        job = work.explain(
+            incoming.workspace, channel, root, names, dedupe_key=key, author=author, shared=connect
+        )
         return Outcome(jobs=(job,))
 
     return on_message

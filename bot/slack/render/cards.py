@@ -3,13 +3,17 @@
 Pure functions from term-service values to ``Message`` (fallback text + blocks). Blocks are
 built with ``slack_sdk.models.blocks`` so Slack's limits are checked when they are rendered,
 and every user- or glossary-supplied string is escaped and clipped (``render.text``).
+
+Which wording a card shows was decided by the service (``bot.audience``): a partner-view card
+already holds the partner wording. Here a deprecated term becomes "*X* is deprecated; use *Y*"
+with Y's definition, and a private (``labelled``) card shows both wordings, labelled.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -47,10 +51,14 @@ from bot.slack.render.text import (
     escape,
     quote,
 )
+from bot.slack.render.wording import card_text, deprecation, plain
 from bot.terms import Status, Term
 
 DEFINE_ACTION = "define_term"
 SHARE_ACTION = "share_term"
+SUGGEST_ACTION = "suggest_term"
+"""The *Suggest a term* button on misses and "did you mean" answers; its value is the query."""
+SUGGEST_VALUE_LIMIT = 150
 MAX_BUTTONS_PER_ROW = 5
 MAX_LIST = 40
 """Terms listed in one message (Slack allows 50 blocks)."""
@@ -113,17 +121,21 @@ def term_blocks(
     shareable: bool = False,
     shared_by: str | None = None,
     action: str = DEFINE_ACTION,
+    replacement: Term | None = None,
+    labelled: bool = False,
 ) -> list[Block]:
     """The card for one term: name, definition (with the share button beside it), category,
-    related terms as buttons that open their own card."""
+    related terms as buttons that open their own card. A deprecated term says so and shows
+    its ``replacement``'s definition; ``labelled`` shows the partner wording too."""
     share = None
     if shareable:
         share = ButtonElement(
             text="Share in channel", action_id=SHARE_ACTION, value=term.term, style="primary"
         )
+    definition = card_text(term, replacement, labelled)
     blocks: list[Block] = [
         HeaderBlock(text=clip(term.title, HEADER_LIMIT)),
-        SectionBlock(text=mrkdwn(clip_escaped(term.definition, SECTION_LIMIT)), accessory=share),
+        SectionBlock(text=mrkdwn(definition), accessory=share),
         ContextBlock(elements=[mrkdwn(_details(term))]),
     ]
     if related:
@@ -135,22 +147,54 @@ def term_blocks(
     return blocks
 
 
+def card_blocks(
+    card: Card, *, shareable: bool = False, shared_by: str | None = None
+) -> list[Block]:
+    """``term_blocks`` for a ``Card``, with its replacement and labels."""
+    return term_blocks(
+        card.term,
+        card.related,
+        shareable=shareable,
+        shared_by=shared_by,
+        replacement=card.replacement,
+        labelled=card.labelled,
+    )
+
+
 def term_message(card: Card, *, shareable: bool = True) -> Message:
     """One term as a private card."""
-    blocks = term_blocks(card.term, card.related, shareable=shareable)
-    return _message(escape(f"{card.term.title}: {card.term.definition}"), blocks)
+    blocks = card_blocks(card, shareable=shareable)
+    return _message(plain(card.term, card.replacement), blocks)
 
 
 def shared_message(card: Card, user: str) -> Message:
-    """The card posted for everyone when someone shares it."""
-    blocks = term_blocks(card.term, card.related, shared_by=user)
-    return _message(escape(f"{card.term.title}: {card.term.definition}"), blocks)
+    """The card posted for everyone when someone shares it (never labelled: it is public)."""
+    blocks = card_blocks(replace(card, labelled=False), shared_by=user)
+    return _message(plain(card.term, card.replacement), blocks)
+
+
+def withheld_message(title: str) -> Message:
+    """Said privately instead of sharing an internal term where partners read."""
+    text = f"“{clip_escaped(title, 150)}” is internal: I don't share it in channels with partners."
+    return _message(text, [SectionBlock(text=mrkdwn(text))])
+
+
+def suggest_block(answer: Answer) -> ActionsBlock | None:
+    """The *Suggest a term* button for a miss or a "did you mean" (None: nothing was asked)."""
+    asked = answer.asked.strip()[:SUGGEST_VALUE_LIMIT]
+    if not asked:
+        return None
+    button = ButtonElement(text="Suggest a term", action_id=SUGGEST_ACTION, value=asked)
+    return ActionsBlock(elements=[button])
 
 
 def answer_message(answer: Answer, *, shareable: bool = True) -> Message:
     """The reply to a lookup, for each of found / ambiguous / suggest / none."""
     result = answer.result
     asked = quote(result.query)
+    if answer.hidden:
+        text = f"Sorry, there is no partner-facing glossary entry for {asked}."
+        return _message(text, [SectionBlock(text=mrkdwn(text))])
     if result.status is Status.FOUND and answer.cards:
         return term_message(answer.cards[0], shareable=shareable)
     if result.status is Status.AMBIGUOUS:
@@ -158,7 +202,7 @@ def answer_message(answer: Answer, *, shareable: bool = True) -> Message:
         blocks: list[Block] = [SectionBlock(text=mrkdwn(intro))]
         for card in answer.cards[:MAX_CARDS]:
             blocks.append(DividerBlock())
-            blocks.extend(term_blocks(card.term, card.related, shareable=shareable))
+            blocks.extend(card_blocks(card, shareable=shareable))
         names = escape(", ".join(c.term.title for c in answer.cards))
         return _message(f"{asked} has {len(answer.cards)} meanings: {names}", blocks)
     if result.status is Status.SUGGEST:
@@ -166,10 +210,13 @@ def answer_message(answer: Answer, *, shareable: bool = True) -> Message:
         text = f"I don't have an entry for {asked}. Did you mean {which}?"
         blocks = [SectionBlock(text=mrkdwn(text)), *term_buttons(result.terms)]
     else:
-        text = (
-            f"Sorry, there is no glossary entry for {asked} yet. I've noted it for the maintainers."
-        )
+        text = f"Sorry, there is no glossary entry for {asked} yet."
+        if answer.counts:
+            text += " I've noted it for the maintainers."
         blocks = [SectionBlock(text=mrkdwn(text))]
+    suggest = suggest_block(answer)
+    if suggest is not None:
+        blocks.append(suggest)
     if answer.searched:
         blocks.append(ContextBlock(elements=[mrkdwn("Entries that mention it:")]))
         blocks.extend(term_buttons(answer.searched))
@@ -246,7 +293,9 @@ def explanation_message(explanation: Explanation) -> Message:
     """The in-thread reply: a few terms in full, the rest by name."""
     blocks: list[Block] = []
     for term in explanation.full:
-        text = f"*{escape(term.title)}*\n{escape(term.definition)}"
+        replacement = explanation.replacement(term)
+        head = deprecation(term, replacement) or f"*{escape(term.title)}*"
+        text = f"{head}\n{escape((replacement or term).definition)}"
         blocks.append(SectionBlock(text=mrkdwn(text)))
     names = ", ".join(escape(t.title) for t in explanation.full)
     if explanation.more:
@@ -271,7 +320,7 @@ def terms_message(found: TermList) -> Message:
     for card in cards[:MAX_CARDS]:
         if blocks:
             blocks.append(DividerBlock())
-        blocks.extend(term_blocks(card.term, card.related))
+        blocks.extend(card_blocks(card))
     if len(cards) > MAX_CARDS:
         rest = ", ".join(escape(c.term.title) for c in cards[MAX_CARDS:])
         blocks.append(ContextBlock(elements=[mrkdwn(f"Also in the message: {rest}")]))

@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     ConversationSelectElement,
     DividerBlock,
     HeaderBlock,
@@ -27,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.blocks.block_elements import ConversationFilter
 
+from bot.governance import HomeExtras
 from bot.replies import Card, HomePage
 from bot.slack.home_state import (
     CATEGORY_ACTION,
@@ -38,6 +38,7 @@ from bot.slack.home_state import (
     HomeState,
 )
 from bot.slack.render.cards import mrkdwn, term_blocks, term_button
+from bot.slack.render.maintainers import extras_blocks
 from bot.slack.render.text import BUTTON_TEXT_LIMIT, clip, clip_escaped, escape
 from bot.terms import Term
 
@@ -62,8 +63,9 @@ def _term_row(term: Term, index: int) -> SectionBlock:
     )
 
 
-def home_view(home: HomePage, state: HomeState) -> dict[str, Any]:
-    """The whole Home tab for ``state``, whose terms and counts the service put in ``home``."""
+def home_view(home: HomePage, state: HomeState, extras: HomeExtras | None = None) -> dict[str, Any]:
+    """The whole Home tab for ``state``, whose terms and counts the service put in ``home``;
+    ``extras``: the person's opt-out toggle and, for maintainers, their section."""
     title, shown, page, pages, top = home.title, home.terms, home.page, home.pages, home.top
     search = PlainTextInputElement(
         action_id=SEARCH_ACTION,
@@ -134,7 +136,7 @@ def home_view(home: HomePage, state: HomeState) -> dict[str, Any]:
         )
     if nav:
         blocks.append(ActionsBlock(elements=nav))
-    blocks.append(ContextBlock(elements=[mrkdwn("Missing a term? Tell the glossary maintainers.")]))
+    blocks += extras_blocks(extras)
     view = {
         "type": "home",
         "private_metadata": HomeState(state.mode, state.value, page).dump(),

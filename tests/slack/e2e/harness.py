@@ -64,6 +64,11 @@ def bot_env(home: Path, api: FakeSlackWebAPI | None = None, **settings: str) -> 
     return env
 
 
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of the first occurrence of ``needle`` (what ``check`` will report)."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
 def wait_until(probe: Callable[[], T | None], timeout: float, what: str) -> T:
     """Poll ``probe`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
     deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ from bot.reload import glossary_version
 from tests.standin import FakeSlackWebAPI, ids
 from tests.standin import requests as rq
 
-from .harness import BOT_TOKEN, ROOT, SECRET, HttpBot, http_bot, wait_until
+from .harness import BOT_TOKEN, ROOT, SECRET, HttpBot, http_bot, line_of, wait_until
 
 RELOAD_S = "1"
 NEW_DEFINITION = "MDF is money a vendor sets aside for partners' joint marketing (edited)."
@@ -107,5 +107,6 @@ def test_a_glossary_edit_is_served_and_a_broken_one_keeps_the_old(
         assert bot.ready()[1]["glossary"]["version"] == new_version
         log = bot.log(since=mark)
     # Once in all, not per worker or per check (a store claim per broken version decides).
-    assert log.count(f"{extra}:10: unknown field 'colour'") == 1
-    assert log.count(f"{extra}:7: 'Market development funds': missing required field") == 1
+    assert log.count(f"{extra}:{line_of(edited, 'category:')}: unknown field 'colour'") == 1
+    entry = line_of(edited, "- term: Market development funds")
+    assert log.count(f"{extra}:{entry}: 'Market development funds': missing required field") == 1

@@ -24,7 +24,10 @@ from tests.standin.installs import Install
 from .oauth_harness import CLIENT_ID, CLIENT_SECRET, COOKIE, OAuthBot
 
 T0 = 1_700_000_000.0
-SCOPES = "commands,chat:write,channels:history,groups:history,app_mentions:read,im:history,channels:read,groups:read,usergroups:read,users:read,users:read.email"
+SCOPES = (
+    "commands,chat:write,channels:history,groups:history,app_mentions:read,im:history,"
+    "channels:read,groups:read,usergroups:read,users:read,users:read.email"
+)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from .harness import (
     bot_env,
     buttons,
     headers,
+    line_of,
     new_channel,
     posts,
     wait_posts,
@@ -295,4 +296,5 @@ def test_a_glossary_edit_is_served_in_socket_mode(
             assert "(edited)" in mdf_answer()  # still the last good glossary
         finally:
             assert process.stop() == 0
-    assert process.log().count(f"{extra}:10: unknown field 'colour'") == 1
+    problem = f"{extra}:{line_of(original, 'category:')}: unknown field 'colour'"
+    assert process.log().count(problem) == 1

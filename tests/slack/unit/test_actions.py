@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
+from bot.governance import HomeExtras
 from bot.service import GlossaryService
 from bot.slack.home_state import HomeState
 from bot.slack.listeners import actions, ignore
 from bot.slack.render.cards import term_message
 from bot.slack.render.home import home_view, term_modal
+from bot.slack.render.suggest import review_message
 from bot.slack.work import NOTHING, Outcome
-from bot.store.base import NewJob
+from bot.store.base import NewJob, Suggestion
 from tests.standin import requests
 from tests.standin.ids import USER_ID
 
@@ -145,12 +147,17 @@ def rendered_action_ids(blocks: list[dict[str, Any]]) -> set[str]:
 def test_every_control_the_bot_renders_has_exactly_one_listener(service: GlossaryService) -> None:
     service.record(WORKSPACE, "MQL", MQL)  # so the Home tab has a "most looked up" row
     second_page = HomeState("all", "", 1)
-    home = home_view(service.home_page(WORKSPACE, "all", "", 1), second_page)
+    extras = HomeExtras(opted_out=False)
+    home = home_view(service.home_page(WORKSPACE, "all", "", 1), second_page, extras)
     card = card_of(service, EQL)
+    waiting = Suggestion(
+        7, WORKSPACE, "Zorb", "A zorb.", "Sales and leads", "", "", "U1", "waiting", 0.0
+    )
     ids = (
         rendered_action_ids(home["blocks"])
         | rendered_action_ids(term_message(card).blocks)
         | rendered_action_ids(term_modal(card)["blocks"])
+        | rendered_action_ids(review_message(waiting).blocks)
     )
     assert {re.sub(r"_\d+$|_[A-Z]$|_(prev|next)$", "_*", i) for i in ids} == {
         "define_term_*",
@@ -161,10 +168,16 @@ def test_every_control_the_bot_renders_has_exactly_one_listener(service: Glossar
         "home_page_*",
         "home_open_*",
         "modal_term_*",
+        "home_suggest",
+        "home_opt_out",
+        "suggestion_approve",
+        "suggestion_edit",
+        "suggestion_reject",
     }
     for action_id in ids:
         route(service, action_id)
-    assert list(actions.views(service)) == ["term_modal"]
+    callbacks = ["term_modal", "suggest_term", "suggest_edit", "channel_settings"]
+    assert list(actions.views(service)) == callbacks
 
 
 def test_clicks_on_old_controls_are_acked_and_ignored() -> None:

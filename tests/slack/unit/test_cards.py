@@ -132,12 +132,14 @@ def test_suggest_offers_buttons_then_search_results(glossary: Glossary) -> None:
     assert texts(message, "context") == ["Entries that mention it:", HINT]
     assert [value for _, _, value in buttons(message)] == [
         "Strategic fit",
+        "Strategic",
         "Coopetition",
         "Strategic alignment",
         "Strategic alliance",
     ]
     assert [b["elements"][0]["action_id"] for b in of_type(message, "actions")] == [
         "define_term_0",
+        "suggest_term",
         "define_term_0",
     ]
 
@@ -148,14 +150,22 @@ def test_none_says_so_and_offers_entries_that_mention_it(service: GlossaryServic
     assert (message.text, texts(message, "section")) == (text, [text])
     assert texts(message, "context") == ["Entries that mention it:", HINT]
     assert buttons(message) == [
-        ("define_term_0", "Partner Ecosystem Platform (PEP)", "Partner Ecosystem Platform")
+        ("suggest_term", "Suggest a term", "CRM"),
+        ("define_term_0", "Partner Ecosystem Platform (PEP)", "Partner Ecosystem Platform"),
     ]
 
 
-def test_none_without_search_results_only_hints(service: GlossaryService) -> None:
-    message = answer(service, "xyzzy")
+def test_none_without_search_results_only_hints_and_offers_to_suggest(
+    service: GlossaryService,
+) -> None:
+    message = answer(service, "  What's a XYZZY? ")
     assert texts(message, "context") == [HINT]
-    assert buttons(message) == []
+    assert buttons(message) == [("suggest_term", "Suggest a term", "XYZZY")]
+
+
+def test_the_suggest_button_keeps_to_150_characters(service: GlossaryService) -> None:
+    message = answer(service, "q" * 400)
+    assert buttons(message) == [("suggest_term", "Suggest a term", "q" * 150)]
 
 
 def test_the_ambiguous_fallback_text_is_escaped(glossary: Glossary) -> None:

@@ -80,8 +80,11 @@ def test_typed_control_characters_are_shown_not_executed(service: GlossaryServic
     typed = "&lt;!channel&gt; R&amp;D"  # as Slack escapes what was typed
     outcome = call(commands.define(service), requests.slash_command(typed))
     assert "“&lt;!channel&gt; R&amp;D”" in outcome.ack["text"]
+    buttons = [e for b in outcome.ack["blocks"] for e in b.get("elements", [])]
+    suggest = [e["value"] for e in buttons if e.get("action_id") == "suggest_term"]
+    assert suggest == ["R&D"]  # mentions are dropped from what is suggested and counted
     assert "<!channel>" not in str(outcome.ack)
-    assert outcome.tasks == (record("<!channel> R&D", None),)
+    assert outcome.tasks == (record("R&D", None),)
 
 
 def test_an_overlong_command_is_cut_before_the_lookup(service: GlossaryService) -> None:
@@ -106,11 +109,13 @@ class RecordingStore(MemoryStore):
     ("text", "stored"),
     [
         ("eql", (WORKSPACE, "eql", EQL, USER_ID)),
-        ("CRM", (WORKSPACE, "CRM", None, "")),
-        ("ELQ", (WORKSPACE, "ELQ", None, "")),
+        ("CRM", (WORKSPACE, "crm", None, "")),
+        ("  What  is   a ZORB? ", (WORKSPACE, "zorb", None, "")),
+        ("<@U0OTHER> zorb", (WORKSPACE, "zorb", None, "")),
     ],
+    ids=["hit", "miss", "question", "mention"],
 )
-def test_a_miss_is_stored_without_its_asker(
+def test_a_miss_is_stored_without_its_asker_and_normalised(
     service: GlossaryService, text: str, stored: tuple[Workspace, str, str | None, str]
 ) -> None:
     service.store = store = RecordingStore()

@@ -45,9 +45,17 @@ def on_mention(service: GlossaryService, body: dict[str, Any]) -> Outcome:
     return call(events.app_mention(service), body)
 
 
-def explain(terms: list[str], thread_ts: str = TS, event_id: str = "Ev0EXPLAIN") -> Outcome:
+def explain(
+    terms: list[str], thread_ts: str = TS, event_id: str = "Ev0EXPLAIN", *, shared: bool = False
+) -> Outcome:
+    """The explain job: its author (who may have opted out) and, when the event said so, that
+    the channel is shared with partners; both are weighed when the job runs."""
     key = f"{event_id}:explain"
-    payload = {"channel": CHANNEL_ID, "thread_ts": thread_ts, "terms": terms, "claim": key}
+    payload: dict[str, Any] = {"channel": CHANNEL_ID, "thread_ts": thread_ts, "terms": terms}
+    payload["user"] = USER_ID
+    if shared:
+        payload["shared"] = True
+    payload["claim"] = key
     return Outcome(jobs=(NewJob("explain", payload, key, WORKSPACE),))
 
 
@@ -124,7 +132,7 @@ def test_slack_connect_channels_follow_their_switch(glossary: Glossary) -> None:
     body = requests.message("EQL numbers", ts=TS, event_id="Ev0EXPLAIN", is_ext_shared_channel=True)
     allowed = GlossaryService(glossary, MemoryStore())
     refused = GlossaryService(glossary, MemoryStore(), Policy(in_slack_connect=False))
-    assert on_message(allowed, body) == explain([EQL])
+    assert on_message(allowed, body) == explain([EQL], shared=True)
     assert on_message(refused, body) == NOTHING
     internal = requests.message("EQL numbers", ts=TS, event_id="Ev0EXPLAIN")
     assert on_message(refused, internal) == explain([EQL])
@@ -146,7 +154,7 @@ def test_a_dm_is_answered_at_the_top_of_the_dm_and_counted(service: GlossaryServ
     assert posted(outcome) == {
         "channel": DM_CHANNEL_ID,
         "text": OEM_TEXT,
-        "record": {"query": "what is an OEM", "term": OEM, "user": USER_ID},
+        "record": {"query": "OEM", "term": OEM, "user": USER_ID},
     }
 
 
@@ -156,7 +164,7 @@ def test_a_dm_thread_reply_is_answered_in_that_thread(service: GlossaryService) 
         "channel": DM_CHANNEL_ID,
         "text": OEM_TEXT,
         "thread_ts": ROOT,
-        "record": {"query": "what is an OEM", "term": OEM, "user": USER_ID},
+        "record": {"query": "OEM", "term": OEM, "user": USER_ID},
     }
 
 
@@ -204,7 +212,7 @@ def test_a_mention_is_answered_in_its_thread_once_per_event(service: GlossarySer
         "channel": CHANNEL_ID,
         "text": OEM_TEXT,
         "thread_ts": TS,
-        "record": {"query": "what is an OEM", "term": OEM, "user": USER_ID},
+        "record": {"query": "OEM", "term": OEM, "user": USER_ID},
     }
     assert "share_term" not in str(outcome.jobs[0].payload["blocks"])  # public: no Share
 

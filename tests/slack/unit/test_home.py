@@ -90,7 +90,9 @@ def test_the_first_page(glossary: Glossary) -> None:
     assert view["blocks"][1]["text"]["text"].startswith("98 partnership terms, explained.")
     assert view["blocks"][2]["block_id"] == "home_search"
     assert view["blocks"][2]["dispatch_action"] is True
-    assert len(view["blocks"]) == 3 + 2 + 2 + 2 + 15 + 2
+    # header, intro, search; categories; A–Z; divider, counter; rows; Next; divider, Suggest
+    assert len(view["blocks"]) == 3 + 2 + 2 + 2 + 15 + 1 + 2
+    assert buttons["home_suggest"] == "home"
 
 
 def test_most_looked_up_terms_are_shown_when_known(glossary: Glossary) -> None:

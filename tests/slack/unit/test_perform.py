@@ -19,7 +19,8 @@ import pytest
 
 from bot.replies import Explanation
 from bot.slack import work
-from bot.slack.perform import Failed, Performer, Retry, explain_failure
+from bot.slack.failures import Failed, Retry
+from bot.slack.perform import Performer, explain_failure
 from bot.slack.render.cards import Message, explanation_message
 from bot.store import MemoryStore
 from bot.store.base import NewJob, Workspace

@@ -22,7 +22,8 @@ from prometheus_client import REGISTRY
 from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import perform, work
-from bot.slack.perform import Failed, Performer
+from bot.slack.failures import Failed
+from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
 from bot.store import MemoryStore, StoreError
 from bot.store.base import Workspace
@@ -101,6 +102,8 @@ def test_home_clamps_a_page_past_the_end_to_the_last(api: FakeSlackWebAPI) -> No
     assert sections[3:] == [
         "*Terms starting with P*  (20 terms · page 2 of 2)",
         *(f"*Partner tier {i}*  ·  _Tiers_\nTier {i}." for i in range(15, 20)),
+        "*Your messages*\nTick this and I leave your messages alone.",
+        "*Missing a term?* Suggest it to the glossary maintainers.",
     ]
 
 

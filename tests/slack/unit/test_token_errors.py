@@ -21,8 +21,8 @@ from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.app import BotIdentity
 from bot.slack.bootstrap import build_runtime
+from bot.slack.failures import Failed
 from bot.slack.oauth import Installations
-from bot.slack.perform import Failed
 from bot.slack.render.cards import Message
 from bot.slack.runtime import Runtime
 from bot.store import MemoryStore, SqlStore, migrate

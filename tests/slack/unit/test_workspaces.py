@@ -22,9 +22,10 @@ from bot.service import GlossaryService
 from bot.slack import work
 from bot.slack.app import make_client
 from bot.slack.dispatch import team_of
+from bot.slack.failures import Failed
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import events
-from bot.slack.perform import Failed, Performer
+from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
 from bot.slack.work import NOTHING, Incoming, Outcome
 from bot.store import MemoryStore
@@ -217,7 +218,7 @@ def test_performing_a_purge_forgets_that_workspace_only(
     assert (store.top_terms(GRID, 5), store.recent_misses(GRID, 5)) == ([], [])
     assert (store.top_terms(NEIGHBOUR, 5), store.recent_misses(NEIGHBOUR, 5)) == (
         [(EQL, 1)],
-        [("CRM", 1)],
+        [("crm", 1)],  # misses are kept normalised
     )
     assert [job.workspace for job in store.claim_jobs(10, T0, 30, 5)] == [NEIGHBOUR]
     assert [r.getMessage() for r in caplog.records] == [

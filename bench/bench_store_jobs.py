@@ -53,6 +53,8 @@ def run(store: Store, jobs: int) -> None:
         jobs // 2,
         lambda n: store.claim_explanations(WORKSPACE, f"C{n}", "1.0", ["EQL"], NOW, 600.0),
     )
+    timed("channel_settings (a read)", jobs // 2, lambda n: store.channel_settings(WORKSPACE, f"C{n}"))
+    timed("opted_out (a read)", jobs // 2, lambda n: store.opted_out(WORKSPACE, f"U{n}"))
 
 
 def main(argv: list[str] | None = None) -> None:

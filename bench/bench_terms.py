@@ -100,6 +100,7 @@ def measure_load(path: Path, repeat: int) -> dict[str, float]:
         "search_ready_s": median(r["search_ready"] - r["warm"] for r in every),
         "rss_warm_mb": median(r["rss_warm_mb"] for r in runs["fork-cached"]),
         "rss_mb": median(r["rss_mb"] for r in runs["fork-cached"]),
+        "rss_released_mb": median(r["rss_released_mb"] for r in runs["fork-cached"]),
         **{
             f"child_{kind}_{how}_mb": median(r[f"child_{kind}_{how}_mb"] for r in every)
             for kind in ("private", "pss")

@@ -79,6 +79,7 @@ def _load_rows(repeat: int) -> list[Row]:
         ("MEMORY (restart; RSS of the process)", None, ""),
         ("  after warm()", _mib("rss_warm_mb"), ""),
         ("  after build_search_index()", _mib("rss_mb", TARGET_RSS_MB), "≤ 400 MiB"),
+        ("  the same, free heap given back (malloc_trim)", _mib("rss_released_mb"), ""),
         ("  forked worker: private after work + gc", _mib("child_private_plain_mb"), ""),
         ("  the same, gc.freeze() in the parent first", _mib("child_private_frozen_mb"), ""),
         ("  forked worker PSS, gc.freeze()", _mib("child_pss_frozen_mb"), ""),

@@ -10,6 +10,7 @@ store keeps ``ChannelSettings``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -20,6 +21,7 @@ MAX_PAUSE_DAYS = 365
 MAX_COOLDOWN_HOURS = 720.0
 """Thirty days: beyond that, turning explanations off says it better."""
 MAX_TERMS = 10
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,9 @@ def parse_form(raw: Mapping[str, str]) -> SettingsForm | dict[str, str]:
     return SettingsForm(
         explain=raw.get("explain", "on") != "off",
         pause_days=None if pause is None else int(pause),
-        cooldown_hours=hours,
+        # Two decimals at most: "1e-05" would reach the notice, and Slack's number input
+        # refuses it as an initial value, so the modal would no longer open.
+        cooldown_hours=None if hours is None else round(hours, 2),
         max_terms=None if terms is None else int(terms),
         partner_view=raw.get("partner_view", "") == "on",
     )
@@ -123,6 +127,8 @@ def changes(old: ChannelSettings, new: ChannelSettings, now: float) -> list[str]
 
 
 def notice(user: str, said: list[str]) -> str:
-    """One line for the channel: "<@U1> paused explanations for 3 days and turned …"."""
+    """One line for the channel: "<@U1> paused explanations for 3 days and turned …". Only a
+    well-formed user id becomes a mention: the line is mrkdwn, posted where everyone reads."""
     listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
-    return f"<@{user}> {listed}."
+    who = f"<@{user}>" if USER_ID_RE.match(user) else "Someone"
+    return f"{who} {listed}."

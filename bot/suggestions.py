@@ -16,6 +16,7 @@ from typing import Protocol
 import yaml
 
 from bot.terms import Glossary, Status
+from bot.terms.model import Audience
 from bot.terms.text import fold
 
 MAX_TERM = 100
@@ -62,7 +63,7 @@ def problems(draft: Draft, glossary: Glossary, *, known: str = "") -> dict[str, 
     else:
         existing = existing_term(term, glossary)
         if existing and fold(term) != fold(known):
-            found["term"] = f"“{existing}” is already in the glossary. Try /define {term}."
+            found["term"] = _already(existing, term, glossary)
     if len(acronym) > MAX_ACRONYM:
         found["acronym"] = f"Keep the acronym under {MAX_ACRONYM} characters."
     elif acronym and not ACRONYM_RE.match(acronym):
@@ -80,6 +81,15 @@ def problems(draft: Draft, glossary: Glossary, *, known: str = "") -> dict[str, 
     if len(draft.why.strip()) > MAX_WHY:
         found["why"] = f"Keep this under {MAX_WHY} characters."
     return found
+
+
+def _already(existing: str, typed: str, glossary: Glossary) -> str:
+    """The refusal of a duplicate. Anyone may suggest (a partner too, from an answer in a
+    shared channel), so an internal term is not named beyond what was typed."""
+    term = glossary.get(existing)
+    if term is None or term.audience == Audience.INTERNAL:
+        return f"That name is already in the glossary. Try /define {typed}."
+    return f"“{existing}” is already in the glossary. Try /define {typed}."
 
 
 def existing_term(name: str, glossary: Glossary) -> str | None:

@@ -30,6 +30,9 @@ INPUT_LABEL, INPUT_HINT = 2000, 2000
 MODAL_TITLE = 24
 PRIVATE_METADATA = 3000
 MESSAGE_TEXT = 40_000
+OPTIONS = {"static_select": 100, "checkboxes": 10, "radio_buttons": 10, "overflow": 5}
+OPTION_TEXT, OPTION_VALUE = 75, 150
+TEXT_INPUT = 3000
 VIEW_BYTES = 250_000
 BLOCK_TYPES = frozenset({"header", "section", "context", "actions", "input", "divider"})
 """The block types the bot renders; anything else is a renderer gone astray."""
@@ -71,6 +74,30 @@ def _element(element: Mapping[str, Any], where: str) -> None:
         _text(element.get("text"), BUTTON_TEXT, f"{where}: button text", plain=True)
         value = str(element.get("value", ""))
         assert len(value) <= BUTTON_VALUE, f"{where}: button value {len(value)} chars"
+    _choices(element, where)
+    if element.get("type") == "plain_text_input":
+        longest = int(element.get("max_length", TEXT_INPUT))
+        assert longest <= TEXT_INPUT, f"{where}: max_length {longest}"
+        initial = str(element.get("initial_value", ""))
+        assert len(initial) <= longest, f"{where}: initial_value {len(initial)} > {longest}"
+
+
+def _choices(element: Mapping[str, Any], where: str) -> None:
+    """Selects, checkboxes and radio buttons: how many options, and each one's text and value."""
+    limit = OPTIONS.get(str(element.get("type")))
+    if limit is None:
+        return
+    options = element.get("options") or []
+    assert 0 < len(options) <= limit, f"{where}: {len(options)} options (limit {limit})"
+    for option in options:
+        _text(option.get("text"), OPTION_TEXT, f"{where}: option text")
+        value = str(option.get("value", ""))
+        assert 0 < len(value) <= OPTION_VALUE, f"{where}: option value {len(value)} chars"
+    values = [o.get("value") for o in options]
+    assert len(set(values)) == len(values), f"{where}: duplicate option values"
+    chosen = [element.get("initial_option") or {}, *(element.get("initial_options") or [])]
+    for option in chosen:
+        assert not option or option in options, f"{where}: initial option not among options"
 
 
 def _block(block: Mapping[str, Any], where: str) -> None:

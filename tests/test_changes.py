@@ -89,3 +89,20 @@ def test_undeprecating_a_term_is_a_change() -> None:
 
 def test_names_match_case_insensitively_so_a_recased_name_is_no_change() -> None:
     assert diff_terms([ISV], [replace(ISV, term="independent software vendor")]) == Changes()
+
+
+def test_a_rename_is_the_old_name_removed_and_the_new_one_added() -> None:
+    changes = diff_terms([GOLD], [replace(GOLD, term="Gold level")])
+    assert (names(changes.added), names(changes.removed)) == (["Gold level"], ["Gold tier"])
+
+
+def test_an_internal_rewording_under_the_same_partner_wording_is_marked_internal() -> None:
+    """Partners read the partner wording; when only the definition behind it changed, the
+    change is listed for colleagues but marked, so a shared channel is not told of it."""
+    before = replace(VAR, partner_definition="A reseller.")
+    internal = replace(before, definition="Resells with services; margins are 30%.")
+    assert diff_terms([before], [internal]) == Changes(
+        changed=(internal,), internal_wording=(internal,)
+    )
+    dropped = replace(before, partner_definition=None)  # partners now read the definition
+    assert diff_terms([before], [dropped]) == Changes(changed=(dropped,))

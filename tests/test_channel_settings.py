@@ -38,6 +38,13 @@ def test_a_full_form_is_read() -> None:
     assert parse_form(raw) == SettingsForm(False, 3, 1.5, 2, True)
 
 
+@pytest.mark.parametrize(("typed", "kept"), [("0.00001", 0.0), ("2.345", 2.35), ("720", 720.0)])
+def test_a_cooldown_keeps_two_decimals(typed: str, kept: float) -> None:
+    """So the notice and the modal's number input never see "1e-05"."""
+    form = parse_form({"cooldown_hours": typed})
+    assert isinstance(form, SettingsForm) and form.cooldown_hours == kept
+
+
 def test_empty_fields_are_defaults() -> None:
     assert parse_form({"explain": "on"}) == form()
 
@@ -75,6 +82,11 @@ def test_the_notice_names_who_changed_what() -> None:
     old = ChannelSettings()
     new = apply(old, form(pause_days=3), "U1", NOW)
     assert notice("U1", changes(old, new, NOW)) == "<@U1> paused explanations for 3 days."
+
+
+@pytest.mark.parametrize("user", ["", "!channel", "U1|x>", "<!here>"])
+def test_a_notice_mentions_only_a_real_user_id(user: str) -> None:
+    assert notice(user, ["turned explanations off"]) == "Someone turned explanations off."
 
 
 def test_every_change_is_worded() -> None:

@@ -134,6 +134,26 @@ def test_check_today_is_also_the_limit_for_reviewed_dates(tmp_path: Path) -> Non
     )
 
 
+def test_check_at_the_ends_of_the_calendar(tmp_path: Path) -> None:
+    """``--today 9999-12-31`` once crashed: "tomorrow" (the clock slack) overflowed."""
+    (tmp_path / "g.yaml").write_text(
+        "terms:\n  - {term: A, category: C, definition: D., owner: U0ANA, "
+        "reviewed: 2026-01-01, review_every: 9999w}\n"
+    )
+    assert bot("check", "g.yaml", "--stale", "--today", "9999-12-31", cwd=tmp_path) == (
+        0,
+        "OK: 1 term in 1 category (0 acronyms, 0 aliases) from g.yaml\n"
+        "g.yaml:2: A: overdue since 2217-08-21\n"
+        "1 term to review on 9999-12-31: 1 overdue, 0 never reviewed, 0 without an owner\n",
+        "",
+    )
+    assert bot("check", "g.yaml", "--today", "0001-01-01", cwd=tmp_path) == (
+        1,
+        "g.yaml:2: 'A': 'reviewed' 2026-01-01 is in the future\n1 problem(s) found in g.yaml\n",
+        "",
+    )
+
+
 @pytest.mark.parametrize("today", ["2026-13-40", "2026-W48-1", "tomorrow", "2026-1-5"])
 def test_a_bad_today_is_a_one_line_usage_error(today: str) -> None:
     assert bot("check", "glossary", "--stale", "--today", today) == (

@@ -8,13 +8,16 @@ suggested term, whatever characters it holds.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bot.store.base import NewSuggestion
-from bot.suggestions import entry_yaml, existing_term, problems
-from bot.terms import Glossary, load_glossary
+from bot.suggestions import clean, entry_yaml, existing_term, problems
+from bot.terms import Glossary, Term, load_glossary
 
 
 def draft(**fields: str) -> NewSuggestion:
@@ -123,3 +126,52 @@ def test_the_entry_loads_back_through_the_term_loader(
     )
     assert term.category == suggestion.category
     assert term.definition == " ".join(suggestion.definition.split())
+
+
+ODD_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"])
+    | st.sampled_from(list("<>&*_~`'\":#-{}[]|!%@\\\n\t ")),
+    max_size=120,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    term=ODD_TEXT,
+    acronym=st.from_regex(r"\A[A-Z][A-Z0-9&]{0,8}\Z") | st.just(""),
+    category=ODD_TEXT,
+    definition=ODD_TEXT,
+)
+def test_any_accepted_suggestion_loads_back_as_itself(
+    glossary: Glossary, term: str, acronym: str, category: str, definition: str
+) -> None:
+    """Whatever a suggester types (mentions, YAML syntax, control characters, any script): if
+    ``problems`` lets it through, the approved YAML is what the real loader reads back."""
+    suggestion = draft(term=term, acronym=acronym, category=category, definition=definition)
+    assume(not problems(suggestion, glossary))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pasted.yaml"
+        path.write_text("terms:\n" + entry_yaml(suggestion), encoding="utf-8")
+        (loaded,) = load_glossary(path)
+    assert (loaded.term, loaded.acronyms, loaded.category, loaded.definition) == (
+        clean(term),
+        (acronym,) if acronym else (),
+        clean(category),
+        clean(definition),
+    )
+
+
+def test_a_duplicate_of_an_internal_term_is_refused_without_naming_it() -> None:
+    """A partner may open the modal from an answer in a shared channel: an acronym or alias
+    of an internal term must not reveal the term's name."""
+    internal = Term("Deal desk", "Programs", "Internal.", acronyms=("DDK",), audience="internal")
+    glossary = Glossary(
+        (internal, Term("Gold tier", "Programs and management", "Top tier."))
+    ).warm()
+    for typed in ("DDK", "deal desk"):
+        assert problems(draft(term=typed), glossary) == {
+            "term": f"That name is already in the glossary. Try /define {typed}."
+        }
+    assert problems(draft(term="gold tier"), glossary) == {
+        "term": "“Gold tier” is already in the glossary. Try /define gold tier."
+    }

@@ -41,6 +41,7 @@ MAX_CELL = 3000
 MAX_NAME = 200
 """Characters in a name-like value (term, category, owner, one alias)."""
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FIELD_OF = {name: key for key, names in NAMES.items() for name in names}
 _BOOLEANS = {"true": True, "yes": True, "y": True, "1": True}
 _BOOLEANS |= {"false": False, "no": False, "n": False, "0": False}
@@ -67,6 +68,9 @@ def text(value: Any, key: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CellError(f"'{key}' must be text")
     result = str(value).strip()
+    control = _CONTROL.search(result)
+    if control:  # YAML cannot hold them; the loader would fail the whole file, not this row
+        raise CellError(f"'{key}' holds the control character U+{ord(control[0]):04X}; remove it")
     if len(result) > MAX_CELL:
         raise CellError(
             f"'{key}' is {len(result):,} characters long; at most {MAX_CELL:,} "

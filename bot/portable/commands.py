@@ -18,11 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from bot.config import ConfigError, Settings
-from bot.errors import StartupError
+from bot.config import Settings
 from bot.portable import exporter, tables
 from bot.terms.loader import GlossaryError, iter_problems, load_glossary, read_glossary
 from bot.terms.model import Term
+from bot.terms.text import fold
 
 if TYPE_CHECKING:
     from bot.store.base import Store
@@ -85,8 +85,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("import", "export"):
         if args.force and args.out is None:
             refuse(args.command, "--force only applies with --out")
-        if args.out is not None and args.out.exists() and not args.force:
-            refuse(args.command, f"{args.out} exists; pass --force to overwrite it")
+        if args.out is not None:
+            _check_out(args.command, args.out, args.force)
         glossary = args.glossary or settings.glossary_path
         if args.command == "import":
             return _import(args, glossary)
@@ -124,9 +124,11 @@ def _import(args: argparse.Namespace, glossary: Path) -> int:
     fmt = args.format or tables.format_of(name)
     if fmt is None:
         refuse("import", f"cannot tell the format of {name}; give --format csv, tsv or json")
+    known = read_glossary(glossary)[0]
+    existing = {fold(t.term): f"{t.source}:{t.line}" for t in known}
     categories: set[str] | None = None
     if not args.allow_new_categories:
-        categories = {t.category for t in read_glossary(glossary)[0]}
+        categories = {t.category for t in known}
         if not categories:
             refuse(
                 "import",
@@ -144,11 +146,10 @@ def _import(args: argparse.Namespace, glossary: Path) -> int:
         return EXIT_PROBLEM
     from bot.portable.importer import convert  # the YAML writer loads only for import
 
-    result = convert(
-        table, categories, f"Imported from {args.file.name} by `python -m bot import`."
-    )
-    for note in result.notes:
-        print(f"{name}:1: note: {note}", file=sys.stderr)
+    header = f"Imported from {args.file.name} by `python -m bot import`."
+    result = convert(table, categories, header, existing)
+    for row, note in result.notes:
+        print(f"{name}:{row}: note: {note}", file=sys.stderr)
     for row, message in result.problems:
         print(f"{name}:{row}: {message}", file=sys.stderr)
     if result.problems:
@@ -182,6 +183,18 @@ def _export(args: argparse.Namespace, glossary: Path, cache_dir: Path | None) ->
     return 0
 
 
+def _check_out(command: str, out: Path, force: bool) -> None:
+    """Refuse before any work an ``--out`` that cannot be written: caught after an import's
+    checks, it would cost the user a second run to learn it."""
+    if out.is_dir():
+        refuse(command, f"{out} is a folder; give the name of a file in it")
+    if out.exists() and not force:
+        refuse(command, f"{out} exists; pass --force to overwrite it")
+    folder = out.parent if str(out.parent) else Path()
+    if not folder.is_dir():
+        refuse(command, f"cannot write {out}: there is no folder {folder}")
+
+
 def _emit(text: str, out: Path | None, command: str) -> None:
     """Print ``text``, or write it to ``out`` whole or not at all (a temp file, renamed)."""
     if out is None:
@@ -202,19 +215,24 @@ def _emit(text: str, out: Path | None, command: str) -> None:
 
 
 def _with_store(settings: Settings, work: Callable[[Store], int]) -> int:
-    """Open the store as ``purge`` does; its failures are one line and exit 2."""
-    from bot.slack.bootstrap import open_store  # the database libraries load only here
+    """Open the store once, with no retries: the server waits for a database that starts with
+    it (bot.slack.bootstrap), but a person at a terminal wants one line and exit 2 at once."""
+    from bot.slack.bootstrap import make_store  # the database libraries load only here
     from bot.store.base import StoreError
 
     try:
-        store = open_store(settings, migrate_first=False)
-    except (StartupError, ConfigError) as exc:
-        print(f"Cannot start: {exc}", file=sys.stderr)
+        store = make_store(settings)
+    except StoreError as exc:
+        print(f"Cannot read the store (DATABASE_URL): {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        health = store.health()
+        if not health.ok:
+            print(f"Cannot read the store (DATABASE_URL): {health.detail}", file=sys.stderr)
+            return EXIT_USAGE
         return work(store)
     except StoreError as exc:
-        print(f"Cannot start: DATABASE_URL: could not read the store: {exc}", file=sys.stderr)
+        print(f"Cannot read the store (DATABASE_URL): {exc}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         store.close()

@@ -11,7 +11,8 @@ Three passes, every problem collected (none stops the others), each reported as
    row it came from. The loader stays the one place the rules live.
 
 The file written stands alone: ``related`` and ``replaced_by`` must name terms of the same
-import, so ``check FILE`` passes on it before it joins the glossary folder.
+import, so ``check FILE`` passes on it before it joins the glossary folder. Rows naming a term
+the glossary already has are one note, not a problem (an export re-imported replaces them all).
 
 All or nothing: when any row is bad, nothing is written. A partial file would lose the bad
 rows without anyone noticing once it is committed, and the good rows may point at them.
@@ -20,7 +21,7 @@ rows without anyone noticing once it is committed, and the good rows may point a
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from bot.portable import columns
 from bot.portable.columns import REQUIRED, CellError
 from bot.portable.tables import Table
 from bot.portable.yaml_out import Entry, by_entry, check_text, render
+from bot.terms.text import fold
 
 SOURCE = "<import>"
 """The name the loader sees; its ``<import>:12`` in a message becomes ``row N``."""
@@ -35,19 +37,29 @@ SOURCE = "<import>"
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """The YAML (empty when any row was bad), the problems by row, and notes for the user."""
+    """The YAML (empty when any row was bad), the problems and the notes by row."""
 
     yaml: str
     problems: list[tuple[int, str]]
-    notes: list[str]
+    notes: list[tuple[int, str]]
     count: int
 
 
-def convert(table: Table, categories: Collection[str] | None, header: str = "") -> Imported:
-    """Glossary YAML from ``table``; ``categories`` None accepts new categories."""
-    mapping, problems, notes = _map_columns(table.columns)
+def convert(
+    table: Table,
+    categories: Collection[str] | None,
+    header: str = "",
+    existing: Mapping[str, str] | None = None,
+) -> Imported:
+    """Glossary YAML from ``table``; ``categories`` None accepts new categories.
+
+    ``existing`` (folded name → ``file:line``) is the glossary the file will join: a row
+    naming one of its terms is noted, not refused (re-importing an export replaces them all),
+    so nobody learns of the duplicate only when ``check`` fails after the commit.
+    """
+    mapping, problems, notes = _map_columns(table.columns, table.header)
     problems += table.bad
-    if any(row == 1 for row, _ in problems):
+    if any(row == table.header for row, _ in problems):
         return Imported("", sorted(problems), notes, 0)
     rows: list[tuple[int, dict[str, Any]]] = []
     broken: list[str] = []
@@ -60,6 +72,9 @@ def convert(table: Table, categories: Collection[str] | None, header: str = "") 
             rows.append((number, fields))
     rows, more = _categories(rows, categories, broken)
     problems += more
+    known = [(n, f["term"]) for n, f in rows if fold(f["term"]) in (existing or {})]
+    if existing and known:
+        notes.append(_already(known, existing))
     entries = [Entry(fields) for _, fields in rows]
     text, starts = render(entries, [header] if header else [])
     _, loaded = check_text(text, SOURCE, broken)
@@ -70,25 +85,42 @@ def convert(table: Table, categories: Collection[str] | None, header: str = "") 
     return Imported(text, [], notes, len(rows))
 
 
-def _map_columns(found: list[str]) -> tuple[dict[str, str], list[tuple[int, str]], list[str]]:
-    """Column → field; problems (all on row 1) and notes about columns left out."""
+def _already(known: list[tuple[int, str]], existing: Mapping[str, str]) -> tuple[int, str]:
+    """One note (on the first such row) for the rows naming a term the glossary has."""
+    number, name = known[0]
+    where = existing[fold(name)]
+    if len(known) == 1:
+        return number, (
+            f"'{name}' is already in the glossary ({where}): replace that entry with this "
+            "row, or check will report a duplicate"
+        )
+    return number, (
+        f"'{name}' ({where}) and {len(known) - 1} more terms are already in the glossary: "
+        "replace those entries with these rows, or check will report duplicates"
+    )
+
+
+def _map_columns(
+    found: list[str], header: int
+) -> tuple[dict[str, str], list[tuple[int, str]], list[tuple[int, str]]]:
+    """Column → field; problems (all on the header's row) and notes about columns left out."""
     mapping: dict[str, str] = {}
     problems: list[tuple[int, str]] = []
-    notes: list[str] = []
+    notes: list[tuple[int, str]] = []
     taken: dict[str, str] = {}
     for column in found:
         key = columns.field_of(column)
         if key is None:
-            notes.append(f"column '{column}' is not a glossary field; left out")
+            notes.append((header, f"column '{column}' is not a glossary field; left out"))
         elif key in taken:
-            problems.append((1, f"columns '{taken[key]}' and '{column}' both mean '{key}'"))
+            problems.append((header, f"columns '{taken[key]}' and '{column}' both mean '{key}'"))
         else:
             taken[key] = column
             mapping[column] = key
     names = ", ".join(found) or "none"
     for key in REQUIRED:
         if key not in taken:
-            problems.append((1, f"missing required column '{key}' (columns found: {names})"))
+            problems.append((header, f"missing required column '{key}' (columns found: {names})"))
     return mapping, problems, notes
 
 

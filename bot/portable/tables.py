@@ -34,12 +34,13 @@ class TableError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """The header as written, the rows (row number, column → cell; blank rows left out) and
-    the rows too malformed to read (row number, why)."""
+    """The header as written, the rows (row number, column → cell; blank rows left out),
+    the rows too malformed to read (row number, why) and the header's own row number."""
 
     columns: list[str]
     rows: list[tuple[int, dict[str, Any]]]
     bad: list[tuple[int, str]]
+    header: int = 1
 
 
 def format_of(name: str) -> str | None:
@@ -69,8 +70,8 @@ def read_table(data: bytes, fmt: str) -> Table:
 
 def _delimited(text: str, delimiter: str | None) -> Table:
     if delimiter is None:
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if ";" in first and "," not in first else ","
+        line = next((line for line in text.split("\n") if line.strip(" \t\r;,")), "")
+        delimiter = ";" if ";" in line and "," not in line else ","
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, MAX_FIELD))
     try:
@@ -80,19 +81,21 @@ def _delimited(text: str, delimiter: str | None) -> Table:
         raise TableError(0, f"not a readable {kind} file: {exc}") from None
     finally:
         csv.field_size_limit(limit)
-    if not records or not any(cell.strip() for cell in records[0]):
+    # Blank rows above the header (a title row left empty) are skipped, like blank rows below.
+    top = next((n for n, record in enumerate(records) if any(c.strip() for c in record)), None)
+    if top is None:
         raise TableError(1, "no header row (expected column names such as term, definition)")
-    columns = [cell.strip() for cell in records[0]]
+    columns = [cell.strip() for cell in records[top]]
     rows: list[tuple[int, dict[str, Any]]] = []
     bad: list[tuple[int, str]] = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records[top + 1 :], start=top + 2):
         if not any(cell.strip() for cell in record):
             continue
         if any(cell.strip() for cell in record[len(columns) :]):
             bad.append((number, f"{len(record)} cells, but the header has {len(columns)}"))
             continue
         rows.append((number, {c: v for c, v in zip(columns, record, strict=False) if c}))
-    return Table([c for c in columns if c], rows, bad)
+    return Table([c for c in columns if c], rows, bad, top + 1)
 
 
 def _json(text: str) -> Table:
@@ -100,6 +103,8 @@ def _json(text: str) -> Table:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TableError(exc.lineno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise TableError(1, "not a glossary export: nested too deeply") from None
     if isinstance(data, dict) and isinstance(data.get("terms"), list):
         data = data["terms"]
     if not isinstance(data, list):

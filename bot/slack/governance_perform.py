@@ -91,6 +91,8 @@ class GovernanceWork:
                     channel=channel,
                     text=message.text,
                     blocks=message.blocks,
+                    unfurl_links=False,  # a link typed in a suggestion gets no preview card
+                    unfurl_media=False,
                 )
             except Failed:
                 data = None  # logged by the call; it waits in App Home's Maintainers section
@@ -128,12 +130,13 @@ class GovernanceWork:
             jobs.append(
                 work.post(suggestion.workspace, suggestion.suggester, message, dedupe_key=dedupe)
             )
-        if suggestion.review_channel:
-            jobs.append(gw.review_update(workspace, suggestion.id))
+        if suggestion.review_channel:  # with the token that posted it (GOVERNANCE_TEAM's)
+            review = self.governance.review_workspace(workspace)
+            jobs.append(gw.review_update(review, suggestion.id))
             if suggestion.status == "approved":
                 jobs.append(
                     work.post(
-                        workspace,
+                        review,
                         suggestion.review_channel,
                         render.yaml_message(suggestion),
                         thread_ts=suggestion.review_ts,
@@ -191,7 +194,7 @@ class GovernanceWork:
             text = render.GONE if current is None else render.already_decided_text(current)
             self._tell(workspace, user, text)
             return
-        self.review_update(workspace, {"id": suggestion_id})
+        self.review_update(self.governance.review_workspace(workspace), {"id": suggestion_id})
 
     # -- channels and people ---------------------------------------------------------------------
     def settings_form(self, workspace: Workspace, payload: dict[str, Any]) -> None:
@@ -261,7 +264,10 @@ class GovernanceWork:
                 self._call(workspace, "chat.postMessage", user, channel=user, text=text)
 
     def _ephemeral(self, workspace: Workspace, channel: str, user: str, text: str) -> None:
-        """A private note in ``channel``, or a DM when that cannot be posted."""
+        """A private note in ``channel``, or a DM when that cannot be posted (to nobody when
+        the payload named nobody: Slack would only refuse it)."""
+        if not user:
+            return
         if not channel:
             self._tell(workspace, user, text)
             return

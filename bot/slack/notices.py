@@ -193,18 +193,24 @@ class Announcer:
         return True
 
     def _shared(self, client: WebClient) -> bool:
-        """Is the channel shared with another organisation? If Slack cannot say, assume so."""
+        """Do partners read the channel: shared with another organisation, or its members
+        forced the partner view (``/define settings``)? If Slack cannot say, assume so; a
+        store that cannot say is the announcement's failure (it could not claim it either)."""
         try:
             info = client.conversations_info(channel=self.channel)
+            channel = info.get("channel")
+            if not isinstance(channel, dict) or shared_by_info(channel):
+                return True
+            auth = client.auth_test()  # the workspace whose settings apply to the channel
+            workspace = Workspace(auth.get("enterprise_id"), auth.get("team_id"))
+            return self.store.channel_settings(workspace, self.channel).partner_view
         except (SlackApiError, SlackClientError, OSError) as exc:
             logger.warning(
-                "cannot tell whether %s is shared (%s): internal terms left out",
+                "cannot tell whether partners read %s (%s): internal terms left out",
                 self.channel,
                 _reason(exc),
             )
             return True
-        channel = info.get("channel")
-        return not isinstance(channel, dict) or shared_by_info(channel)
 
 
 def governance_notices(

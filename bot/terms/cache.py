@@ -107,7 +107,7 @@ def _terms(document: Any, expected: str, names: Sequence[str]) -> list[Term]:
     if document.get("digest") != expected or document.get("files") != len(names):
         raise ValueError("written for other files")
     rows = document["terms"]
-    if type(rows) is not list or not all(type(row) is list and len(row) == _ROW for row in rows):
+    if type(rows) is not list or set(map(type, rows)) - {list} or set(map(len, rows)) - {_ROW}:
         raise TypeError("'terms' is not a list of rows")
     if not rows:
         return []

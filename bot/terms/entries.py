@@ -160,10 +160,14 @@ def _read_entry(
     acronyms = _string_list(entry, "acronym", label, problem, allow_single=True)
     aliases = _string_list(entry, "aliases", label, problem, allow_single=False)
     related = _string_list(entry, "related", label, problem, allow_single=False)
-    for alias in (
-        {a for a in aliases if aliases.count(a) > 1} if len(set(aliases)) < len(aliases) else ()
+    for key, what, values in (
+        ("acronym", "acronym", acronyms),
+        ("aliases", "alias", aliases),
+        ("related", "related term", related),
     ):
-        problem("aliases", f"'{label}': alias '{alias}' is listed twice")
+        if len(set(values)) < len(values):  # the schema's uniqueItems, so both agree
+            for item in sorted({v for v in values if values.count(v) > 1}):
+                problem(key, f"'{label}': {what} '{item}' is listed twice")
     for acronym in acronyms:
         if acronym != acronym.upper() or " " in acronym:
             problem("acronym", f"'{label}': acronym '{acronym}' must be one word in capitals")

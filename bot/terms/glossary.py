@@ -21,7 +21,7 @@ from functools import cached_property, partial
 from pathlib import Path
 
 from bot.terms.detect import Scanner
-from bot.terms.index_cache import IndexCache, built
+from bot.terms.index_cache import FORMS, IndexCache, built
 from bot.terms.loader import load_glossary
 from bot.terms.lookup import LookupIndex
 from bot.terms.model import Lifecycle, LookupResult, Match, SearchHit, Status, Term
@@ -47,9 +47,7 @@ class Glossary:
 
     @cached_property
     def _lookup(self) -> LookupIndex:
-        terms = self.terms
-        load = partial(LookupIndex.from_data, terms)
-        return built(self._indexes, "lookup", terms, partial(LookupIndex, terms), load)
+        return LookupIndex(self.terms, self._indexes)
 
     @cached_property
     def _scanner(self) -> Scanner:
@@ -83,7 +81,8 @@ class Glossary:
                     terms, named = self.terms, self._lookup.named
                     build = partial(SearchIndex, terms, named)
                     load = partial(SearchIndex.from_data, terms, named=named)
-                    index = built(self._indexes, "search", terms, build, load)
+                    reads = (*FORMS, "definition")
+                    index = built(self._indexes, "search", terms, build, load, reads)
                     self._search_index = index
         return index
 

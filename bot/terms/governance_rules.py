@@ -88,13 +88,15 @@ def read_fields(
     """The governance keyword arguments of one entry's ``Term`` (defaults applied)."""
     if defaults is NO_DEFAULTS and _FIELD_SET.isdisjoint(entry):
         return _NONE_SET  # the common case, kept cheap for 100,000-term glossaries
-    audience = _choice(entry, "audience", _AUDIENCES, label, report) or defaults.audience
-    audience = audience or Audience.PUBLIC.value
+    own = _choice(entry, "audience", _AUDIENCES, label, report)
+    audience = own or defaults.audience or Audience.PUBLIC.value
     partner = _text(entry, "partner_definition", label, report)
-    if partner is not None and audience == Audience.INTERNAL:
+    bad_own = own is None and entry.get("audience") is not None  # reported; one line per value
+    if partner is not None and audience == Audience.INTERNAL and not bad_own:
+        why = "" if own else " (internal by the file's 'defaults')"
         report(
             "partner_definition",
-            f"'{label}': an internal term cannot have a 'partner_definition' "
+            f"'{label}': an internal term{why} cannot have a 'partner_definition' "
             "(partners never see it); remove one of them",
         )
     owner = _text(entry, "owner", label, report)
@@ -106,9 +108,10 @@ def read_fields(
         )
     reviewed = _reviewed(entry, label, today, report)
     every = _every(entry, label, report)
-    status = _choice(entry, "status", _STATUSES, label, report) or Lifecycle.ACTIVE.value
+    status = _choice(entry, "status", _STATUSES, label, report)
     replaced_by = _text(entry, "replaced_by", label, report)
-    if replaced_by is not None and status != Lifecycle.DEPRECATED:
+    status_ok = status is not None or entry.get("status") is None  # a bad one is reported
+    if replaced_by is not None and status_ok and status != Lifecycle.DEPRECATED:
         report(
             "replaced_by",
             f"'{label}': 'replaced_by' is only for a deprecated term (add status: deprecated)",
@@ -119,7 +122,7 @@ def read_fields(
         "owner": owner,
         "reviewed": reviewed,
         "review_every_days": every if every is not None else defaults.review_every_days,
-        "status": status,
+        "status": status or Lifecycle.ACTIVE.value,
         "replaced_by": None if replaced_by is None else " ".join(replaced_by.split()),
     }
 
@@ -131,7 +134,12 @@ def _choice(
     if value is None or value in allowed:
         return value if isinstance(value, str) else None
     words = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
-    report(key, f"'{label}': '{key}' must be {words}, not '{value}'")
+    if not isinstance(value, str):
+        report(key, f"'{label}': '{key}' must be {words}, got {kind(value)}")
+    elif value.strip().casefold() in allowed:
+        report(key, f"'{label}': '{key}' must be {words} (in lower case), not '{value}'")
+    else:
+        report(key, f"'{label}': '{key}' must be {words}, not '{value}'")
     return None
 
 
@@ -161,7 +169,7 @@ def _reviewed(entry: Mapping[str, object], label: str, today: date, report: Repo
             when = None
     if when is None:
         report("reviewed", f"'{label}': 'reviewed' must be a date like 2026-11-30, not '{value}'")
-    elif when > today + _CLOCK_SLACK:
+    elif when - today > _CLOCK_SLACK:  # not ``today + 1 day``: that overflows on 9999-12-31
         report("reviewed", f"'{label}': 'reviewed' {when.isoformat()} is in the future")
         when = None
     return when
@@ -206,6 +214,8 @@ def cross_check(
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             message = f"'{term.term}': replaced_by '{name}' is not in the glossary{hint}"
             found.append((term, message))
+        elif target is term:
+            found.append((term, f"'{term.term}': a term cannot be replaced by itself"))
         elif target is not None and target.status != Lifecycle.ACTIVE:
             status = "a draft" if target.status == Lifecycle.DRAFT else "deprecated itself"
             message = f"'{term.term}': replaced_by '{name}' is {status}; name an active term"

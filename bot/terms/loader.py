@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 GLOSSARY_SUFFIXES = (".yaml", ".yml")
-LOADER_VERSION = 2
+LOADER_VERSION = 3
 """Bump when validation or cleaning changes the terms a file yields: it voids every cache."""
 
 

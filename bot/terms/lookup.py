@@ -24,14 +24,16 @@ and bot.terms.fuzzy (keys and the narrowing that keeps fuzzy matching fast).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+import threading
+from collections.abc import Sequence
+from functools import cached_property, partial
 
 from rapidfuzz.distance import OSA
 
 from bot.terms.exact import ACRONYM, ALIAS, HEAD, NAME, ExactForms
 from bot.terms.fuzzy import FOUND_SCORE, SUGGEST_SCORE, FuzzyIndex
 from bot.terms.fuzzy_keys import FuzzyKeys
+from bot.terms.index_cache import IndexCache, built
 from bot.terms.model import LookupResult, Status, Term
 from bot.terms.questions import reduce_question
 from bot.terms.text import fold, fold_all, singular, singular_phrase
@@ -55,6 +57,8 @@ _OWNED = {NAME, ALIAS, HEAD}
 _TITLE = 5
 """A name with its acronym ("Ideal Customer Profile (ICP)"): a fuzzy key only, as its exact
 spelling is found by _without_own_acronym."""
+_Forms = tuple[list[str], list[int], list[int]]
+"""Every folded form, its kind, its term."""
 
 
 def _variants(folded: str) -> list[str]:
@@ -72,58 +76,74 @@ def _words(folded: str) -> list[str]:
 
 
 class LookupIndex:
-    """Exact forms of every term, acronyms by their letters, and the fuzzy keys (FuzzyIndex)."""
+    """Exact forms of every term, acronyms by their letters, and the fuzzy keys (FuzzyIndex).
 
-    def __init__(self, terms: Sequence[Term]) -> None:
+    With a ``cache`` (bot.terms.index_cache) the exact forms are read from it, and the fuzzy
+    keys too, on first need: only a query with no exact answer needs them, and ``prepare()``
+    (which the bot calls right after start, with the search index) loads them, so a warm start
+    pays only for what every lookup uses. Without one, everything is built from the terms.
+    """
+
+    def __init__(self, terms: Sequence[Term], cache: IndexCache | None = None) -> None:
         self._terms = tuple(terms)
         self._names = [t.term for t in self._terms]
-        owners: list[int] = []
-        kinds: list[int] = []
-        texts: list[str] = []
-        for i, term in enumerate(self._terms):
-            forms = [(term.term, NAME), *((a, ACRONYM) for a in term.acronyms)]
-            forms += [(a, ALIAS) for a in term.aliases]
-            if term.title != term.term:
-                forms.append((term.title, _TITLE))
-            if "(" in term.term:
-                forms.append((_head(term.term), HEAD))
-            texts += (text for text, _ in forms)
-            kinds += (kind for _, kind in forms)
-            owners += [i] * len(forms)
-        folded = fold_all(texts)
-        every = zip(folded, kinds, owners, strict=True)
-        self._exact = ExactForms(form for form in every if form[1] != _TITLE)
-        every = zip(folded, kinds, owners, strict=True)
-        self._anagrams = self._by_letters((form, i) for form, kind, i in every if kind == ACRONYM)
-        keys = (
-            (form, i)
-            for form, kind, i in zip(folded, kinds, owners, strict=True)
-            if form and kind != ACRONYM
-        )
-        self._fuzzy = FuzzyIndex(FuzzyKeys.build(keys, self._names))
+        self._folded: _Forms | None = None
+        load_exact = partial(ExactForms.from_data, terms=len(self._terms))
+        self._exact = built(cache, "exact", self._terms, self._build_exact, load_exact)
+        load_keys = partial(FuzzyKeys.from_data, names=self._names)
+        self._fuzzy_keys = partial(built, cache, "fuzzy", self._terms, self._build_keys, load_keys)
+        self._fuzzy_index: FuzzyIndex | None = None
+        self._fuzzy_lock = threading.Lock()
 
-    def to_data(self) -> dict[str, object]:
-        """What ``from_data`` needs to skip building (see bot.terms.index_cache)."""
-        return {"exact": self._exact.to_data(), "fuzzy": self._fuzzy.table.to_data()}
+    def _folded_forms(self) -> _Forms:
+        """Every form of every term, folded, with its kind and term (computed once)."""
+        if self._folded is None:
+            owners: list[int] = []
+            kinds: list[int] = []
+            texts: list[str] = []
+            for i, term in enumerate(self._terms):
+                forms = [(term.term, NAME), *((a, ACRONYM) for a in term.acronyms)]
+                forms += [(a, ALIAS) for a in term.aliases]
+                if term.title != term.term:
+                    forms.append((term.title, _TITLE))
+                if "(" in term.term:
+                    forms.append((_head(term.term), HEAD))
+                texts += (text for text, _ in forms)
+                kinds += (kind for _, kind in forms)
+                owners += [i] * len(forms)
+            self._folded = fold_all(texts), kinds, owners
+        return self._folded
 
-    @classmethod
-    def from_data(cls, terms: Sequence[Term], data: Any) -> LookupIndex:
-        """The index ``to_data`` described, for the same terms (TypeError/ValueError if the data
-        is malformed); acronyms, a small share of the forms, are indexed anew."""
-        index = cls.__new__(cls)
-        index._terms = tuple(terms)
-        index._names = [t.term for t in index._terms]
-        index._exact = ExactForms.from_data(data["exact"], len(index._terms))
-        index._fuzzy = FuzzyIndex(FuzzyKeys.from_data(data["fuzzy"], index._names))
-        acronyms = [(acronym, i) for i, t in enumerate(index._terms) for acronym in t.acronyms]
-        folded = fold_all([acronym for acronym, _ in acronyms])
-        index._anagrams = index._by_letters(zip(folded, (i for _, i in acronyms), strict=True))
+    def _build_exact(self) -> ExactForms:
+        every = zip(*self._folded_forms(), strict=True)
+        return ExactForms(form for form in every if form[1] != _TITLE)
+
+    def _build_keys(self) -> FuzzyKeys:
+        every = zip(*self._folded_forms(), strict=True)
+        keys = ((form, i) for form, kind, i in every if form and kind != ACRONYM)
+        return FuzzyKeys.build(keys, self._names)
+
+    @property
+    def _fuzzy(self) -> FuzzyIndex:
+        """The fuzzy index, made once: a caller arriving mid-load waits for it."""
+        index = self._fuzzy_index
+        if index is None:
+            with self._fuzzy_lock:
+                index = self._fuzzy_index
+                if index is None:
+                    index = self._fuzzy_index = FuzzyIndex(self._fuzzy_keys())
+                    self._folded = None  # both halves made: the folded forms are done with
         return index
 
-    def _by_letters(self, acronyms: Iterable[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
-        """Folded acronyms by their sorted letters, for the swapped-letters suggestions."""
+    @cached_property
+    def _anagrams(self) -> dict[str, list[tuple[str, int]]]:
+        """Folded acronyms by their sorted letters, for the swapped-letters suggestions (made
+        on the first acronym-like miss; making it twice at once is harmless)."""
+        acronyms = [(acronym, i) for i, t in enumerate(self._terms) for acronym in t.acronyms]
+        folded = fold_all([acronym for acronym, _ in acronyms])
+        pairs = zip(folded, (i for _, i in acronyms), strict=True)
         anagrams: dict[str, list[tuple[str, int]]] = {}
-        for form, i in sorted(acronyms, key=lambda pair: (pair[0], self._names[pair[1]])):
+        for form, i in sorted(pairs, key=lambda pair: (pair[0], self._names[pair[1]])):
             if form:
                 anagrams.setdefault("".join(sorted(form)), []).append((form, i))
         return anagrams
@@ -134,8 +154,10 @@ class LookupIndex:
         return min(owners) if owners else None
 
     def prepare(self) -> None:
-        """Build the typo index now rather than on the first query that needs it."""
+        """Make the fuzzy keys, the typo index and the acronyms by letters now rather than on
+        the first query that needs them."""
         self._fuzzy.prepare()
+        _ = self._anagrams
 
     def lookup(self, query: str) -> LookupResult:
         """Resolve a user's query to found / ambiguous / suggest / none."""

@@ -106,20 +106,20 @@ def test_bad_rows_are_each_reported_and_nothing_is_written(
         tmp_path / "bad.csv",
         [
             HEADER.strip().split(","),
-            ["Reseller", "", "Resells.", "Partner types", "", "", "", "", ""],
-            ["reseller", "", "Again.", "Partner types", "", "", "", "", ""],
+            ["Resale desk", "", "Resells.", "Partner types", "", "", "", "", ""],
+            ["resale desk", "", "Again.", "Partner types", "", "", "", "", ""],
             ["Tier", "", "Tiers.", "Partner tiers", "", "", "", "", ""],
             ["Big", "", "x" * 40960, "Partner types", "", "", "", "", ""],
             ["Old", "", "Old.", "Partner types", "", "", "", "deprecated", "Nothing"],
             ["Mine", "", "Mine.", "Partner types", "", "", "bob", "", ""],
             ["", "", "No name.", "Partner types", "", "", "", "", ""],
-            ["Fine", "", "Fine.", "Partner types", "", "Reseller", "", "", ""],
+            ["Fine", "", "Fine.", "Partner types", "", "Resale desk", "", "", ""],
         ],
     )
     assert cli("import", "bad.csv", "--out", "out.yaml", cwd=tmp_path, capsys=capsys) == (
         1,
         "",
-        "bad.csv:3: duplicate term 'reseller' (already defined at row 2)\n"
+        "bad.csv:3: duplicate term 'resale desk' (already defined at row 2)\n"
         "bad.csv:4: 'Tier': unknown category 'Partner tiers' (did you mean 'Partner types'? "
         "--allow-new-categories accepts it)\n"
         "bad.csv:5: 'Big': 'definition' is 40,960 characters long; at most 3,000 "
@@ -178,6 +178,52 @@ def test_semicolon_separated_csv_from_european_excel(
     assert (code, out.splitlines()[2]) == (0, "  - term: Agent")
 
 
+def test_blank_rows_above_the_header_are_skipped_and_rows_keep_their_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sheet whose title row was left empty; the ``;`` is found on the header, not row 1."""
+    text = "\n;;\nTerm;Category;Definition;Notes\n\nDesk;Partner types;Sells.\nBroker;;Brokers.\n"
+    (tmp_path / "t.csv").write_text(text)
+    assert cli("import", "t.csv", cwd=tmp_path, capsys=capsys) == (
+        1,
+        "",
+        "t.csv:3: note: column 'Notes' is not a glossary field; left out\n"
+        "t.csv:6: 'Broker': 'category' is empty\n"
+        "1 problem(s) in t.csv; nothing written\n",
+    )
+    (tmp_path / "t.csv").write_text("\n\nTerm;Definition\nDesk;Sells.\n")
+    assert cli("import", "t.csv", cwd=tmp_path, capsys=capsys)[2] == (
+        "t.csv:3: missing required column 'category' (columns found: Term, Definition)\n"
+        "1 problem(s) in t.csv; nothing written\n"
+    )
+
+
+def test_a_term_the_glossary_already_has_is_one_note_not_a_refusal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Re-importing an export replaces every term, so this is not a problem; but whoever adds
+    the file beside the glossary learns of the duplicates now, not when CI fails."""
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "a.yaml").write_text(
+        "terms:\n  - {term: Agent, category: C, definition: D.}\n"
+        "  - {term: Broker, category: C, definition: D.}\n"
+    )
+    (tmp_path / "t.csv").write_text("term,category,definition\nDesk,C,D.\nagent,C,D.\n")
+    code, _, err = cli("import", "t.csv", "--glossary", "g", cwd=tmp_path, capsys=capsys)
+    assert (code, err) == (
+        0,
+        f"t.csv:3: note: 'agent' is already in the glossary ({Path('g', 'a.yaml')}:2): replace "
+        "that entry with this row, or check will report a duplicate\n"
+        "imported 2 term(s) from t.csv\n",
+    )
+    (tmp_path / "t.csv").write_text("term,category,definition\nBroker,C,D.\nagent,C,D.\n")
+    assert cli("import", "t.csv", "--glossary", "g", cwd=tmp_path, capsys=capsys)[2] == (
+        f"t.csv:2: note: 'Broker' ({Path('g', 'a.yaml')}:3) and 1 more terms are already in "
+        "the glossary: replace those entries with these rows, or check will report duplicates\n"
+        "imported 2 term(s) from t.csv\n"
+    )
+
+
 def test_not_utf8_and_broken_json_are_reported_on_their_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -192,6 +238,25 @@ def test_not_utf8_and_broken_json_are_reported_on_their_line(
         1,
         "",
         "t.json:2: not valid JSON: Expecting property name enclosed in double quotes\n",
+    )
+
+
+def test_control_characters_and_absurd_nesting_are_reported_not_crashed_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "t.csv").write_text("term,category,definition\nAgent\x00,C,Rings\x07.\n")
+    assert cli("import", "t.csv", "--allow-new-categories", cwd=tmp_path, capsys=capsys) == (
+        1,
+        "",
+        "t.csv:2: 'definition' holds the control character U+0007; remove it\n"
+        "t.csv:2: 'term' holds the control character U+0000; remove it\n"
+        "2 problem(s) in t.csv; nothing written\n",
+    )
+    (tmp_path / "t.json").write_text("[" * 100_000)
+    assert cli("import", "t.json", cwd=tmp_path, capsys=capsys) == (
+        1,
+        "",
+        "t.json:1: not a glossary export: nested too deeply\n",
     )
 
 
@@ -216,12 +281,16 @@ def test_existing_output_needs_force(tmp_path: Path, capsys: pytest.CaptureFixtu
         (("t.xlsx",), "cannot tell the format of t.xlsx; give --format csv, tsv or json"),
         (("nope.csv",), "cannot read nope.csv: No such file or directory"),
         (("t.xlsx", "--format", "csv", "--force"), "--force only applies with --out"),
+        (("t.csv", "--out", "sub", "--force"), "sub is a folder; give the name of a file in it"),
+        (("t.csv", "--out", "no/g.yaml"), "cannot write no/g.yaml: there is no folder no"),
     ],
 )
 def test_refusals_are_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
 ) -> None:
     (tmp_path / "t.xlsx").write_bytes(b"PK")
+    (tmp_path / "t.csv").write_text("term,category,definition\nAgent,Partner types,Sells.\n")
+    (tmp_path / "sub").mkdir()
     assert cli("import", *args, cwd=tmp_path, capsys=capsys) == (
         2,
         "",
@@ -231,7 +300,7 @@ def test_refusals_are_one_line_and_exit_2(
 
 def test_import_through_the_real_command_line(tmp_path: Path) -> None:
     rows = io.StringIO()
-    csv.writer(rows).writerows([["term", "category", "definition"], ["Agent", "A", "Sells."]])
+    csv.writer(rows).writerows([["term", "category", "definition"], ["Desk", "A", "Sells."]])
     (tmp_path / "t.csv").write_text(rows.getvalue())
     code, _, err = bot("import", "t.csv", "--out", "g.yaml", "--allow-new-categories", cwd=tmp_path)
     assert (code, err) == (0, "imported 1 term(s) from t.csv into g.yaml\n")

@@ -167,3 +167,36 @@ def test_misses_and_suggestions_from_the_database(tmp_path: Path) -> None:
     )
     code, out, err = bot("suggestions", "--status", "waiting", cwd=tmp_path)
     assert (code, out, err) == (0, "#1  waiting   2023-11-14  Co-sell — Joint activities\n", "")
+
+
+def test_an_empty_database_lists_nothing(tmp_path: Path) -> None:
+    assert bot("migrate", cwd=tmp_path)[0] == 0
+    assert bot("misses", cwd=tmp_path) == (0, "No misses in the last 30 days.\n", "")
+    assert bot("suggestions", "--status", "approved", cwd=tmp_path) == (
+        0,
+        "No approved suggestions.\n",
+        "",
+    )
+
+
+@pytest.mark.parametrize("command", ["misses", "suggestions"])
+def test_no_database_file_is_one_line_and_exit_2_without_retrying(
+    tmp_path: Path, command: str
+) -> None:
+    """The server waits about 15 s for a database starting beside it; these commands do not:
+    no "retrying" lines, one line naming the setting and what to do."""
+    url = f"sqlite:///{tmp_path}/missing/x.sqlite3"
+    assert bot(command, cwd=tmp_path, DATABASE_URL=url) == (
+        2,
+        "",
+        f"Cannot read the store (DATABASE_URL): cannot open the state store at {url}: no "
+        "database file there (create it with `python -m bot migrate`)\n",
+    )
+
+
+def test_a_postgres_that_is_down_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    url = "postgresql://glossary:secret@127.0.0.1:1/glossary"
+    code, out, err = bot("misses", "--yaml", cwd=tmp_path, DATABASE_URL=url)
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert err.startswith("Cannot read the store (DATABASE_URL): ")
+    assert "secret" not in err

@@ -60,9 +60,13 @@ BAD = {
     "partner_definition_on_internal_by_default": (
         "defaults: {audience: internal}\n" + entry("partner_definition: Agents help."),
         [
-            "g.yaml:3: 'Agent': an internal term cannot have a 'partner_definition' "
-            "(partners never see it); remove one of them"
+            "g.yaml:3: 'Agent': an internal term (internal by the file's 'defaults') cannot "
+            "have a 'partner_definition' (partners never see it); remove one of them"
         ],
+    ),
+    "bad_audience_under_an_internal_default": (
+        "defaults: {audience: internal}\n" + entry("audience: secret, partner_definition: P."),
+        ["g.yaml:3: 'Agent': 'audience' must be internal, partner or public, not 'secret'"],
     ),
     "owner_a_name": (
         entry("owner: bob"),
@@ -142,7 +146,34 @@ BAD = {
     ),
     "replaced_by_itself": (
         entry("status: deprecated, replaced_by: Agent"),
-        ["g.yaml:2: 'Agent': replaced_by 'Agent' is deprecated itself; name an active term"],
+        ["g.yaml:2: 'Agent': a term cannot be replaced by itself"],
+    ),
+    "replaced_by_a_chain_of_deprecations": (
+        entry("status: deprecated, replaced_by: Dealer")
+        + "  - {term: Dealer, category: C, definition: D., status: deprecated, "
+        "replaced_by: Agent}\n",
+        [
+            "g.yaml:2: 'Agent': replaced_by 'Dealer' is deprecated itself; name an active term",
+            "g.yaml:4: 'Dealer': replaced_by 'Agent' is deprecated itself; name an active term",
+        ],
+    ),
+    "replaced_by_with_a_misspelt_status": (
+        entry("status: Deprecated, replaced_by: Broker"),
+        [
+            "g.yaml:2: 'Agent': 'status' must be draft, active or deprecated (in lower case), "
+            "not 'Deprecated'"
+        ],
+    ),
+    "audience_a_list": (
+        entry("audience: [internal]"),
+        ["g.yaml:2: 'Agent': 'audience' must be internal, partner or public, got a list"],
+    ),
+    "lists_with_an_item_twice": (
+        entry("acronym: [AG, AG], related: [Broker, Broker]"),
+        [
+            "g.yaml:2: 'Agent': acronym 'AG' is listed twice",
+            "g.yaml:2: 'Agent': related term 'Broker' is listed twice",
+        ],
     ),
     "replaced_by_a_draft": (
         entry("status: deprecated, replaced_by: Dealer")

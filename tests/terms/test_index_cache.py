@@ -21,6 +21,7 @@ from bot.terms import Glossary
 from bot.terms import detect as detect_module
 from bot.terms.fuzzy_keys import FuzzyKeys
 from bot.terms.index_cache import pack, unpack
+from bot.terms.lookup import LookupIndex
 from bot.terms.search import SearchIndex
 
 PARTNERS = """\
@@ -84,6 +85,7 @@ def refuse_building(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(detect_module, "build_forms", refuse)
     monkeypatch.setattr(FuzzyKeys, "build", refuse)
+    monkeypatch.setattr(LookupIndex, "_build_exact", refuse)
     monkeypatch.setattr(SearchIndex, "__init__", refuse)
 
 
@@ -95,7 +97,7 @@ def test_restart_reads_the_built_indexes_and_answers_the_same(
     assert answers(Glossary.from_path(path, cache)) == EXPECTED
     Glossary.from_path(path, cache).build_search_index()
     names = sorted(p.name.rsplit("-", 1)[0] for p in cache.glob("index-*.json"))
-    assert names == ["index-lookup", "index-scanner", "index-search"]
+    assert names == ["index-exact", "index-fuzzy", "index-scanner", "index-search"]
     refuse_building(monkeypatch)
     again = Glossary.from_path(path, cache).warm()
     again.build_search_index()
@@ -105,15 +107,25 @@ def test_restart_reads_the_built_indexes_and_answers_the_same(
 
 def test_an_edited_glossary_never_meets_its_old_indexes(tmp_path: Path) -> None:
     path, cache = glossary_in(tmp_path), tmp_path / "cache"
-    Glossary.from_path(path, cache).warm()
+    Glossary.from_path(path, cache).warm().build_search_index()
     before = sorted(p.name for p in cache.glob("index-*.json"))
     file = path / "partners.yaml"
     file.write_text(PARTNERS.replace("aliases: [ecosystem lead]", "aliases: [joint lead]"))
     glossary = Glossary.from_path(path, cache).warm()
+    glossary.build_search_index()
     assert glossary.define("joint lead").status.value == "found"
-    assert glossary.define("ecosystem lead").status.value != "found"
+    assert glossary.define("ecosystem lead").status.value == "suggest"
     after = sorted(p.name for p in cache.glob("index-*.json"))
-    assert len(after) == 2 and not set(before) & set(after)  # replaced, not added
+    assert len(after) == 4 and not set(before) & set(after)  # replaced, not added
+
+
+def test_an_edited_definition_reaches_the_search_index(tmp_path: Path) -> None:
+    path, cache = glossary_in(tmp_path), tmp_path / "cache"
+    Glossary.from_path(path, cache).build_search_index()
+    assert Glossary.from_path(path, cache).search("quarter") == []
+    file = path / "partners.yaml"
+    file.write_text(PARTNERS.replace("Customers lost in a period.", "Customers lost a quarter."))
+    assert [hit.term.term for hit in Glossary.from_path(path, cache).search("quarter")] == ["Churn"]
 
 
 def edited(typecode: str, change: Callable[[array[Any]], object]) -> Callable[[str], str]:
@@ -149,17 +161,11 @@ TAMPERED = {
     "a key that is no text": ("scanner", at("keys", edit=lambda keys: [7, *keys[1:]])),
     "a bad entry": ("scanner", at("entries", edit=lambda entries: [*entries, [3, [2**40]]])),
     "not base64": ("scanner", at("values", edit=lambda _: "not base64!")),
-    "an exact entry of term 99": (
-        "lookup",
-        at("exact", "entries", edit=edited("q", set_first(4 * 99))),
-    ),
-    "a posting beyond the keys": (
-        "lookup",
-        at("fuzzy", "flat", edit=edited("i", set_first(10**6))),
-    ),
-    "postings that do not add up": ("lookup", at("fuzzy", "starts", edit=edited("i", array.pop))),
-    "an owner below zero": ("lookup", at("fuzzy", "more_owners", edit=lambda m: [*m, [0, [-1]]])),
-    "no fuzzy index": ("lookup", lambda data: data.pop("fuzzy")),
+    "an exact entry of term 99": ("exact", at("entries", edit=edited("q", set_first(4 * 99)))),
+    "a posting beyond the keys": ("fuzzy", at("flat", edit=edited("i", set_first(10**6)))),
+    "postings that do not add up": ("fuzzy", at("starts", edit=edited("i", array.pop))),
+    "an owner below zero": ("fuzzy", at("more_owners", edit=lambda m: [*m, [0, [-1]]])),
+    "no keys": ("fuzzy", lambda data: data.pop("keys")),
     "a term number beyond the list": ("search", at("numbers", edit=edited("i", set_first(99)))),
     "a weight that is no number": ("search", at("weights", edit=edited("f", set_first(math.nan)))),
     "a length too few": ("search", at("lengths", edit=edited("f", array.pop))),

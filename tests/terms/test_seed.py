@@ -244,8 +244,9 @@ def test_the_schema_knows_the_governance_fields_and_defaults() -> None:
     bad["terms"][1]["owner"] = "bob"
     messages = sorted(error.message for error in validator.iter_errors(bad))
     assert messages == [
-        "'6 months' does not match '^[0-9]{1,4}[dw]$'",
+        "'6 months' does not match '^(?!0+[dw]$)[0-9]{1,4}[dw]$'",
         "'bob' is not valid under any of the given schemas",
+        "'deprecated' was expected",  # replaced_by needs status: deprecated
         "'retired' is not one of ['draft', 'active', 'deprecated']",
         "'secret' is not one of ['internal', 'partner', 'public']",
         "Additional properties are not allowed ('owner' was unexpected)",

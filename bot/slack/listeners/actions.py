@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 
+from bot.replies import View
 from bot.service import GlossaryService
 from bot.slack import partner, work
+from bot.slack.channels import is_direct
 from bot.slack.dispatch import Listener
 from bot.slack.home_state import (
     HOME_ACTIONS,
@@ -25,7 +27,14 @@ from bot.slack.home_state import (
     next_state,
 )
 from bot.slack.listeners import governance, suggest
-from bot.slack.listeners.clicks import click_window, first_action, metadata, user_of, view_of
+from bot.slack.listeners.clicks import (
+    channel_of,
+    click_window,
+    first_action,
+    metadata,
+    user_of,
+    view_of,
+)
 from bot.slack.parse import get_path, string
 from bot.slack.render.cards import (
     DEFINE_ACTION,
@@ -45,6 +54,7 @@ from bot.slack.render.text import escape
 from bot.slack.work import NOTHING, Incoming, Outcome
 
 GONE = "That term is no longer in the glossary."
+NO_PARTNER_ENTRY = "That term has no partner-facing glossary entry."
 SHARE_FAILED = "I couldn't share “{title}”: Slack said `{error}`. {advice}"
 """``{error}`` and ``{advice}`` are filled in when Slack's refusal is known (bot.slack.perform)."""
 
@@ -54,19 +64,31 @@ def _value(incoming: Incoming) -> str:
 
 
 def define_term(service: GlossaryService) -> Listener:
-    """A term button on a card: show that term's card, replacing a private card in place."""
+    """A term button on a card: show that term's card, replacing a private card in place.
+
+    Anyone in a channel may click a button of a public answer (a partner too, in a shared
+    channel), and a private card there may be a partner one: outside a DM the reply carries
+    its partner version, sent when the channel turns out to be read by partners."""
 
     def on_define(incoming: Incoming) -> Outcome:
         url = string(incoming.body, "response_url", limit=2000)
         if not url:
             return NOTHING
-        card = service.card(_value(incoming))
+        name = _value(incoming)
+        card = service.card(name)
         private = get_path(incoming.body, "container", "is_ephemeral") is True
         message = term_message(card) if card else Message(GONE)
         task = work.respond(
             incoming.workspace, url, message, replace_original=private and card is not None
         )
-        return Outcome(tasks=(task,))
+        channel = channel_of(incoming)
+        if card is None or is_direct(channel):
+            return Outcome(tasks=(task,))
+        shown = service.card(name, View.PARTNER)
+        if shown is None:  # an internal term: not even its card where partners read
+            hidden = partner.respond_variant(task, channel, Message(NO_PARTNER_ENTRY), private=True)
+            return Outcome(tasks=(hidden,))
+        return Outcome(tasks=(partner.respond_variant(task, channel, term_message(shown)),))
 
     return on_define
 

@@ -25,7 +25,7 @@ from bot.slack.listeners.clicks import first_action, metadata, user_of, view_of
 from bot.slack.parse import get_path, string
 from bot.slack.render import settings as render
 from bot.slack.render.maintainers import OPT_OUT_ACTION, OPT_OUT_VALUE
-from bot.slack.work import Incoming, Outcome
+from bot.slack.work import NOTHING, Incoming, Outcome
 
 CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,20}$")
 NOT_IN_A_CHANNEL = (
@@ -36,7 +36,7 @@ NOT_IN_A_CHANNEL = (
 
 def command(service: GlossaryService, incoming: Incoming, text: str) -> Outcome | None:
     """``/define suggest …`` and ``/define settings``; None for every other ``/define``."""
-    head, _, rest = text.strip().partition(" ")
+    head, rest = [*text.split(maxsplit=1), "", ""][:2]  # "suggest\tX" is "suggest X" too
     head = head.lower()
     if head == "suggest":
         return suggest.open_modal(service, incoming, rest)
@@ -107,6 +107,9 @@ def opt_out_toggled(service: GlossaryService) -> Listener:
     re-publishes the Home tab as it was (its browsing state)."""
 
     def on_toggle(incoming: Incoming) -> Outcome:
+        user = user_of(incoming)
+        if not user:  # nobody to remember it for, nor a Home tab to publish
+            return NOTHING
         action = first_action(incoming)
         ticked = action.get("selected_options")
         opted_out = isinstance(ticked, list) and any(
@@ -114,7 +117,7 @@ def opt_out_toggled(service: GlossaryService) -> Listener:
         )
         state = HomeState.load(metadata_of(incoming.body))
         home = {"mode": state.mode, "value": state.value, "page": state.page}
-        return Outcome(jobs=(gw.opt_out(incoming.workspace, user_of(incoming), opted_out, home),))
+        return Outcome(jobs=(gw.opt_out(incoming.workspace, user, opted_out, home),))
 
     return on_toggle
 

@@ -29,9 +29,11 @@ from bot.slack.render import suggest as render
 from bot.slack.render.cards import SUGGEST_ACTION
 from bot.slack.work import NOTHING, Incoming, Outcome
 from bot.store.base import NewSuggestion
+from bot.suggestions import clean
 
 DECISIONS = {render.APPROVE_ACTION: "approved", render.REJECT_ACTION: "rejected"}
 NO_VIEW = "Slack sent this form without its id. Please send it again."
+LOST = "This form lost its suggestion. Please click Edit on the suggestion again."
 CLICK_WINDOW_S = 10
 """Clicks by one person on one decision this close together are one click."""
 
@@ -42,7 +44,7 @@ def open_modal(service: GlossaryService, incoming: Incoming, term: str) -> Outco
     trigger = string(incoming.body, "trigger_id", limit=255)
     if not trigger:
         return NOTHING
-    draft = NewSuggestion(term=term.strip()[:200], definition="", category="")
+    draft = NewSuggestion(term=clean(term)[:200], definition="", category="")  # one line
     view = render.suggestion_modal(draft, service.governance.categories())
     return Outcome(
         tasks=(work.view(incoming.workspace, "views.open", trigger_id=trigger, view=view),)
@@ -118,8 +120,8 @@ def edited(service: GlossaryService) -> Listener:
     def on_edited(incoming: Incoming) -> Outcome:
         view = view_of(incoming)
         suggestion_id = _id(str(metadata(view).get("id", "")))
-        if suggestion_id is None:
-            return NOTHING
+        if suggestion_id is None:  # not what the bot wrote: say so rather than close silently
+            return Outcome(_errors({"term": LOST}))
         user = user_of(incoming)
         draft = draft_from(view, "")
         known = str(metadata(view).get("term", ""))

@@ -5,7 +5,8 @@ Pure functions from values (``bot.changes.Changes``, ``bot.reminders.Due``) to `
 Announcements name terms and never quote definitions: the announce channel may be read by
 people who must not see internal wording, and a name plus "``/define`` it" is all a reader
 needs. In a channel shared with other organisations (``shared=True``) internal terms are not
-named at all, nor counted; when nothing else changed there is nothing to post (None).
+named at all, nor counted, and neither is a term whose partner wording stayed the same (only
+its internal definition changed); when nothing else changed there is nothing to post (None).
 Long lists end in "and N more", so any number of changes fits one message.
 """
 
@@ -36,9 +37,10 @@ def announcement(changes: Changes, *, shared: bool) -> Message | None:
     def shown(term: Term | None) -> bool:
         return term is not None and not (shared and term.audience == Audience.INTERNAL)
 
+    hidden = set(changes.internal_wording) if shared else set()
     groups = [
         ("new", [_name(t) for t in changes.added if shown(t)]),
-        ("changed", [_name(t) for t in changes.changed if shown(t)]),
+        ("changed", [_name(t) for t in changes.changed if shown(t) and t not in hidden]),
         ("deprecated", [_deprecation(d, shown) for d in changes.deprecated if shown(d.term)]),
         ("removed", [_name(t) for t in changes.removed if shown(t)]),
     ]

@@ -55,7 +55,10 @@ def suggestion_modal(
 ) -> dict[str, Any]:
     """The *Suggest a term* modal, prefilled from ``draft``; with ``edit_id``, a maintainer's
     edit of that suggestion."""
-    usable = [c for c in categories if len(c) <= suggestions.MAX_CATEGORY][:MAX_OPTIONS]
+    fits = [c for c in categories if len(c) <= suggestions.MAX_CATEGORY]
+    usable = fits[:MAX_OPTIONS]
+    if draft.category in fits[MAX_OPTIONS:]:  # past Slack's 100 options: keep the chosen one
+        usable[-1] = draft.category
     options = [Option(value=c, text=clip(c, OPTION_TEXT)) for c in usable]
     chosen = next((o for o, c in zip(options, usable, strict=True) if c == draft.category), None)
 

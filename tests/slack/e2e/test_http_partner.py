@@ -206,6 +206,21 @@ def test_share_in_a_shared_channel_posts_the_partner_card_and_withholds_internal
     assert len(api.responses("R0SHAREDESK")) == 1  # no "Shared ✓" after it
 
 
+def test_a_related_term_button_in_a_shared_channel_opens_the_partner_card(
+    bot: HttpBot, api: FakeSlackWebAPI
+) -> None:
+    """Anyone in the channel (a partner too) may click a button of a public answer."""
+    channel = shared_channel(api)
+    click = rq.block_actions_message(
+        "define_term_0", "Ecosystem Qualified Lead", channel=channel,
+        response_url=api.response_url("R0RELATEDEQL"),
+    )  # fmt: skip
+    bot.interactive(click)
+    (card,) = [r.body for r in api.wait_for_response("R0RELATEDEQL")]
+    assert card["response_type"] == "ephemeral" and EQL_PARTNER in str(card)
+    assert EQL_INTERNAL not in str(card) and DESK not in str(card)
+
+
 # --- private /define, misses --------------------------------------------------------------------
 
 

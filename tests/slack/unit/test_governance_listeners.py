@@ -77,6 +77,12 @@ def test_define_suggest_opens_the_modal_prefilled(service: GlossaryService) -> N
     assert call(commands.define(service), body) == opened("Zorb deal", "1.2.abc")
 
 
+def test_define_suggest_prefills_one_line_of_what_was_typed(service: GlossaryService) -> None:
+    """Slack sends the typed ``& < >`` escaped, and a line break or a tab may come along."""
+    body = requests.slash_command("suggest\tR&amp;D\n\tdesk &lt;b&gt;", trigger_id="1.2.x")
+    assert call(commands.define(service), body) == opened("R&D desk <b>", "1.2.x")
+
+
 def test_the_suggest_button_on_an_answer_prefills_the_query(service: GlossaryService) -> None:
     body = requests.block_actions_message("suggest_term", "zorbs", trigger_id="1.2.def")
     assert click(service, body) == opened("zorbs", "1.2.def")
@@ -272,3 +278,9 @@ def test_the_opt_out_toggle_is_a_job(
     home = {"mode": "letter", "value": "P", "page": 1}
     payload = {"user": USER_ID, "opted_out": opted_out, "home": home}
     assert click(service, body) == Outcome(jobs=(NewJob("opt_out", payload, None, WORKSPACE),))
+
+
+def test_an_opt_out_toggle_without_a_user_is_ignored(service: GlossaryService) -> None:
+    toggle = {"type": "checkboxes", "action_id": "home_opt_out", "selected_options": []}
+    body = requests.block_actions_home(actions=[toggle], user="")
+    assert click(service, body) == NOTHING

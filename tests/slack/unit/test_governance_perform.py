@@ -10,6 +10,7 @@ toggle is stored and the Home tab re-published with it.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,13 +18,14 @@ import pytest
 
 from bot.service import GlossaryService
 from bot.slack import governance_work as gw
+from bot.slack.listeners import actions
 from bot.slack.perform import Performer
 from bot.store import MemoryStore
-from bot.store.base import NewJob, NewSuggestion, Suggestion
-from tests.standin import FakeSlackWebAPI
+from bot.store.base import NewJob, NewSuggestion, Suggestion, Workspace
+from tests.standin import FakeSlackWebAPI, requests
 from tests.standin.ids import USER_ID
 
-from .conftest import T0, WORKSPACE, sent
+from .conftest import T0, WORKSPACE, call, sent
 
 MAINTAINER, REVIEW = "U0MAINT", "C0REVIEW"
 ZORB = NewSuggestion("Zorb", "A zorb is a deal.", "Sales and leads", "ZB", "We say it.", USER_ID)
@@ -79,6 +81,7 @@ def test_a_suggestion_is_stored_posted_and_acknowledged(
     stored = suggested(performer, store)
     (review,) = api.calls("chat.postMessage")[:1]
     assert review.params["channel"] == REVIEW
+    assert (review.params["unfurl_links"], review.params["unfurl_media"]) == (False, False)
     assert [b["value"] for b in review.params["blocks"][-1]["elements"]] == ["1", "1", "1"]
     assert (stored.status, stored.review_channel) == ("waiting", REVIEW)
     assert re.fullmatch(r"\d{10}\.\d{6}", stored.review_ts)  # the ts Slack answered with
@@ -136,6 +139,24 @@ def test_an_approval_updates_the_post_posts_yaml_and_tells_the_suggester(
     assert posts[USER_ID]["text"].startswith("Good news: your suggestion “Zorb” was approved.")
 
 
+def test_follow_ups_in_the_review_channel_use_the_governance_workspace(
+    performer: Performer, store: MemoryStore, service: GlossaryService
+) -> None:
+    """In OAuth mode the review post is GOVERNANCE_TEAM's: its update and its YAML reply go
+    out with that token, whoever's installation the click came through."""
+    service.governance.configure(
+        maintainers=frozenset({MAINTAINER}), suggestions_channel=REVIEW, governance_team="T0GOV"
+    )
+    suggested(performer, store)
+    decide(performer, MAINTAINER)
+    jobs = store.claim_jobs(100, T0, 30.0, 5)
+    assert {(j.kind, j.payload.get("channel"), j.workspace) for j in jobs} == {
+        ("post", REVIEW, Workspace(None, "T0GOV")),  # the YAML, in the review thread
+        ("post", USER_ID, WORKSPACE),  # the suggester's DM, from their own workspace
+        ("suggestion_review_update", None, Workspace(None, "T0GOV")),
+    }
+
+
 def test_a_double_approval_approves_once(
     performer: Performer, store: MemoryStore, api: FakeSlackWebAPI
 ) -> None:
@@ -189,6 +210,37 @@ def test_a_saved_edit_updates_the_suggestion_and_its_post(
     assert (edited.definition, edited.suggester) == ("A better zorb.", USER_ID)
     (update,) = api.calls("chat.update")
     assert "A better zorb." in update.params["blocks"][0]["text"]["text"]
+
+
+@pytest.mark.parametrize("user", ["U0NOBODY", ""], ids=["someone-else", "no-user"])
+def test_a_saved_edit_from_anyone_else_is_refused_and_changes_nothing(
+    performer: Performer, store: MemoryStore, api: FakeSlackWebAPI, user: str
+) -> None:
+    """The edit modal's Save re-checks the saver, even with metadata the bot itself wrote
+    (a maintainer who left the group, or a submission built by hand)."""
+    suggested(performer, store)
+    values = {
+        "s_term": {"value": {"type": "plain_text_input", "value": "Zorb"}},
+        "s_definition": {"value": {"type": "plain_text_input", "value": "Hijacked."}},
+        "s_category": {
+            "value": {"type": "static_select", "selected_option": {"value": "Sales and leads"}}
+        },
+    }
+    body = requests.view_submission(
+        "suggest_edit",
+        values,
+        view_id="V0FORGED",
+        user=user,
+        private_metadata=json.dumps({"id": 1, "term": "Zorb"}),
+    )
+    outcome = call(actions.views(performer.service)["suggest_edit"], body)
+    for job in outcome.jobs:
+        run(performer, job)
+    held = store.suggestion(1)
+    assert held is not None and (held.definition, held.status) == ("A zorb is a deal.", "waiting")
+    assert api.calls("chat.update") == []
+    refused = [(c["user"], c["text"]) for c in sent(api, "chat.postEphemeral")]
+    assert refused == ([("U0NOBODY", REFUSAL)] if user else [])
 
 
 def test_settings_are_stored_and_announced(

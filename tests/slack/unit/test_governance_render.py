@@ -190,3 +190,26 @@ def test_empty_lists_say_so() -> None:
         "*Most looked up*\n_No lookups yet._",
         "*Explanations this week*\n_No explanations this week._",
     ]
+
+
+def test_a_hundred_and_fifty_long_categories_fit_one_select() -> None:
+    """Slack's static_select takes 100 options (text 75, value 150): the first hundred that
+    fit, and always the one an edited suggestion already has."""
+    categories = [f"Category {i:03} " + "x" * 87 for i in range(150)]  # 100 characters each
+    draft = NewSuggestion("T" * 150, "D" * 3000, categories[120], "A" * 30, "W" * 600)
+    view = suggestion_modal(draft, categories, edit_id=9)
+    assert_block_kit_limits(view)
+    select = view["blocks"][3]["element"]
+    values = [o["value"] for o in select["options"]]
+    assert (len(values), values[:99], values[99]) == (100, categories[:99], categories[120])
+    assert select["initial_option"]["value"] == categories[120]
+    assert {len(o["text"]["text"]) for o in select["options"]} == {75}
+    new = suggestion_modal(NewSuggestion("T", "", ""), categories)
+    assert [o["value"] for o in new["blocks"][3]["element"]["options"]] == categories[:100]
+
+
+def test_a_review_post_of_the_longest_suggestion_fits() -> None:
+    """What the store may hold (a maintainer's edit is checked, an old row may not be)."""
+    long = replace(ZORB, term="T&" * 75, definition="<!here> & " * 300, category="c&" * 50)
+    assert_block_kit_limits(review_message(long))
+    assert_block_kit_limits(yaml_message(replace(long, status="approved", decided_by="U0BEA")))

@@ -18,12 +18,14 @@ import pytest
 from slack_sdk.web import WebClient
 
 from bot.config import load_settings
+from bot.reminders import Due
 from bot.service import GlossaryService
 from bot.slack.app import make_client
 from bot.slack.failures import Failed
 from bot.slack.notices import Announcer, Directory, Reminders, governance_notices
+from bot.slack.render.notices import reminder
 from bot.store import MemoryStore, SqlStore, Store, migrate
-from bot.store.base import Workspace
+from bot.store.base import ChannelSettings, Workspace
 from bot.terms import Glossary, Term
 from tests.blockkit_limits import assert_block_kit_limits
 from tests.standin import FakeSlackWebAPI
@@ -252,12 +254,68 @@ def test_a_shared_channel_is_not_told_internal_terms(
     )
 
 
+def test_a_channel_forced_to_the_partner_view_is_not_told_internal_terms(
+    store: Store, client: WebClient, slack_api: FakeSlackWebAPI
+) -> None:
+    """Not shared by Slack's account, but its members said partners read it (guests, say)."""
+    store.set_channel_settings(
+        Workspace(None, "T0TEST"), CHANNEL, ChannelSettings(partner_view=True)
+    )
+    assert announcer(store, client)(BEFORE, AFTER, "abc123") is True
+    assert slack_api.calls("chat.postMessage")[0].params["text"] == (
+        "Glossary updated: 1 new (Elite tier), 1 changed (Silver tier), "
+        "1 deprecated (Gold tier → Elite tier)"
+    )
+
+
 def test_when_slack_cannot_say_whether_shared_internal_terms_are_left_out(
     store: Store, client: WebClient, slack_api: FakeSlackWebAPI
 ) -> None:
     slack_api.fail("conversations.info", "missing_scope")
     assert announcer(store, client)(BEFORE, AFTER, "abc123") is True
     assert "Project Falcon" not in slack_api.calls("chat.postMessage")[0].params["text"]
+
+
+def test_a_shared_channel_is_not_told_of_a_change_partners_cannot_see(
+    store: Store, client: WebClient, slack_api: FakeSlackWebAPI
+) -> None:
+    """Only the internal wording of Partner tier changed: partners read the same text, so a
+    shared channel hears nothing (not even that the internal wording moved); an internal
+    channel hears of the change, by name only. A rename is the old name gone, a new one added."""
+    before = [term("Partner tier", None, 3, partner_definition="A level.")]
+    after = [replace(before[0], definition="Internal: margins by level.")]
+    slack_api.set_channel(CHANNEL, is_ext_shared=True)
+    assert announcer(store, client)(before, after, "v1") is False
+    renamed = [replace(after[0], term="Partner level")]
+    assert announcer(store, client)(after, renamed, "v2") is True
+    slack_api.set_channel(CHANNEL, is_ext_shared=False)
+    assert announcer(store, client)(before, after, "v3") is True
+    assert [p.params["text"] for p in slack_api.calls("chat.postMessage")] == [
+        "Glossary updated: 1 new (Partner level), 1 removed (Partner tier)",
+        "Glossary updated: 1 changed (Partner tier)",
+    ]
+
+
+def test_a_reminder_lists_at_most_40_terms_and_says_how_many_more() -> None:
+    dues = [Due(f"Term {n}", f"glossary/p.yaml:{n}", date(2026, 6, 30)) for n in range(1, 46)]
+    message = reminder(dues)
+    listed = [
+        line
+        for block in message.blocks
+        if block["type"] == "section"
+        for line in block["text"]["text"].splitlines()
+        if line.startswith("•")
+    ]
+    assert message.text == "45 glossary terms you own are due for review"
+    assert (len(listed), listed[0], listed[-1]) == (
+        40,
+        "• *Term 1* — `glossary/p.yaml:1` — due since 2026-06-30",
+        "• *Term 40* — `glossary/p.yaml:40` — due since 2026-06-30",
+    )
+    assert message.blocks[-1]["elements"][0]["text"] == (
+        "…and 5 more: `python -m bot check --stale` lists them all."
+    )
+    assert_block_kit_limits(message)
 
 
 def test_a_slack_error_or_a_store_outage_is_one_log_line(

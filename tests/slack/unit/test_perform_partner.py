@@ -274,3 +274,55 @@ def test_a_post_without_a_channel_it_can_tell_about_is_the_partner_one(
     job = NewJob(job.kind, {**job.payload, "partner": {"text": "partner words", "blocks": []}})
     performer.perform(job.kind, job.payload, WORKSPACE)
     assert [c.params["text"] for c in api.calls("chat.postMessage")] == ["partner words"]
+
+
+def related_click(channel: str, term: str, url: str, *, ephemeral: bool) -> dict[str, Any]:
+    """A related-term (or "did you mean") button, on a public answer or a private card."""
+    return requests.block_actions_message(
+        "define_term_0", term, channel=channel, is_ephemeral=ephemeral, response_url=url
+    )
+
+
+@pytest.mark.parametrize("ephemeral", [False, True], ids=["public-answer", "private-card"])
+def test_a_term_button_in_a_shared_channel_opens_the_partner_card(
+    performer: Performer, api: FakeSlackWebAPI, ephemeral: bool
+) -> None:
+    """Anyone in the channel may click (a partner too): the card they get is the partner one."""
+    shared = ids.new_id("C")
+    api.set_channel(shared, is_ext_shared=True)
+    click = related_click(shared, EQL, api.response_url("R0RELATED"), ephemeral=ephemeral)
+    run(performer, call(actions.define_term(performer.service), click).tasks)
+    (card,) = [r.body for r in api.responses("R0RELATED")]
+    words = json.dumps(card, ensure_ascii=False)
+    assert EQL_PARTNER in words and EQL_INTERNAL not in words and DESK not in words
+    assert (card["response_type"], card["replace_original"]) == ("ephemeral", ephemeral)
+
+
+def test_an_internal_term_button_in_a_shared_channel_shows_no_card(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    """A private internal card (``/define`` in a shared channel) has an internal related
+    button: clicked there, it says so without the term's name, and keeps the card."""
+    shared = ids.new_id("C")
+    api.set_channel(shared, is_ext_shared=True)
+    click = related_click(shared, DESK, api.response_url("R0DESKBTN"), ephemeral=True)
+    run(performer, call(actions.define_term(performer.service), click).tasks)
+    (only,) = [r.body for r in api.responses("R0DESKBTN")]
+    assert only == {
+        "text": "That term has no partner-facing glossary entry.",
+        "blocks": [],
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
+
+
+def test_a_term_button_in_an_own_channel_or_a_dm_opens_the_internal_card(
+    performer: Performer, api: FakeSlackWebAPI
+) -> None:
+    own = ids.new_id("C")
+    for channel, url in ((own, "R0OWN"), ("D0PARTNERDM", "R0DM")):
+        click = related_click(channel, DESK, api.response_url(url), ephemeral=False)
+        run(performer, call(actions.define_term(performer.service), click).tasks)
+        (card,) = [r.body for r in api.responses(url)]
+        assert DESK_TEXT in json.dumps(card, ensure_ascii=False)
+    assert asked(api) == [own]  # a DM is never asked about

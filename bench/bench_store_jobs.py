@@ -2,7 +2,8 @@
 
 ``bench_serve`` measures the whole bot and shares the machine with its load generator and the
 Slack stand-in; this isolates the store's part of one explained message: enqueue (ack path),
-claim and finish (job threads, with a deep queue, as under backlog) and the explanation claim.
+claim and finish (job threads, with a deep queue, as under backlog), the explanation claim
+and the reads that decide whether to explain (channel settings, the author's opt-out).
 CPU time of this process only (PostgreSQL's own CPU is not in it), so it holds on a busy host.
 
     .venv/bin/python -m bench.bench_store_jobs
@@ -53,8 +54,11 @@ def run(store: Store, jobs: int) -> None:
         jobs // 2,
         lambda n: store.claim_explanations(WORKSPACE, f"C{n}", "1.0", ["EQL"], NOW, 600.0),
     )
-    timed("channel_settings (a read)", jobs // 2, lambda n: store.channel_settings(WORKSPACE, f"C{n}"))
-    timed("opted_out (a read)", jobs // 2, lambda n: store.opted_out(WORKSPACE, f"U{n}"))
+    timed(
+        "explain gate (settings + opt-out)",
+        jobs // 2,
+        lambda n: store.explain_gate(WORKSPACE, f"C{n}", f"U{n}"),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -70,7 +70,7 @@ def _load_rows(repeat: int) -> list[Row]:
         ("  load_glossary, first start (parse+validate+cache)", _seconds("load_glossary_s"), ""),
         ("  load_glossary, restart (from the cache)", _seconds("load_cached_s"), ""),
         ("  Glossary(terms)", _seconds("glossary_s"), ""),
-        ("  lookup index alone", _seconds("lookup_s"), ""),
+        ("  lookup index alone (exact forms; fuzzy keys come later)", _seconds("lookup_s"), ""),
         ("  scanner alone", _seconds("scanner_s"), ""),
         ("  search index alone", _seconds("search_s"), ""),
         ("  first start: load + warm()", _seconds("load_all_s"), ""),

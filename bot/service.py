@@ -205,10 +205,10 @@ class GlossaryService:
         """The channel's settings when its messages may be explained now; None when its members
         turned explanations off or paused them, or the author opted out. Raises ``StoreError``.
         """
-        settings = self.store.channel_settings(workspace, channel)
+        settings, opted_out = self.store.explain_gate(workspace, channel, author)
         if not settings.explain or now < settings.paused_until:
             return None
-        if author and self.store.opted_out(workspace, author):
+        if author and opted_out:
             return None
         return settings
 

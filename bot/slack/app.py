@@ -25,14 +25,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.web import WebClient
-from urllib3 import PoolManager
 
 from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import listeners
-from bot.slack.dispatch import Dispatcher
+from bot.slack.dispatch import DirectMiddleware, Dispatcher
 from bot.slack.listeners.guard import rate_limited
-from bot.slack.web_client import KeepAliveWebClient
+from bot.slack.web_client import ConnectionPool, KeepAliveWebClient
 from bot.store import StoreError
 from bot.store.base import Workspace
 
@@ -46,7 +45,7 @@ REJECTED = frozenset(
 
 
 def make_client(
-    token: str | None, base_url: str, *, timeout: int = 10, pool: PoolManager | None = None
+    token: str | None, base_url: str, *, timeout: int = 10, pool: ConnectionPool | None = None
 ) -> WebClient:
     """A Web API client that retries what Slack asks to be retried (429, 5xx, network) and
     keeps its connections open (``pool``: one shared by several clients)."""
@@ -203,18 +202,23 @@ def build_app(
     Listeners run in the request's own thread (``process_before_response``) and only decide;
     the dispatcher stores durable work, and the ack goes out when the listener returns, so Slack
     hears back in milliseconds whatever its Web API or the database are doing. Signatures are
-    checked before Bolt sees a request (``bot.slack.wsgi``); Socket Mode has none.
+    checked before Bolt sees a request (``bot.slack.wsgi``); Socket Mode has none. Bolt's
+    per-request steps this app needs not (function tokens, assistant helpers) are off.
 
     ``auth`` is how Bolt learns who the bot is per request: ``{"authorize": …}`` from an
     ``Identity`` in token mode, or the installation store's in OAuth mode (``bot.slack.oauth``).
     """
     app = App(
         client=make_client(None, base_url),
-        before_authorize=rate_limited,
+        before_authorize=DirectMiddleware(rate_limited),
         **auth,
         request_verification_enabled=False,
         process_before_response=True,
         ignoring_self_events_enabled=True,
+        # Per-request steps for features this app does not use (custom workflow functions,
+        # assistant threads' say/set_status): skipped, they cost CPU on every ack.
+        attaching_function_token_enabled=False,
+        attaching_conversation_kwargs_enabled=False,
         logger=logging.getLogger(BOLT_LOGGER),
     )
     listeners.register(app, service, dispatcher)

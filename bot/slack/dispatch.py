@@ -39,7 +39,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, BoltRequest
+from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot import metrics
 from bot.logs import Throttled
@@ -212,6 +213,31 @@ def team_of(body: Mapping[str, Any]) -> str | None:
         user.get("team_id") if isinstance(user, Mapping) else None,
     )
     return next((c for c in candidates if isinstance(c, str) and c), None)
+
+
+BodyMiddleware = Callable[[Any, BoltResponse, Callable[[], Any]], BoltResponse | None]
+"""A global middleware that reads only the body: ``(body, resp, next) -> response``."""
+
+
+class DirectMiddleware(Middleware):
+    """A ``BodyMiddleware`` as Bolt middleware, called with the body directly.
+
+    Bolt wraps a plain function middleware so that it may ask for any argument by name, and
+    builds every argument a listener could want on each call to do so (action, view, event,
+    step, shortcut… from the payload): about a tenth of an ack's CPU for the two middleware
+    functions of this app, which need the body alone."""
+
+    def __init__(self, func: BodyMiddleware) -> None:
+        self.func = func
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        return self.func(req.body, resp, next)
+
+    @property
+    def name(self) -> str:
+        return f"DirectMiddleware({getattr(self.func, '__name__', 'middleware')})"
 
 
 def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., None]:

@@ -295,7 +295,7 @@ def create_wsgi_app(
         seconds = time.perf_counter() - started
         if path == EVENTS_PATH:
             metrics.observe_request(answer.category, answer.outcome, seconds)
-        if access_log:
+        if access_log and access.isEnabledFor(logging.INFO):  # cheap when LOG_LEVEL is higher
             _log_access(method, path, answer, seconds)
         start_response(answer.status, answer.headers)
         return [answer.body]

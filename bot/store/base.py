@@ -361,6 +361,13 @@ class Store(abc.ABC):
     def set_opted_out(self, workspace: Workspace, user: str, opted_out: bool, now: float) -> None:
         """Record the person's choice (App Home's toggle)."""
 
+    def explain_gate(
+        self, workspace: Workspace, channel: str, user: str
+    ) -> tuple[ChannelSettings, bool]:
+        """``channel_settings`` and ``opted_out`` together: every explanation asks both, so
+        a database store answers them in one read transaction rather than two."""
+        return self.channel_settings(workspace, channel), self.opted_out(workspace, user)
+
     @abc.abstractmethod
     def add_suggestion(
         self, workspace: Workspace, suggestion: NewSuggestion, now: float

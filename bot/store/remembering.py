@@ -167,6 +167,11 @@ class RememberingStore(Store):
     def set_opted_out(self, workspace: Workspace, user: str, opted_out: bool, now: float) -> None:
         self.store.set_opted_out(workspace, user, opted_out, now)
 
+    def explain_gate(
+        self, workspace: Workspace, channel: str, user: str
+    ) -> tuple[ChannelSettings, bool]:
+        return self.store.explain_gate(workspace, channel, user)
+
     def add_suggestion(
         self, workspace: Workspace, suggestion: NewSuggestion, now: float
     ) -> Suggestion:

@@ -14,7 +14,18 @@ import abc
 import contextlib
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from bot.store import sql_suggestions
 from bot.store.base import (
@@ -70,12 +81,26 @@ def count_explanations(
 
 
 # -- channel settings and preferences ----------------------------------------------------------
+# Every explanation reads both, so they are built once and run with parameters ("k_": not a
+# column's name): building them per call cost more CPU than SQLite's answer did.
+_SETTINGS_OF = select(channel_settings).where(
+    channel_settings.c.enterprise_id == bindparam("k_enterprise_id"),
+    channel_settings.c.team_id == bindparam("k_team_id"),
+    channel_settings.c.channel == bindparam("k_channel"),
+)
+_OPTED_OUT_OF = select(preferences.c.opted_out).where(
+    preferences.c.enterprise_id == bindparam("k_enterprise_id"),
+    preferences.c.team_id == bindparam("k_team_id"),
+    preferences.c.user_id == bindparam("k_user"),
+)
+
+
+def _whose(workspace: Workspace) -> dict[str, str]:
+    return {f"k_{column}": value for column, value in stored(workspace).items()}
+
+
 def read_channel_settings(conn: Connection, workspace: Workspace, channel: str) -> ChannelSettings:
-    row = conn.execute(
-        select(channel_settings).where(
-            in_workspace(channel_settings, workspace), channel_settings.c.channel == channel
-        )
-    ).first()
+    row = conn.execute(_SETTINGS_OF, {**_whose(workspace), "k_channel": channel}).first()
     if row is None:
         return ChannelSettings()
     return ChannelSettings(
@@ -105,12 +130,7 @@ def save_channel_settings(
 
 
 def read_opted_out(conn: Connection, workspace: Workspace, user: str) -> bool:
-    found = conn.execute(
-        select(preferences.c.opted_out).where(
-            in_workspace(preferences, workspace), preferences.c.user_id == user
-        )
-    ).scalar()
-    return bool(found)
+    return bool(conn.execute(_OPTED_OUT_OF, {**_whose(workspace), "k_user": user}).scalar())
 
 
 def save_opted_out(
@@ -197,6 +217,13 @@ class GovernanceMethods:
     def set_opted_out(self, workspace: Workspace, user: str, opted_out: bool, now: float) -> None:
         with self._transaction("save a person's preferences") as conn:
             save_opted_out(conn, workspace, user, opted_out, now)
+
+    def explain_gate(
+        self, workspace: Workspace, channel: str, user: str
+    ) -> tuple[ChannelSettings, bool]:
+        with self._transaction("read a channel's settings", read_only=True) as conn:
+            settings = read_channel_settings(conn, workspace, channel)
+            return settings, read_opted_out(conn, workspace, user)
 
     def add_suggestion(
         self, workspace: Workspace, suggestion: NewSuggestion, now: float

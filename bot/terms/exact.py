@@ -61,7 +61,7 @@ class ExactForms:
         keys, entries, limit = data["keys"], unpack(data["entries"], "q"), 4 * terms
         if not is_texts(keys) or len(keys) != len(entries):
             raise TypeError("keys are not text")
-        if entries and (min(entries) < 0 or max(entries) >> 2 >= terms):
+        if entries and not 0 <= min(entries) <= max(entries) < limit:
             raise ValueError("an entry is out of range")
         table: dict[str, int | tuple[int, ...]] = dict(zip(keys, entries, strict=True))
         for key, shared in data["shared"]:

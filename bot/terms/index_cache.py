@@ -1,9 +1,11 @@
 """Built indexes kept beside the glossary cache, so that a restart skips building them.
 
-Why: at 100,000 terms, working out every written form of every term (the scanner's table) and
-the lookup's exact and fuzzy tables costs ~5 s of Python at each start, while reading the
-result back as plain data and handing it to the C-level structures (the automaton, dicts,
-arrays) costs about one. Only Glossary uses this, through the cache folder the loader uses.
+Why: at 100,000 terms, working out every written form of every term (the scanner's table), the
+lookup's exact and fuzzy tables and the search index costs ~15 s of Python at each start, while
+reading them back as plain data and handing it to the C-level structures (the automaton, dicts,
+arrays) costs about two; big integer arrays are stored as base64 of their bytes (``pack``),
+which JSON reads far faster than lists of numbers. Glossary and its LookupIndex use this,
+through the cache folder the loader uses (``Glossary.from_path(path, cache_dir)``).
 
 The rules are those of bot.terms.cache: JSON only — no pickle, since the folder may be writable
 by others and nothing in it may run code — and every value is type- and range-checked by the
@@ -46,6 +48,7 @@ LAYOUT = 1
 FORMS = ("term", "acronyms", "aliases")
 """What the scanner and the lookup read of a term (the search index reads definitions too)."""
 _LISTS = frozenset({"acronyms", "aliases", "related"})
+_CHUNK = 256
 MAX_BYTES_PER_TERM = 4096
 """Files far bigger than the indexes of that many terms were not written by us: not read."""
 
@@ -180,17 +183,24 @@ class IndexCache:
 
 
 def digest(terms: Sequence[Term], fields: tuple[str, ...] = FORMS) -> str:
-    """Hash of the layout, the term service's source, and these fields of every term (joined
-    with C-level passes: a Python loop over 100,000 terms cost a quarter of a second)."""
+    """Hash of the layout, the term service's source, and these fields of every term.
+
+    Joined with C-level passes (a Python loop over 100,000 terms cost a quarter of a second),
+    a few hundred terms at a time: one string of every definition (25 MB) would leave that much
+    heap behind it (see bot.release_memory).
+    """
     header = f"{LAYOUT}:{sys.byteorder}:{[array(c).itemsize for c in 'Hiqf']}:{_source_digest()}"
-    parts, counts = [header, *fields], array("I")
+    hashed = hashlib.blake2b("\x1e".join((header, *fields)).encode(), digest_size=20)
+    counts = array("I")
     for field in fields:
         values: list[Any] = list(map(attrgetter(field), terms))
         if field in _LISTS:
             counts.extend(map(len, values))  # whose item is whose
             values = list(itertools.chain.from_iterable(values))
-        parts.append("\x1f".join(values))
-    hashed = hashlib.blake2b("\x1e".join(parts).encode(errors="surrogatepass"), digest_size=20)
+        for start in range(0, len(values), _CHUNK):
+            chunk = "\x1f".join(values[start : start + _CHUNK])
+            hashed.update(chunk.encode(errors="surrogatepass") + b"\x1e")
+        hashed.update(b"\x1d")
     hashed.update(counts.tobytes())
     return hashed.hexdigest()
 

@@ -130,6 +130,17 @@ def test_opting_out_and_back_in(store: Store) -> None:
     assert store.opted_out(ACME, "U0ANA") is False
 
 
+def test_the_explain_gate_reads_a_channels_settings_and_an_authors_choice_together(
+    store: Store,
+) -> None:
+    off = ChannelSettings(explain=False, updated_by="U0BEN", updated_at=200.0)
+    store.set_channel_settings(ACME, "C1", off)
+    store.set_opted_out(ACME, "U0ANA", True, now=100.0)
+    assert store.explain_gate(ACME, "C1", "U0ANA") == (off, True)
+    assert store.explain_gate(ACME, "C2", "U0BEN") == (ChannelSettings(), False)
+    assert store.explain_gate(SOLO, "C1", "U0ANA") == (ChannelSettings(), False)
+
+
 # --- suggestions ------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import re
 from slack_bolt import App
 
 from bot.service import GlossaryService
-from bot.slack.dispatch import Dispatcher, bolt_listener
+from bot.slack.dispatch import DirectMiddleware, Dispatcher, bolt_listener
 from bot.slack.listeners import actions, commands, events, shortcuts
 from bot.slack.listeners.guard import guard
 from bot.slack.work import NOTHING, Incoming, Outcome
@@ -29,7 +29,7 @@ def ignore(incoming: Incoming) -> Outcome:
 
 def register(app: App, service: GlossaryService, dispatcher: Dispatcher) -> None:
     """Attach the guard middleware and every listener; they all go through ``dispatcher``."""
-    app.use(guard)
+    app.use(DirectMiddleware(guard))
     for command, listener in commands.listeners(service).items():
         app.command(command)(bolt_listener(listener, dispatcher))
     for event, listener in events.listeners(service).items():

@@ -72,6 +72,7 @@ def test_the_examples_read_from_the_documents() -> None:
         "settings",
         "suggest [term]",
         "settings",
+        "settings",
     ]
     assert MENTIONS == ["what's an ISV?", "what is an OEM?"]
     assert JARGON == [

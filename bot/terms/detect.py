@@ -6,7 +6,9 @@ lower-cased and its joiner characters (spaces, hyphens, brackets) become spaces,
 offset; the automaton then reports every form in one C-level pass, whatever the glossary's size,
 and Python only checks word boundaries and resolves overlaps for the few hits. Forms are stored by
 stem with the endings their last word may take ("redlin" + e/es/ed/ing), so plurals and verb
-forms cost no automaton nodes (bot.terms.forms builds the table).
+forms cost no automaton nodes; a form of several words is found through its first word
+(``FormTable.phrases_at``), and its hits are put back in the automaton's own order
+(bot.terms.forms builds the table).
 
 Rules (each has tests):
 * whole words only; names and aliases match in any case, acronyms only as written in capitals
@@ -25,9 +27,10 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
-from bot.terms.forms import ACRONYM, WORD_RE, FormTable, build_forms, fold_word
+from bot.terms.forms import ACRONYM, PHRASE, WORD_RE, FormTable, build_forms, fold_word
 from bot.terms.model import Match, Term
 
 _JOINER = r"[\s\-‐‑‒–—()]"
@@ -157,27 +160,29 @@ class Scanner:
     def _hits(self, normal: str, original: Callable[[int], int | None] | None) -> list[_Hit]:
         """Whole-word hits of the automaton in ``normal``, in the message's own offsets."""
         table = self._forms
-        endings = table.endings
-        size = len(normal)
         hits: list[_Hit] = []
+        ranks: list[tuple[int, int]] = []
+        phrased = False
         for last, value in table.automaton.iter(normal):
-            length = value & 63 if value >= 0 else table.entries[~value][0]
+            if value >= 0:
+                length = value & 63
+            elif value > PHRASE:
+                length = table.entries[~value][0]
+            else:
+                length = PHRASE - value
             start = last - length + 1
             if start:
                 before = normal[start - 1]
                 if before.isalnum() or (before == "_" and not _starts_word(normal, start)):
                     continue
-            end = last + 1
-            rest = ""
-            if end < size and (normal[end].isalnum() or normal[end] == "_"):
-                rest = _REST_RE.match(normal, end).group().rstrip("_")  # type: ignore[union-attr]
-            if value >= 0:
-                if rest in endings[value >> 6 & 127]:
-                    hits.append((start, end + len(rest), value >> 13))
+            if value > PHRASE:
+                _whole_word(table, normal, start, length, value, hits, ranks)
                 continue
-            for alternative in table.entries[~value][1]:
-                if rest in endings[alternative & 0xFFFF]:
-                    hits.append((start, end + len(rest), alternative >> 16))
+            for length, value in table.phrases_at(normal, start):
+                _whole_word(table, normal, start, length, value, hits, ranks)
+            phrased = True
+        if phrased and len(hits) > 1:  # in the order the automaton reports whole forms
+            hits = [hit for _, hit in sorted(zip(ranks, hits, strict=True), key=itemgetter(0))]
         if original is not None:
             mapped = []
             for start, end, owner in hits:
@@ -216,6 +221,32 @@ class Scanner:
         if not written.isascii():
             written = unicodedata.normalize("NFKC", written)
         return any(written in (a, a + "s") for a in self._terms[term].acronyms)
+
+
+def _whole_word(
+    table: FormTable,
+    normal: str,
+    start: int,
+    length: int,
+    value: int,
+    hits: list[_Hit],
+    ranks: list[tuple[int, int]],
+) -> None:
+    """Add the hits of a form found at ``start`` whose last word ends with one of its endings
+    (``ranks``: the automaton's order, by last letter of the form, the longer first)."""
+    end = start + length
+    rest = ""
+    if end < len(normal) and (normal[end].isalnum() or normal[end] == "_"):
+        rest = _REST_RE.match(normal, end).group().rstrip("_")  # type: ignore[union-attr]
+    if value >= 0:
+        if rest in table.endings[value >> 6 & 127]:
+            hits.append((start, end + len(rest), value >> 13))
+            ranks.append((end, -length))
+        return
+    for alternative in table.entries[~value][1]:
+        if rest in table.endings[alternative & 0xFFFF]:
+            hits.append((start, end + len(rest), alternative >> 16))
+            ranks.append((end, -length))
 
 
 def _without_overlaps(found: list[_Found], text: str) -> list[_Found]:

@@ -16,6 +16,13 @@ terms, a rare ending set, a term numbered beyond 2**17) is stored as ``~entry``:
 its alternatives (``endings | owner << 16`` each) are in ``FormTable.entries``. Names are
 normalised as one joined string, and the automaton is filled in one go (see _Builder), so that
 building for 100,000 terms leaves little memory behind besides the automaton.
+
+Why phrases are not in the automaton: a form can only match from the start of a word, so the
+automaton holds each form of one word and, for the forms of several words, only their first
+word and its space ("partner "); the whole forms ("partner program") are a sorted list that a
+hit of that first word bisects (``phrases_at``). At 100,000 terms that is ~260,000 nodes instead
+of ~2.3 million (``make_automaton`` 0.02 s instead of 0.6 s), with the same hits: the scanner
+sorts them into the automaton's own order (by last letter, the longer form first).
 """
 
 from __future__ import annotations
@@ -23,10 +30,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
+from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import compress, count
-from operator import ne
+from itertools import compress, count, islice, repeat
+from operator import add, contains, ge, itemgetter, ne, not_
 from typing import Any
 
 import ahocorasick
@@ -47,6 +56,8 @@ _ABBREVIATIONS = frozenset({"vs", "v"})
 ACRONYM = 1
 """The owner bit of an acronym: matched only as written, in capitals."""
 _LENGTH_BITS, _ENDING_BITS, _OWNER_BITS = 6, 7, 18
+PHRASE = -(1 << 30)
+"""Automaton values at or below this mark a phrase's first word: ``PHRASE - its length``."""
 _Endings = tuple[int, frozenset[str], tuple[str, ...]]
 """How a last word is stored: letters kept in the stem, its endings, its verb forms."""
 
@@ -58,10 +69,42 @@ class FormTable:
     automaton: ahocorasick.Automaton
     endings: list[frozenset[str]]
     entries: list[tuple[int, tuple[int, ...]]]
+    phrases: list[str]
+    """The forms of several words, sorted; ``values`` holds their packed values."""
+    values: array[int]
+    longest: int
+
+    def phrases_at(self, normal: str, start: int) -> Iterator[tuple[int, int]]:
+        """The length and value of every phrase that ``normal`` spells from ``start``.
+
+        Each step bisects for the smallest phrase not below what is known to match, then
+        either reports it (it is a prefix of the text) or extends the match up to where they
+        differ; it stops when that phrase is past the text.
+        """
+        phrases, values = self.phrases, self.values
+        text = normal[start : start + self.longest]
+        known = text.index(" ") + 1  # the first word and its space matched in the automaton
+        low = bisect_left(phrases, text[:known])
+        while low < len(phrases):
+            phrase = phrases[low]
+            if text.startswith(phrase):
+                yield len(phrase), values[low]
+                known = len(phrase) + 1
+            else:
+                known = 0
+                for mine, theirs in zip(phrase, text, strict=False):
+                    if mine != theirs:
+                        break
+                    known += 1
+                if known == len(text) or phrase[known] > text[known]:
+                    return
+                known += 1
+            low = bisect_left(phrases, text[:known], low + 1)
 
     def to_data(self) -> dict[str, object]:
         """The table as plain JSON data (bot.terms.index_cache keeps it between starts)."""
-        items = list(self.automaton.items())
+        items = [(k, v) for k, v in self.automaton.items() if v > PHRASE]
+        items = sorted([*items, *zip(self.phrases, self.values, strict=True)])
         return {
             "keys": [key for key, _ in items],
             "values": pack(array("i", [value for _, value in items])),
@@ -74,11 +117,13 @@ class FormTable:
         """The table ``to_data`` gave, for ``terms`` terms; TypeError/ValueError if the data is
         not exactly that shape, so that a tampered cache file can never break a scan: every
         packed value must point inside the ending sets, the entries and the terms, and carry
-        its own key's length (the offsets of a hit)."""
+        its own key's length (the offsets of a hit), and the keys must be sorted."""
         keys, values, endings, entries = (data[k] for k in ("keys", "values", "endings", "entries"))
         packed = unpack(values, "i")
-        if type(keys) is not list or len(keys) != len(packed):
+        if not is_texts(keys) or len(keys) != len(packed):
             raise ValueError("keys and values differ")
+        if any(map(ge, keys, islice(keys, 1, None))):
+            raise ValueError("keys not in order")
         if type(endings) is not list or not all(is_texts(e) for e in endings):
             raise TypeError("endings are not lists of text")
         sets = [frozenset(e) for e in endings]
@@ -101,12 +146,32 @@ class FormTable:
             len(keys[i]) != table[~packed[i]][0] for i in negative
         ):
             raise ValueError("a value does not have its key's length")
+        return cls.compile(keys, packed, sets, table)
+
+    @classmethod
+    def compile(
+        cls,
+        keys: list[str],
+        values: array[int],
+        endings: list[frozenset[str]],
+        entries: list[tuple[int, tuple[int, ...]]],
+    ) -> FormTable:
+        """The automaton of one-word forms and phrases' first words, and the sorted phrases,
+        from ``keys`` in sorted order and their values (in C-level passes)."""
+        spaced = list(map(contains, keys, repeat(" ")))
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        add = automaton.add_word
-        for key, value in zip(keys, packed, strict=True):
-            add(key, value)  # TypeError: not text
+        single = list(map(not_, spaced))
+        deque(map(automaton.add_word, compress(keys, single), compress(values, single)), 0)
+        phrases = list(compress(keys, spaced))
+        firsts = dict.fromkeys(
+            map(add, map(itemgetter(0), map(str.partition, phrases, repeat(" "))), repeat(" "))
+        )
+        deque(map(automaton.add_word, firsts, map(PHRASE.__sub__, map(len, firsts))), 0)
         automaton.make_automaton()
-        return cls(automaton, sets, table)
+        longest = max(map(len, phrases), default=0)
+        return cls(
+            automaton, endings, entries, phrases, array("i", compress(values, spaced)), longest
+        )
 
 
 def build_forms(terms: Sequence[Term]) -> FormTable:
@@ -225,13 +290,10 @@ class _Builder:
         self.entries[~known] = (length, tuple(sorted(merged, key=lambda a: a >> 17)))
 
     def compile(self) -> FormTable:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        add = automaton.add_word
-        for key, value in self._values.items():
-            add(key, value)
+        keys = sorted(self._values)
+        values = array("i", map(self._values.__getitem__, keys))
         self._values.clear()
-        automaton.make_automaton()
-        return FormTable(automaton, self.endings, self.entries)
+        return FormTable.compile(keys, values, self.endings, self.entries)
 
 
 def _normalise(texts: list[str]) -> list[str]:

@@ -169,7 +169,7 @@ class Scanner:
             elif value > PHRASE:
                 length = table.entries[~value][0]
             else:
-                length = PHRASE - value
+                length = table.start_length(PHRASE - value)
             start = last - length + 1
             if start:
                 before = normal[start - 1]
@@ -178,8 +178,8 @@ class Scanner:
             if value > PHRASE:
                 _whole_word(table, normal, start, length, value, hits, ranks)
                 continue
-            for length, value in table.phrases_at(normal, start):
-                _whole_word(table, normal, start, length, value, hits, ranks)
+            for size, form in table.phrases_at(normal, start, PHRASE - value):
+                _whole_word(table, normal, start, size, form, hits, ranks)
             phrased = True
         if phrased and len(hits) > 1:  # in the order the automaton reports whole forms
             hits = [hit for _, hit in sorted(zip(ranks, hits, strict=True), key=itemgetter(0))]

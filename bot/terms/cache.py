@@ -16,20 +16,19 @@ the bot answers with (but not run code), so give it the permissions of the data 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.terms.atomic import write_atomically
 from bot.terms.model import Term
 
 LAYOUT = 2
@@ -173,16 +172,7 @@ def write(file: Path, terms: Sequence[Term], names: Sequence[str]) -> None:
     data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     folder = file.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".glossary-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomically(file, data, ".glossary-")
     except OSError as exc:
         log = logger.debug if str(folder) in _warned else logger.warning
         _warned.add(str(folder))

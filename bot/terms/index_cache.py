@@ -33,7 +33,6 @@ import logging
 import os
 import stat
 import sys
-import tempfile
 from array import array
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -41,6 +40,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from bot.terms.atomic import write_atomically
 from bot.terms.model import Term
 
 LAYOUT = 1
@@ -161,16 +161,7 @@ class IndexCache:
         encoded = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         folder = file.parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=folder)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(encoded)
-                os.replace(temporary, file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            write_atomically(file, encoded, ".index-")
         except OSError as exc:
             log = logger.debug if str(folder) in _warned else logger.warning
             _warned.add(str(folder))

@@ -56,6 +56,22 @@ def blocks_to_text(blocks: list[dict[str, Any]], *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
+def modal_text(view: object) -> str:
+    """A modal as the console can show it: its title and the fields Slack would ask for."""
+    if isinstance(view, str):
+        view = json.loads(view)
+    if not isinstance(view, dict):
+        return ""
+    title = (view.get("title") or {}).get("text", "")
+    fields = [
+        f"  [{(block.get('label') or {}).get('text', '')}]"
+        for block in view.get("blocks") or []
+        if isinstance(block, dict) and block.get("type") == "input"
+    ]
+    note = "  (a form to fill in, in Slack; the console cannot submit it)"
+    return "\n".join([f"\n— a modal opens: {title}", *fields, note, ""])
+
+
 class ConsoleClient(WebClient):
     """A Web client that prints instead of calling Slack."""
 
@@ -82,6 +98,10 @@ class ConsoleClient(WebClient):
             print(f"\n— the bot posts {where}:\n{body}\n", file=self._out)
             self.posts += 1
             data["ts"] = f"{time.time():.6f}"
+        elif api_method == "conversations.info":  # the console's channel is an internal one
+            data["channel"] = {"id": args.get("channel"), "is_ext_shared": False}
+        elif api_method in ("views.open", "views.push"):
+            print(modal_text(args.get("view")), file=self._out)
         return SlackResponse(
             client=self,
             http_verb="POST",
@@ -149,7 +169,8 @@ class Console:
             reply = self._dispatch(body)
             blocks = reply.get("blocks") or []
             text = blocks_to_text(blocks, color=self.out.isatty()) or reply.get("text", "")
-            print(f"\n— only you see:\n{text}\n", file=self.out)
+            if text:  # an empty ack: the answer is a modal (printed by the client)
+                print(f"\n— only you see:\n{text}\n", file=self.out)
             return
         if line.startswith("@"):
             text = (

@@ -136,3 +136,23 @@ def test_blocks_to_text() -> None:
         + "\n  Share this card in: [____________]"
     )
     assert blocks_to_text(blocks[:1], color=True) == "\033[1mR&D\033[0m"
+
+
+def test_governance_commands_show_the_modal_they_open(glossary: Glossary) -> None:
+    bot, out = console(glossary)
+    bot.handle("/define suggest zorb")
+    assert out.getvalue() == (
+        "\n— a modal opens: Suggest a term\n"
+        "  [Term]\n  [Acronym]\n  [Definition]\n  [Category]\n  [Why it matters]\n"
+        "  (a form to fill in, in Slack; the console cannot submit it)\n\n"
+    )
+
+
+def test_the_console_channel_is_internal_so_nothing_is_logged_about_it(
+    glossary: Glossary, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, out = console(glossary)
+    with caplog.at_level("WARNING"):
+        bot.handle("our EQL pipeline is growing")
+    assert "the bot posts in the thread" in out.getvalue()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []

@@ -8,6 +8,7 @@ job's dedupe key makes a double click or a replayed request one job.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bot.store.base import NewJob, NewSuggestion, Workspace
@@ -22,15 +23,12 @@ SETTINGS = "settings_save"
 OPT_OUT = "opt_out"
 
 
+DRAFT_FIELDS = tuple(f.name for f in dataclasses.fields(NewSuggestion))
+"""Every field of a suggestion, all text (what a job payload carries)."""
+
+
 def draft_payload(draft: NewSuggestion) -> dict[str, str]:
-    return {
-        "term": draft.term,
-        "acronym": draft.acronym,
-        "definition": draft.definition,
-        "category": draft.category,
-        "why": draft.why,
-        "suggester": draft.suggester,
-    }
+    return dataclasses.asdict(draft)
 
 
 def draft_of(payload: object) -> NewSuggestion:
@@ -41,14 +39,7 @@ def draft_of(payload: object) -> NewSuggestion:
         value = data.get(name, "")
         return value if isinstance(value, str) else ""
 
-    return NewSuggestion(
-        term=field("term"),
-        definition=field("definition"),
-        category=field("category"),
-        acronym=field("acronym"),
-        why=field("why"),
-        suggester=field("suggester"),
-    )
+    return NewSuggestion(**{name: field(name) for name in DRAFT_FIELDS})
 
 
 def suggest(workspace: Workspace, draft: NewSuggestion, view_id: str) -> NewJob:

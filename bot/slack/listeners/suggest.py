@@ -148,14 +148,8 @@ def draft_from(view: dict[str, Any], suggester: str) -> NewSuggestion:
         value = chosen.get("value") if isinstance(chosen, dict) else element.get("value")
         return value[:5000] if isinstance(value, str) else ""
 
-    return NewSuggestion(
-        term=field("term"),
-        definition=field("definition"),
-        category=field("category"),
-        acronym=field("acronym"),
-        why=field("why"),
-        suggester=suggester,
-    )
+    typed = {name: field(name) for name in gw.DRAFT_FIELDS if name != "suggester"}
+    return NewSuggestion(**typed, suggester=suggester)
 
 
 def _id(text: str) -> int | None:

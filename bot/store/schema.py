@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store import compiled
 from bot.store.base import Workspace
 
 metadata = MetaData()
@@ -192,7 +193,12 @@ def in_workspace(rows: Table, workspace: Workspace) -> ColumnElement[bool]:
 
 def workspace_of(row: Any) -> Workspace:
     """The workspace of a selected row that has the workspace columns."""
-    return Workspace(row.enterprise_id or None, row.team_id or None)
+    return stored_workspace(row.enterprise_id, row.team_id)
+
+
+def stored_workspace(enterprise_id: str, team_id: str) -> Workspace:
+    """The workspace whose columns hold these values (``""``: none)."""
+    return Workspace(enterprise_id or None, team_id or None)
 
 
 def insert_for(conn: Connection) -> type[postgresql.Insert] | type[sqlite.Insert]:
@@ -204,13 +210,15 @@ def insert_new(conn: Connection, table: Table, **values: object) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True if the row went in (no unique key already held).
 
     RETURNING tells, where an INSERT's rowcount is not reliable across drivers. The statement
-    is built once per dialect and table and executed with the values as parameters: building
-    it per call (``.values(...)``, then its cache key) cost more CPU than the database did."""
-    statement = _insert_new(conn.dialect.name, table)
-    return conn.execute(statement, values).first() is not None
+    is compiled once per dialect, table and set of columns, and run on the driver's cursor
+    (``bot.store.compiled``): building it per call cost more CPU than the database did."""
+    return bool(compiled.rows(conn, _insert_new(table, tuple(values)), values))
 
 
 @functools.cache
-def _insert_new(dialect: str, table: Table) -> Any:
-    insert = postgresql.Insert if dialect == "postgresql" else sqlite.Insert
-    return insert(table).on_conflict_do_nothing().returning(*table.primary_key)
+def _insert_new(table: Table, keys: tuple[str, ...]) -> compiled.Prepared:
+    def build(dialect: str) -> Any:
+        insert = postgresql.Insert if dialect == "postgresql" else sqlite.Insert
+        return insert(table).on_conflict_do_nothing().returning(*table.primary_key)
+
+    return compiled.Prepared(build, keys)

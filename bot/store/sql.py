@@ -2,7 +2,8 @@
 
 This module owns connections, transactions and health; the statements live beside it
 (``sql_jobs``, ``sql_explanations``, ``sql_lookups``, ``sql_upkeep``; the governance
-methods come with theirs from ``sql_governance``). Atomicity comes from
+methods come with theirs from ``sql_governance``), the hot ones compiled once and run on the
+driver's cursor inside the transaction opened here (``compiled``). Atomicity comes from
 the database, not from Python: claims are ``INSERT … ON CONFLICT`` against a primary or unique
 key, so a repeat is recognised across threads and processes alike.
 

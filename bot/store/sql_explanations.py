@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import Connection, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store import compiled
 from bot.store.base import Workspace
+from bot.store.compiled import Prepared
 from bot.store.schema import cooldowns, explanations, in_workspace, stored
 
 
@@ -32,94 +33,127 @@ def claim(
     claim_id: str = "",
 ) -> set[str]:
     """The terms of ``wanted`` recorded as explained now (or earlier by the same ``claim_id``:
-    a job taken over after its worker died recognises its own claim and posts it)."""
-    statements = _statements(conn.dialect.name)
-    whose = stored(workspace)
-    # Sorted, so concurrent callers lock rows in the same order (no deadlock).
-    return {
-        term
-        for term in sorted(wanted)
-        if _claim_term(conn, statements, whose, channel, thread_ts, term, now, cooldown_s, claim_id)
+    a job taken over after its worker died recognises its own claim and posts it).
+
+    All terms at once, in at most three statements whatever their number (plus one per term
+    for a job's retry): the thread's rows first, then the workspace's cooldown rows, each in sorted
+    order, so concurrent callers lock rows in the same order (no deadlock)."""
+    terms = sorted(wanted)
+    params: dict[str, object] = {
+        **{f"k_{column}": value for column, value in stored(workspace).items()},
+        **_numbered(terms),
+        "k_channel": channel,
+        "k_thread_ts": thread_ts,
+        "k_now": now,
+        "k_claim": claim_id,
+        "k_cutoff": now - cooldown_s,
     }
+    # New in this thread (not explained there before, by us or a workspace sharing it)...
+    fresh = {row[0] for row in compiled.rows(conn, _record(len(terms)), params)}
+    # ...or ours, from an attempt that died before posting: this one posts it (re-stamped
+    # now, so a failed post releases it like any claim).
+    mine: list[str] = []
+    for term in terms if claim_id else ():
+        if term not in fresh and compiled.rows(conn, _RESTAMP_OWN, {**params, "k_term": term}):
+            mine.append(term)
+    candidates = [term for term in terms if term in fresh or term in mine]
+    if not candidates:
+        return set()
+    passing = {**params, **_numbered(candidates), **_numbered(mine, "k_mine_")}
+    granted = {row[0] for row in compiled.rows(conn, _pass(len(candidates), len(mine)), passing)}
+    refused = [term for term in candidates if term not in granted]  # cooling down here
+    if refused:
+        compiled.run(conn, _take_back(len(refused)), {**params, **_numbered(refused)})
+    return granted
 
 
-def _claim_term(
-    conn: Connection,
-    statements: _Statements,
-    whose: dict[str, str],
-    channel: str,
-    thread_ts: str,
-    term: str,
-    now: float,
-    cooldown_s: float,
-    claim_id: str,
-) -> bool:
-    """Record one explanation; False (and nothing kept) if it is not allowed."""
-    row = {"channel": channel, "thread_ts": thread_ts, "term": term}
-    # Update statements may not name their bind parameters after columns: "k_" for the key.
-    key = {"k_channel": channel, "k_thread_ts": thread_ts, "k_term": term}
-    fresh = {**row, "explained_at": now, "claimed_by": claim_id, **whose}
-    if conn.execute(statements.insert_explanation, fresh).first() is None:
-        if not claim_id:
-            return False  # already explained in this thread, by us or a workspace sharing it
-        # Ours, from an attempt that died before posting? Then this attempt posts it (stamped
-        # now, so a failed post releases it like any claim).
-        mine = conn.execute(statements.restamp_own, {**key, "k_claim": claim_id, "k_now": now})
-        if mine.first() is None:
-            return False
-        ours = {"k_enterprise_id": whose["enterprise_id"], "k_team_id": whose["team_id"]}
-        conn.execute(statements.restamp_cooldown, {**key, **ours, "k_now": now})
-        return True
-    passed = {**whose, "channel": channel, "term": term, "explained_at": now}
-    if conn.execute(statements.pass_cooldown, {**passed, "k_cutoff": now - cooldown_s}).first():
-        return True
-    conn.execute(statements.take_back, key)  # still cooling down in this channel
-    return False
+def _numbered(terms: Sequence[str], prefix: str = "k_term_") -> dict[str, str]:
+    return {f"{prefix}{number}": term for number, term in enumerate(terms)}
 
 
-@dataclass(frozen=True)
-class _Statements:
-    """The claim's statements, built once per dialect and executed with parameters."""
-
-    insert_explanation: Any
-    restamp_own: Any
-    restamp_cooldown: Any
-    pass_cooldown: Any
-    take_back: Any
+def _insert(dialect: str) -> Any:
+    return postgresql.Insert if dialect == "postgresql" else sqlite.Insert
 
 
-@functools.cache
-def _statements(dialect: str) -> _Statements:
-    insert: Any = postgresql.Insert if dialect == "postgresql" else sqlite.Insert
-    at_key = (
-        explanations.c.channel == bindparam("k_channel"),
-        explanations.c.thread_ts == bindparam("k_thread_ts"),
+def _each(count: int, prefix: str = "k_term_") -> list[Any]:
+    return [bindparam(f"{prefix}{number}") for number in range(count)]
+
+
+# Compiled once per number of terms: a message names a few (EXPLAIN_MAX_TERMS, at most 10).
+@functools.lru_cache(maxsize=64)
+def _record(count: int) -> Prepared:
+    """The thread's rows of ``count`` terms, each only if the thread has none yet."""
+
+    def build(dialect: str) -> Any:
+        rows = [
+            {
+                "channel": bindparam("k_channel"),
+                "thread_ts": bindparam("k_thread_ts"),
+                "term": term,
+                "explained_at": bindparam("k_now"),
+                "enterprise_id": bindparam("k_enterprise_id"),
+                "team_id": bindparam("k_team_id"),
+                "claimed_by": bindparam("k_claim"),
+            }
+            for term in _each(count)
+        ]
+        insert = _insert(dialect)(explanations).values(rows)
+        return insert.on_conflict_do_nothing().returning(explanations.c.term)
+
+    return Prepared(build)
+
+
+_AT_KEY = (
+    explanations.c.channel == bindparam("k_channel"),
+    explanations.c.thread_ts == bindparam("k_thread_ts"),
+)
+_RESTAMP_OWN = Prepared(
+    update(explanations)
+    .where(
+        *_AT_KEY,
         explanations.c.term == bindparam("k_term"),
+        explanations.c.claimed_by == bindparam("k_claim"),
     )
-    pass_cooldown = insert(cooldowns).on_conflict_do_update(
-        index_elements=list(cooldowns.primary_key),
-        set_={"explained_at": insert(cooldowns).excluded.explained_at},
-        where=cooldowns.c.explained_at <= bindparam("k_cutoff"),
-    )
-    return _Statements(
-        insert_explanation=insert(explanations)
-        .on_conflict_do_nothing()
-        .returning(*explanations.primary_key),
-        restamp_own=update(explanations)
-        .where(*at_key, explanations.c.claimed_by == bindparam("k_claim"))
-        .values(explained_at=bindparam("k_now"))
-        .returning(explanations.c.term),
-        restamp_cooldown=update(cooldowns)
-        .where(
-            cooldowns.c.enterprise_id == bindparam("k_enterprise_id"),
-            cooldowns.c.team_id == bindparam("k_team_id"),
-            cooldowns.c.channel == bindparam("k_channel"),
-            cooldowns.c.term == bindparam("k_term"),
+    .values(explained_at=bindparam("k_now"))
+    .returning(explanations.c.term)
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _pass(count: int, mine: int) -> Prepared:
+    """The workspace's cooldown rows of ``count`` terms, moved to now where the cooldown has
+    passed (or there is none yet), and regardless for the ``mine`` terms ("k_mine_"): our own
+    claims, re-stamped."""
+
+    def build(dialect: str) -> Any:
+        rows = [
+            {
+                "enterprise_id": bindparam("k_enterprise_id"),
+                "team_id": bindparam("k_team_id"),
+                "channel": bindparam("k_channel"),
+                "term": term,
+                "explained_at": bindparam("k_now"),
+            }
+            for term in _each(count)
+        ]
+        insert = _insert(dialect)(cooldowns).values(rows)
+        passed = cooldowns.c.explained_at <= bindparam("k_cutoff")
+        if mine:
+            passed = or_(passed, cooldowns.c.term.in_(_each(mine, "k_mine_")))
+        upsert = insert.on_conflict_do_update(
+            index_elements=list(cooldowns.primary_key),
+            set_={"explained_at": insert.excluded.explained_at},
+            where=passed,
         )
-        .values(explained_at=bindparam("k_now")),
-        pass_cooldown=pass_cooldown.returning(cooldowns.c.term),
-        take_back=delete(explanations).where(*at_key),
-    )
+        return upsert.returning(cooldowns.c.term)
+
+    return Prepared(build)
+
+
+@functools.lru_cache(maxsize=64)
+def _take_back(count: int) -> Prepared:
+    """Delete the thread's rows of ``count`` terms this transaction recorded."""
+    return Prepared(delete(explanations).where(*_AT_KEY, explanations.c.term.in_(_each(count))))
 
 
 def release(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -22,12 +23,13 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal_column,
     or_,
     select,
     update,
 )
 
-from bot.store import sql_suggestions
+from bot.store import compiled, sql_suggestions
 from bot.store.base import (
     ChannelSettings,
     Miss,
@@ -36,6 +38,7 @@ from bot.store.base import (
     Workspace,
     check_decision,
 )
+from bot.store.compiled import Prepared
 from bot.store.misses import rank_misses
 from bot.store.schema import (
     channel_settings,
@@ -81,18 +84,37 @@ def count_explanations(
 
 
 # -- channel settings and preferences ----------------------------------------------------------
-# Every explanation reads both, so they are built once and run with parameters ("k_": not a
-# column's name): building them per call cost more CPU than SQLite's answer did.
-_SETTINGS_OF = select(channel_settings).where(
+# Every explanation reads both (``explain_gate``: in one statement), so they are compiled once
+# and run on the driver's cursor with parameters ("k_": not a column's name; see
+# ``bot.store.compiled``): building them per call cost more CPU than SQLite's answer did.
+_SETTINGS = (
+    channel_settings.c.explain,
+    channel_settings.c.paused_until,
+    channel_settings.c.cooldown_hours,
+    channel_settings.c.max_terms,
+    channel_settings.c.partner_view,
+    channel_settings.c.updated_by,
+    channel_settings.c.updated_at,
+)
+_IN_CHANNEL = and_(
     channel_settings.c.enterprise_id == bindparam("k_enterprise_id"),
     channel_settings.c.team_id == bindparam("k_team_id"),
     channel_settings.c.channel == bindparam("k_channel"),
 )
-_OPTED_OUT_OF = select(preferences.c.opted_out).where(
+_OPTED = select(preferences.c.opted_out).where(
     preferences.c.enterprise_id == bindparam("k_enterprise_id"),
     preferences.c.team_id == bindparam("k_team_id"),
     preferences.c.user_id == bindparam("k_user"),
 )
+_SETTINGS_OF = Prepared(select(*_SETTINGS).where(_IN_CHANNEL))
+_OPTED_OUT_OF = Prepared(_OPTED)
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one")
+_GATE = Prepared(
+    select(*_SETTINGS, _OPTED.scalar_subquery()).select_from(
+        _ONE_ROW.outerjoin(channel_settings, _IN_CHANNEL)
+    )
+)
+"""Both in one row: the channel's settings (NULLs when it has none) and the author's choice."""
 
 
 def _whose(workspace: Workspace) -> dict[str, str]:
@@ -100,17 +122,30 @@ def _whose(workspace: Workspace) -> dict[str, str]:
 
 
 def read_channel_settings(conn: Connection, workspace: Workspace, channel: str) -> ChannelSettings:
-    row = conn.execute(_SETTINGS_OF, {**_whose(workspace), "k_channel": channel}).first()
-    if row is None:
-        return ChannelSettings()
+    found = compiled.rows(conn, _SETTINGS_OF, {**_whose(workspace), "k_channel": channel})
+    return _settings(found[0]) if found else ChannelSettings()
+
+
+def read_gate(
+    conn: Connection, workspace: Workspace, channel: str, user: str
+) -> tuple[ChannelSettings, bool]:
+    params = {**_whose(workspace), "k_channel": channel, "k_user": user}
+    *settings, opted_out = compiled.rows(conn, _GATE, params)[0]
+    found = settings[0] is not None  # ``explain`` is never NULL in a row
+    return (_settings(settings) if found else ChannelSettings()), bool(opted_out)
+
+
+def _settings(row: Sequence[Any]) -> ChannelSettings:
+    """A row of ``_SETTINGS``'s columns, typed (the driver's raw values: SQLite has no bool)."""
+    explain, paused_until, cooldown_hours, max_terms, partner_view, updated_by, updated_at = row
     return ChannelSettings(
-        explain=bool(row.explain),
-        paused_until=float(row.paused_until),
-        cooldown_hours=None if row.cooldown_hours is None else float(row.cooldown_hours),
-        max_terms=None if row.max_terms is None else int(row.max_terms),
-        partner_view=bool(row.partner_view),
-        updated_by=str(row.updated_by),
-        updated_at=float(row.updated_at),
+        explain=bool(explain),
+        paused_until=float(paused_until),
+        cooldown_hours=None if cooldown_hours is None else float(cooldown_hours),
+        max_terms=None if max_terms is None else int(max_terms),
+        partner_view=bool(partner_view),
+        updated_by=str(updated_by),
+        updated_at=float(updated_at),
     )
 
 
@@ -130,7 +165,8 @@ def save_channel_settings(
 
 
 def read_opted_out(conn: Connection, workspace: Workspace, user: str) -> bool:
-    return bool(conn.execute(_OPTED_OUT_OF, {**_whose(workspace), "k_user": user}).scalar())
+    found = compiled.rows(conn, _OPTED_OUT_OF, {**_whose(workspace), "k_user": user})
+    return bool(found and found[0][0])
 
 
 def save_opted_out(
@@ -222,8 +258,7 @@ class GovernanceMethods:
         self, workspace: Workspace, channel: str, user: str
     ) -> tuple[ChannelSettings, bool]:
         with self._transaction("read a channel's settings", read_only=True) as conn:
-            settings = read_channel_settings(conn, workspace, channel)
-            return settings, read_opted_out(conn, workspace, user)
+            return read_gate(conn, workspace, channel, user)
 
     def add_suggestion(
         self, workspace: Workspace, suggestion: NewSuggestion, now: float

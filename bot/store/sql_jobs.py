@@ -6,9 +6,10 @@ write lock that serialises whole transactions (SQLAlchemy drops ``FOR UPDATE`` t
 change to a claimed job matches its lease token, so a worker whose lease was taken over
 changes nothing: neither a renewal (which only extends a lease still ours) nor a settlement.
 
-Each statement is built once and run with parameters ("k_": not a column's name). Building one
-per call (``.where(...)``, ``.values(...)``, then its cache key) cost more CPU than the database
-did: a claim of four jobs three times over, a finish twice.
+Each statement is compiled once per dialect and run on the driver's cursor with parameters
+("k_": not a column's name; see ``bot.store.compiled``). Building one per call (``.where(...)``,
+``.values(...)``, then its cache key) cost more CPU than the database did: a claim of four jobs
+three times over, a finish twice; running it through SQLAlchemy's execution, again as much.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from sqlalchemy import (
     update,
 )
 
+from bot.store import compiled
 from bot.store.base import JOB_ERROR_MAX_CHARS, Job, JobStats, NewJob
-from bot.store.schema import insert_new, jobs, once_keys, stored, workspace_of
+from bot.store.compiled import Prepared
+from bot.store.schema import insert_new, jobs, once_keys, stored, stored_workspace
 
 
 def enqueue(conn: Connection, new_jobs: Sequence[NewJob], now: float) -> int:
@@ -80,11 +83,13 @@ def _oldest(claimable: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_ABANDONED = _oldest(and_(jobs.c.status == "running", jobs.c.lease_until <= bindparam("k_now")))
+_ABANDONED = Prepared(
+    _oldest(and_(jobs.c.status == "running", jobs.c.lease_until <= bindparam("k_now")))
+)
 """Running with a lease that has ended: its worker died. Rows of it and ``_DUE`` locked but
 not taken (beyond the limit, by id) are skipped by other claimers until our commit, no longer."""
-_DUE = _oldest(and_(jobs.c.status == "queued", jobs.c.available_at <= bindparam("k_now")))
-_TAKE = (
+_DUE = Prepared(_oldest(and_(jobs.c.status == "queued", jobs.c.available_at <= bindparam("k_now"))))
+_TAKE = Prepared(
     update(jobs)
     .where(jobs.c.id == bindparam("k_id"))
     .values(
@@ -94,7 +99,7 @@ _TAKE = (
         attempts=bindparam("k_attempts"),
     )
 )
-_GIVE_UP = (
+_GIVE_UP = Prepared(
     update(jobs)
     .where(jobs.c.id == bindparam("k_id"))
     .values(status="failed", lease=None, lease_until=None, error=bindparam("k_error"))
@@ -108,27 +113,30 @@ def claim(conn: Connection, limit: int, now: float, lease_s: float, max_attempts
     claimed: list[Job] = []
     while len(claimed) < limit:
         params = {"k_now": now, "k_limit": limit - len(claimed)}
-        found = [*conn.execute(_ABANDONED, params), *conn.execute(_DUE, params)]
-        rows = sorted(found, key=lambda row: row.id)[: limit - len(claimed)]
+        found = [*compiled.rows(conn, _ABANDONED, params), *compiled.rows(conn, _DUE, params)]
+        rows = sorted(found)[: limit - len(claimed)]  # by id, the first column
         taken: list[dict[str, object]] = []
         given_up: list[dict[str, object]] = []
-        for row in rows:
-            if row.attempts >= max_attempts:
-                error = f"gave up after {row.attempts} attempts"
-                given_up.append({"k_id": row.id, "k_error": error})
+        for job_id, kind, payload, tried, enterprise_id, team_id in rows:
+            if tried >= max_attempts:
+                given_up.append({"k_id": job_id, "k_error": f"gave up after {tried} attempts"})
                 continue
             lease = uuid.uuid4().hex
-            attempts = row.attempts + 1
             taken.append(
-                {"k_id": row.id, "k_lease": lease, "k_until": now + lease_s, "k_attempts": attempts}
+                {
+                    "k_id": job_id,
+                    "k_lease": lease,
+                    "k_until": now + lease_s,
+                    "k_attempts": tried + 1,
+                }
             )
-            payload = json.loads(row.payload)
-            claimed.append(Job(row.id, row.kind, payload, attempts, lease, workspace_of(row)))
+            whose = stored_workspace(enterprise_id, team_id)
+            claimed.append(Job(job_id, kind, json.loads(payload), tried + 1, lease, whose))
         if taken:
-            conn.execute(_TAKE, taken)
+            compiled.run_many(conn, _TAKE, taken)
         if not given_up:  # otherwise look again: the failed ones left room under ``limit``
             break
-        conn.execute(_GIVE_UP, given_up)
+        compiled.run_many(conn, _GIVE_UP, given_up)
     return claimed
 
 
@@ -139,14 +147,14 @@ _OURS = and_(
 )
 """One job still running under the lease token we hold."""
 
-_RENEW = update(jobs).where(_OURS).values(lease_until=bindparam("k_until"))
-_FINISH = delete(jobs).where(_OURS)
-_FAIL = (
+_RENEW = Prepared(update(jobs).where(_OURS).values(lease_until=bindparam("k_until")))
+_FINISH = Prepared(delete(jobs).where(_OURS))
+_FAIL = Prepared(
     update(jobs)
     .where(_OURS)
     .values(status="failed", lease=None, lease_until=None, error=bindparam("k_error"))
 )
-_RELEASE = (
+_RELEASE = Prepared(
     update(jobs)
     .where(_OURS)
     .values(
@@ -168,24 +176,24 @@ def renew(conn: Connection, held: Sequence[Job], now: float, lease_s: float) -> 
     lock rows in, so two transactions never wait on each other's rows in a cycle."""
     renewed: list[int] = []
     for job in sorted(held, key=lambda job: job.id):
-        if conn.execute(_RENEW, {**_key(job), "k_until": now + lease_s}).rowcount == 1:
+        if compiled.run(conn, _RENEW, {**_key(job), "k_until": now + lease_s}) == 1:
             renewed.append(job.id)
     return renewed
 
 
 def finish(conn: Connection, job: Job) -> bool:
-    return conn.execute(_FINISH, _key(job)).rowcount == 1
+    return compiled.run(conn, _FINISH, _key(job)) == 1
 
 
 def fail(conn: Connection, job: Job, error: str) -> bool:
     params = {**_key(job), "k_error": error[:JOB_ERROR_MAX_CHARS]}
-    return conn.execute(_FAIL, params).rowcount == 1
+    return compiled.run(conn, _FAIL, params) == 1
 
 
 def release(conn: Connection, claimed: Sequence[Job], now: float) -> int:
     """Queue the jobs again, due now; the attempt they never started is not counted. One
     statement per job: a batch's total row count is not reliable on every driver."""
-    return sum(conn.execute(_RELEASE, {**_key(job), "k_now": now}).rowcount for job in claimed)
+    return sum(compiled.run(conn, _RELEASE, {**_key(job), "k_now": now}) for job in claimed)
 
 
 def stats(conn: Connection, now: float) -> JobStats:

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
+from bot.store import compiled
 from bot.store.base import Workspace
+from bot.store.compiled import Prepared
 from bot.store.schema import in_workspace, lookups, stored
+
+_RECORD = Prepared(
+    lookups.insert().inline(),  # no RETURNING of the new id, which nobody reads
+    keys=("at", "query", "term", "user_id", "enterprise_id", "team_id"),
+)
+"""Compiled once and run on the driver's cursor (``bot.store.compiled``): every lookup writes."""
 
 
 def record(
     conn: Connection, workspace: Workspace, query: str, term: str | None, now: float, user: str
 ) -> None:
-    conn.execute(
-        lookups.insert().values(
-            at=now,
-            query=query,
-            term=term,
-            user_id=user if term is not None else "",
-            **stored(workspace),
-        )
-    )
+    row = {"at": now, "query": query, "term": term, "user_id": user if term is not None else ""}
+    compiled.run(conn, _RECORD, {**row, **stored(workspace)})
 
 
 def top_terms(conn: Connection, workspace: Workspace, limit: int) -> list[tuple[str, int]]:

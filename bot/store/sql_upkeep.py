@@ -44,7 +44,7 @@ def prune(conn: Connection, now: float, cooldown_s: float, retention_s: float) -
     return Pruned(
         events=deleted(delete(once_keys).where(once_keys.c.claimed_at < now - ONCE_KEYS_KEPT_S)),
         explanations=deleted(delete(explanations).where(explanations.c.explained_at < kept_from)),
-        # A cooldown row this old blocks nothing (see sql_explanations._claim_term's WHERE).
+        # A cooldown row this old blocks nothing (see sql_explanations._pass).
         cooldowns=deleted(delete(cooldowns).where(cooldowns.c.explained_at <= now - cooldown_s)),
         lookups=deleted(delete(lookups).where(lookups.c.at < kept_from)),
         jobs=deleted(delete(jobs).where(jobs.c.status == "failed", jobs.c.created_at < kept_from)),

@@ -30,3 +30,27 @@ def test_a_retaken_claim_is_released_at_its_new_time(store: Store) -> None:
     store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 130.0, HOUR, "Ev1:explain")
     store.release_explanations(ACME, "C1", "1.0", ["EQL"], 130.0)  # its post failed for good
     assert store.claim_explanations(ACME, "C1", "2.0", ["EQL"], 140.0, HOUR) == ["EQL"]
+
+
+def test_a_retried_claim_mixes_its_own_new_and_cooling_terms(store: Store) -> None:
+    store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 100.0, HOUR, "Ev1:explain")
+    store.claim_explanations(ACME, "C1", "2.0", ["MDF"], 110.0, HOUR)  # MDF cools in C1
+    again = store.claim_explanations(
+        ACME, "C1", "1.0", ["VAR", "MDF", "EQL"], 130.0, HOUR, "Ev1:explain"
+    )
+    assert again == ["VAR", "EQL"]
+    # MDF was not kept for thread 1.0: once its cooldown ends, the thread may hear it.
+    assert store.claim_explanations(ACME, "C1", "1.0", ["MDF"], 110.0 + HOUR, HOUR) == ["MDF"]
+    # EQL's cooldown runs from its re-stamp at 130.
+    assert store.claim_explanations(ACME, "C1", "3.0", ["EQL"], 129.0 + HOUR, HOUR) == []
+    assert store.claim_explanations(ACME, "C1", "3.0", ["EQL"], 130.0 + HOUR, HOUR) == ["EQL"]
+
+
+def test_a_retaken_claim_restarts_a_cooldown_that_was_pruned(store: Store) -> None:
+    store.claim_explanations(ACME, "C1", "1.0", ["EQL"], 100.0, HOUR, "Ev1:explain")
+    store.prune(100.0 + 2 * HOUR, cooldown_s=HOUR, retention_s=30 * 24 * HOUR)
+    retaken = store.claim_explanations(
+        ACME, "C1", "1.0", ["EQL"], 101.0 + 2 * HOUR, HOUR, "Ev1:explain"
+    )
+    assert retaken == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "2.0", ["EQL"], 102.0 + 2 * HOUR, HOUR) == []

@@ -1,0 +1,148 @@
+"""The hot-path statements, compiled once per dialect and run on the driver's cursor.
+
+SQLAlchemy Core spends ~50 µs of Python per statement beyond the database's own work (cache
+key, execution context, result wrapping, events), more than SQLite itself on our small
+statements. The statements run on every request are fixed, so each is compiled once per
+dialect by SQLAlchemy (the tables in ``schema.py`` stay the one definition) and executed on
+the cursor of the connection whose transaction ``SqlStore`` opened: the transaction is still
+SQLAlchemy's own, so SQLite's ``BEGIN IMMEDIATE`` hook, PostgreSQL's statement timeout, commit
+and rollback work as before.
+
+A driver error is raised as SQLAlchemy's ``DBAPIError``, so ``SqlStore`` turns it into the
+same one-line ``StoreError``; a lost connection is invalidated (its pool-mates are checked by
+the pool's pre-ping when next used). Rows are the driver's tuples, without SQLAlchemy's result
+types: callers convert the columns they read (``bool``, ``float``) themselves. SQLAlchemy's
+execution events and ``echo`` do not see these statements (the bot registers no such listener).
+Statements off the hot path (counts, upkeep, suggestions) keep SQLAlchemy's execution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+
+Params = Mapping[str, Any]
+T = TypeVar("T")
+
+
+class Compiled:
+    """One statement's SQL for one dialect, and how to lay its parameters out for the driver."""
+
+    __slots__ = ("_constants", "_order", "_processors", "sql")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> None:
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys) or None)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError(f"not compiled once: rendered per execution: {compiled.string}")
+        self.sql: str = compiled.string
+        self._order: tuple[str, ...] | None = (
+            tuple(compiled.positiontup) if compiled.positional else None
+        )
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        # Literals of the statement (``status == "running"``) are parameters too.
+        self._constants = {
+            name: bind.effective_value for name, bind in binds.items() if not bind.required
+        }
+        self._processors: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self._processors[name] = processor
+
+    def arguments(self, params: Params) -> Any:
+        """``params`` (by bind name) as the driver takes them: a tuple or a mapping."""
+        values = {**self._constants, **params} if self._constants else params
+        if self._processors:
+            values = dict(values) if values is params else values
+            for name, processor in self._processors.items():
+                values[name] = processor(values[name])  # type: ignore[index]
+        if self._order is None:
+            return values
+        return tuple([values[name] for name in self._order])
+
+
+class Prepared:
+    """A statement to compile once per dialect; ``keys`` name an INSERT's columns.
+
+    ``statement`` may be a function of the dialect's name, for the dialects' own constructs
+    (``INSERT … ON CONFLICT``)."""
+
+    __slots__ = ("_by_dialect", "keys", "statement")
+
+    def __init__(
+        self, statement: ClauseElement | Callable[[str], ClauseElement], keys: Sequence[str] = ()
+    ) -> None:
+        self.statement = statement
+        self.keys = tuple(keys)
+        self._by_dialect: dict[tuple[str, str], Compiled] = {}
+
+    def on(self, dialect: Dialect) -> Compiled:
+        key = (dialect.name, dialect.driver)
+        found = self._by_dialect.get(key)
+        if found is None:  # a race compiles twice, to the same result
+            statement = self.statement
+            if not isinstance(statement, ClauseElement):
+                statement = statement(dialect.name)
+            found = self._by_dialect[key] = Compiled(statement, dialect, self.keys)
+        return found
+
+
+def rows(conn: Connection, statement: Prepared, params: Params) -> list[tuple[Any, ...]]:
+    """Run a statement that returns rows (SELECT, or DML with RETURNING); all its rows."""
+    compiled = statement.on(conn.dialect)
+    arguments = compiled.arguments(params)
+
+    def execute(cursor: Any) -> list[tuple[Any, ...]]:
+        cursor.execute(compiled.sql, arguments)
+        return list(cursor.fetchall())
+
+    return _on_cursor(conn, compiled.sql, arguments, execute)
+
+
+def run(conn: Connection, statement: Prepared, params: Params) -> int:
+    """Run a statement that returns no rows; the rows it matched."""
+    compiled = statement.on(conn.dialect)
+    arguments = compiled.arguments(params)
+
+    def execute(cursor: Any) -> int:
+        cursor.execute(compiled.sql, arguments)
+        return int(cursor.rowcount)
+
+    return _on_cursor(conn, compiled.sql, arguments, execute)
+
+
+def run_many(conn: Connection, statement: Prepared, batch: Iterable[Params]) -> None:
+    """Run a statement once per parameter set, in one driver call."""
+    compiled = statement.on(conn.dialect)
+    arguments = [compiled.arguments(params) for params in batch]
+    _on_cursor(
+        conn, compiled.sql, arguments, lambda cursor: cursor.executemany(compiled.sql, arguments)
+    )
+
+
+def run_text(conn: Connection, sql: str) -> None:
+    """Run SQL text without parameters (``BEGIN IMMEDIATE``)."""
+    _on_cursor(conn, sql, (), lambda cursor: cursor.execute(sql))
+
+
+def _on_cursor(conn: Connection, sql: str, arguments: Any, call: Callable[[Any], T]) -> T:
+    """``call(cursor)`` on the transaction's connection; driver errors as SQLAlchemy's."""
+    dbapi = conn.dialect.loaded_dbapi
+    fairy = conn.connection
+    cursor = fairy.cursor()
+    try:
+        return call(cursor)
+    except dbapi.Error as exc:
+        invalidated = conn.dialect.is_disconnect(exc, fairy, cursor)
+        if invalidated:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, arguments, exc, dbapi.Error, connection_invalidated=invalidated
+        ) from exc
+    finally:
+        cursor.close()

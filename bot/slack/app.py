@@ -29,7 +29,8 @@ from slack_sdk.web import WebClient
 from bot.logs import Throttled
 from bot.service import GlossaryService
 from bot.slack import listeners
-from bot.slack.dispatch import DirectMiddleware, Dispatcher
+from bot.slack.bolt_adapter import DirectMiddleware
+from bot.slack.dispatch import Dispatcher
 from bot.slack.listeners.guard import rate_limited
 from bot.slack.web_client import ConnectionPool, KeepAliveWebClient
 from bot.store import StoreError
@@ -115,19 +116,37 @@ class Identity:
     def stop(self) -> None:
         self._stop.set()
 
-    def authorizer(self) -> Callable[..., AuthorizeResult]:
-        """Bolt's ``authorize``: a plain function, since Bolt passes arguments by their names."""
+    def authorizer(self) -> IdentityAuthorize:
+        """Bolt's ``authorize`` (token mode): the bot's identity, whatever the workspace."""
+        return IdentityAuthorize(self)
 
-        def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            known = self.current
-            return AuthorizeResult(
-                enterprise_id=enterprise_id,
-                team_id=team_id or known.team_id,
-                bot_user_id=known.user_id,
-                bot_id=known.bot_id,
-            )
 
-        return authorize
+class IdentityAuthorize(Authorize):
+    """Token mode's Bolt ``authorize``: an ``Authorize``, which Bolt calls as it is (a plain
+    function it would wrap in one that picks its arguments by name on every request)."""
+
+    def __init__(self, identity: Identity) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._identity = identity
+
+    def __call__(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        context: Any = None,
+        user_id: str | None = None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        known = self._identity.current
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id or known.team_id,
+            bot_user_id=known.user_id,
+            bot_id=known.bot_id,
+        )
 
 
 class RequestAuthorize(Authorize):

@@ -1,6 +1,6 @@
 """The one dispatcher: store durable work, ack at once, then run the rest.
 
-Every Bolt listener is the same small adapter (``bolt_listener``): it turns Bolt's arguments into
+Every Bolt listener is the same small adapter (``bolt_listener``): it turns Bolt's request into
 an ``Incoming`` value, calls a pure listener for an ``Outcome``, and hands that here. The order
 is the whole design:
 
@@ -39,8 +39,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
+from slack_bolt import BoltContext, BoltRequest
 
 from bot import metrics
 from bot.logs import Throttled
@@ -215,35 +214,11 @@ def team_of(body: Mapping[str, Any]) -> str | None:
     return next((c for c in candidates if isinstance(c, str) and c), None)
 
 
-BodyMiddleware = Callable[[Any, BoltResponse, Callable[[], Any]], BoltResponse | None]
-"""A global middleware that reads only the body: ``(body, resp, next) -> response``."""
+def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[[BoltRequest], None]:
+    """Adapt a pure listener to Bolt's request (``bolt_adapter.DirectListener`` calls it)."""
 
-
-class DirectMiddleware(Middleware):
-    """A ``BodyMiddleware`` as Bolt middleware, called with the body directly.
-
-    Bolt wraps a plain function middleware so that it may ask for any argument by name, and
-    builds every argument a listener could want on each call to do so (action, view, event,
-    step, shortcut… from the payload): about a tenth of an ack's CPU for the two middleware
-    functions of this app, which need the body alone."""
-
-    def __init__(self, func: BodyMiddleware) -> None:
-        self.func = func
-
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        return self.func(req.body, resp, next)
-
-    @property
-    def name(self) -> str:
-        return f"DirectMiddleware({getattr(self.func, '__name__', 'middleware')})"
-
-
-def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., None]:
-    """Adapt a pure listener to Bolt's calling convention."""
-
-    def handle(ack: Ack, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> None:
+    def handle(request: BoltRequest) -> None:
+        body, context = request.body, request.context
         workspace = Workspace(context.enterprise_id, context.team_id or team_of(body))
         try:
             outcome = listener(Incoming(body, bot_user_id(context, body), workspace))
@@ -253,7 +228,7 @@ def bolt_listener(listener: Listener, dispatcher: Dispatcher) -> Callable[..., N
             name = getattr(listener, "__name__", "listener")
             throttled.exception(("listener", name), "the %s listener failed", name)
             outcome = Outcome()
-        dispatcher.handle(outcome, ack, retry_num=retry_num(request.headers))
+        dispatcher.handle(outcome, context.ack, retry_num=retry_num(request.headers))
 
     handle.__name__ = getattr(listener, "__name__", "listener")
     return handle

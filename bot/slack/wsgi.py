@@ -127,11 +127,23 @@ def _kind(body: Any) -> tuple[str, str]:
     return (f"{label} {_clean(detail)}" if isinstance(detail, str) else label), label
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
-    """The request headers as Bolt takes them (lower-case names)."""
-    names = {k: k.removeprefix("HTTP_") for k in environ if k.startswith("HTTP_")}
-    names.update((k, k) for k in ("CONTENT_TYPE", "CONTENT_LENGTH") if environ.get(k))
-    return {name.lower().replace("_", "-"): environ[key] for key, name in names.items()}
+def _headers(environ: dict[str, Any]) -> dict[str, Sequence[str]]:
+    """The request headers as Bolt keeps them (lower-case names, lists of values): Bolt takes
+    them as they are rather than building them again."""
+    headers: dict[str, Sequence[str]] = {
+        key[5:].lower().replace("_", "-"): [value]
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
+        if environ.get(key):
+            headers[name] = [environ[key]]
+    return headers
+
+
+def _query(environ: dict[str, Any]) -> str | None:
+    """The query string, None when there is none (Bolt skips parsing it then)."""
+    return environ.get("QUERY_STRING") or None
 
 
 class _Routes:
@@ -193,9 +205,7 @@ class _Routes:
     def _dispatch(self, environ: dict[str, Any], text: str) -> _Answer:
         kind, category = "-", "unknown"
         try:
-            request = BoltRequest(
-                body=text, query=environ.get("QUERY_STRING", ""), headers=_headers(environ)
-            )
+            request = BoltRequest(body=text, query=_query(environ), headers=_headers(environ))
             kind, category = _kind(request.body)
             response = self.bolt_app.dispatch(request)
             wsgi_response = WsgiHttpResponse(response.status, response.headers, response.body)
@@ -226,9 +236,7 @@ class _Routes:
         self, environ: dict[str, Any], handle: Callable[[BoltRequest], BoltResponse], kind: str
     ) -> _Answer:
         """An OAuth page from Bolt's flow (a GET: no body to read)."""
-        request = BoltRequest(
-            body="", query=environ.get("QUERY_STRING", ""), headers=_headers(environ)
-        )
+        request = BoltRequest(body="", query=_query(environ), headers=_headers(environ))
         response = handle(request)
         page = WsgiHttpResponse(response.status, response.headers, response.body)
         headers = [h for h in page.get_headers() if h[0].lower() != "content-length"]

@@ -11,6 +11,7 @@ with Y's definition, and a private (``labelled``) card shows both wordings, labe
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -290,22 +291,34 @@ def search_message(results: SearchResults) -> Message:
 
 
 def explanation_message(explanation: Explanation) -> Message:
-    """The in-thread reply: a few terms in full, the rest by name."""
-    blocks: list[Block] = []
+    """The in-thread reply: a few terms in full, the rest by name. Its blocks come from caches
+    keyed on their text: a busy channel's explanations repeat the same terms, and building a
+    block with slack_sdk's checks cost more than all the rest of a reply."""
+    blocks: list[dict[str, Any]] = []
     for term in explanation.full:
         replacement = explanation.replacement(term)
         head = deprecation(term, replacement) or f"*{escape(term.title)}*"
-        text = f"{head}\n{escape((replacement or term).definition)}"
-        blocks.append(SectionBlock(text=mrkdwn(text)))
+        blocks.append(_section(f"{head}\n{escape((replacement or term).definition)}"))
     names = ", ".join(escape(t.title) for t in explanation.full)
     if explanation.more:
         more = ", ".join(f"*{escape(t.title)}*" for t in explanation.more)
-        blocks.append(
-            ContextBlock(elements=[mrkdwn(f"Also mentioned: {more}. Try `/define &lt;term&gt;`.")])
-        )
+        blocks.append(_context(f"Also mentioned: {more}. Try `/define &lt;term&gt;`."))
         names += ", " + ", ".join(escape(t.title) for t in explanation.more)
-    blocks.append(ContextBlock(elements=[mrkdwn(_THREAD_NOTE)]))
-    return _message(f"Glossary: {names}", blocks)
+    blocks.append(_context(_THREAD_NOTE))
+    return Message(clip_entities(f"Glossary: {names}", FALLBACK_LIMIT), blocks)
+
+
+@functools.lru_cache(maxsize=2048)
+def _section(text: str) -> dict[str, Any]:
+    """A section of escaped mrkdwn as Block Kit JSON, built and checked against Slack's limits
+    once per text. Shared by every message that shows it: never changed once built."""
+    return SectionBlock(text=mrkdwn(text)).to_dict()
+
+
+@functools.lru_cache(maxsize=1024)
+def _context(text: str) -> dict[str, Any]:
+    """A context line of escaped mrkdwn as Block Kit JSON, as ``_section``."""
+    return ContextBlock(elements=[mrkdwn(text)]).to_dict()
 
 
 _THREAD_NOTE = "📖 Partner glossary · each term is explained once per thread · `/define` anytime"

@@ -9,7 +9,8 @@ and already in WAL mode.
 Every connection runs in WAL mode with a busy timeout, and transactions start with
 ``BEGIN IMMEDIATE`` (the write lock up front, so waiting happens before any work) unless the
 connection carries the ``READ_ONLY`` execution option, which gets a plain deferred ``BEGIN``
-and so never waits for, nor blocks, a writer.
+and so never waits for, nor blocks, a writer. The store's transactions on the driver
+(``compiled.transaction``) begin with the same statements (``begin_statement``).
 
 PostgreSQL: pre-pinged pooled connections with a connect timeout and a server-side statement
 timeout, so a stalled database costs a bounded wait, never a hung thread.
@@ -17,11 +18,13 @@ timeout, so a stalled database costs a bounded wait, never a hung thread.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import math
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +216,26 @@ def _sqlite_begin(conn: Connection) -> None:
     """Writers take the write lock when the transaction starts, so they wait up front. On the
     driver's cursor: through SQLAlchemy's execution it cost as much CPU as a claim."""
     read_only = conn.get_execution_options().get(READ_ONLY, False)
-    compiled.run_text(conn, "BEGIN" if read_only else "BEGIN IMMEDIATE")
+    compiled.run_text(conn, _SQLITE_BEGIN[bool(read_only)])
+
+
+_SQLITE_BEGIN = {False: "BEGIN IMMEDIATE", True: "BEGIN"}
+
+
+@contextlib.contextmanager
+def transaction(engine: Engine, *, read_only: bool) -> Iterator[Connection]:
+    """One SQLAlchemy transaction, begun as the module docstring says."""
+    with engine.connect() as conn:
+        if read_only:
+            conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            yield conn
+
+
+def begin_statement(engine: Engine, *, read_only: bool) -> str | None:
+    """What begins a transaction on the driver as SQLAlchemy's would on ``engine`` (see
+    ``compiled.transaction``); None where the driver begins one at the first statement."""
+    return _SQLITE_BEGIN[read_only] if engine.dialect.name == "sqlite" else None
 
 
 def reason(exc: BaseException) -> str:

@@ -206,7 +206,7 @@ def insert_for(conn: Connection) -> type[postgresql.Insert] | type[sqlite.Insert
     return postgresql.Insert if conn.dialect.name == "postgresql" else sqlite.Insert
 
 
-def insert_new(conn: Connection, table: Table, **values: object) -> bool:
+def insert_new(conn: compiled.Conn, table: Table, **values: object) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True if the row went in (no unique key already held).
 
     RETURNING tells, where an INSERT's rowcount is not reliable across drivers. The statement

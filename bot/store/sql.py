@@ -3,7 +3,8 @@
 This module owns connections, transactions and health; the statements live beside it
 (``sql_jobs``, ``sql_explanations``, ``sql_lookups``, ``sql_upkeep``; the governance
 methods come with theirs from ``sql_governance``), the hot ones compiled once and run on the
-driver's cursor inside the transaction opened here (``compiled``). Atomicity comes from
+driver's cursor inside a transaction opened here on the driver too (``_driver_transaction``,
+see ``compiled``), the others through SQLAlchemy's (``_transaction``). Atomicity comes from
 the database, not from Python: claims are ``INSERT … ON CONFLICT`` against a primary or unique
 key, so a repeat is recognised across threads and processes alike.
 
@@ -31,11 +32,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store import sql_explanations, sql_jobs, sql_lookups, sql_upkeep
+from bot.store import compiled, sql_explanations, sql_jobs, sql_lookups, sql_upkeep
 from bot.store.base import (
     Job,
     JobStats,
@@ -48,13 +50,14 @@ from bot.store.base import (
     purge_criteria,
 )
 from bot.store.engine import (
-    READ_ONLY,
     backend_label,
+    begin_statement,
     make_engine,
     parse_url,
     reason,
     shown,
     sqlite_path,
+    transaction,
 )
 from bot.store.migrate import current_revision, head, upgrade_connection
 from bot.store.schema import insert_new, once_keys
@@ -62,6 +65,7 @@ from bot.store.sql_governance import GovernanceMethods
 
 SCHEMA_CHECK_TTL_S = 5.0
 """``health`` reads the schema version at most this often; a migration is rare, probes are not."""
+T = TypeVar("T")
 
 
 class SqlStore(GovernanceMethods, Store):
@@ -115,21 +119,31 @@ class SqlStore(GovernanceMethods, Store):
         not be used through it by two threads at once."""
         return self._engine
 
-    @contextlib.contextmanager
-    def _transaction(self, action: str, *, read_only: bool = False) -> Iterator[Connection]:
+    def _transaction(
+        self, action: str, *, read_only: bool = False
+    ) -> contextlib.AbstractContextManager[Connection]:
         """One committed transaction; database errors become a one-line ``StoreError``."""
+        return self._guarded(action, read_only, transaction(self._engine, read_only=read_only))
+
+    def _driver_transaction(
+        self, action: str, *, read_only: bool = False
+    ) -> contextlib.AbstractContextManager[compiled.Transaction]:
+        """As ``_transaction``, begun and committed on the driver: for statements that run on
+        its cursor (``compiled``), ~16 µs of CPU less per transaction."""
+        begin = begin_statement(self._engine, read_only=read_only)
+        return self._guarded(action, read_only, compiled.transaction(self._engine, begin))
+
+    @contextlib.contextmanager
+    def _guarded(
+        self, action: str, read_only: bool, transaction: contextlib.AbstractContextManager[T]
+    ) -> Iterator[T]:
+        """``transaction`` on the file opened, in this process's turn, errors as one line."""
         if self._closed:
             raise StoreError("the state store is closed")
         self._check_file(action)
         try:
-            with (
-                self._read_lock if read_only else self._write_lock,
-                self._engine.connect() as conn,
-            ):
-                if read_only:
-                    conn.execution_options(**{READ_ONLY: True})
-                with conn.begin():
-                    yield conn
+            with self._read_lock if read_only else self._write_lock, transaction as conn:
+                yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"state store failed to {action}: {reason(exc)}") from exc
 
@@ -147,33 +161,33 @@ class SqlStore(GovernanceMethods, Store):
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
         if not jobs:
             return 0
-        with self._transaction("queue work") as conn:
+        with self._driver_transaction("queue work") as conn:
             return sql_jobs.enqueue(conn, jobs, now)
 
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
         if limit <= 0:
             return []
-        with self._transaction("claim work") as conn:
+        with self._driver_transaction("claim work") as conn:
             return sql_jobs.claim(conn, limit, now, lease_s, max_attempts)
 
     def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
         if not jobs:
             return []
-        with self._transaction("renew job leases") as conn:
+        with self._driver_transaction("renew job leases") as conn:
             return sql_jobs.renew(conn, jobs, now, lease_s)
 
     def finish_job(self, job: Job, now: float) -> bool:
-        with self._transaction("finish a job") as conn:
+        with self._driver_transaction("finish a job") as conn:
             return sql_jobs.finish(conn, job)
 
     def fail_job(self, job: Job, error: str, now: float) -> bool:
-        with self._transaction("record a failed job") as conn:
+        with self._driver_transaction("record a failed job") as conn:
             return sql_jobs.fail(conn, job, error)
 
     def release_jobs(self, jobs: Sequence[Job], now: float) -> int:
         if not jobs:
             return 0
-        with self._transaction("give back jobs") as conn:
+        with self._driver_transaction("give back jobs") as conn:
             return sql_jobs.release(conn, jobs, now)
 
     def job_stats(self, now: float) -> JobStats:
@@ -182,7 +196,7 @@ class SqlStore(GovernanceMethods, Store):
 
     # -- once only --------------------------------------------------------------------------
     def claim_once(self, key: str, now: float) -> bool:
-        with self._transaction("claim a once-only key") as conn:
+        with self._driver_transaction("claim a once-only key") as conn:
             return insert_new(conn, once_keys, key=key, claimed_at=now)
 
     # -- explanations -----------------------------------------------------------------------
@@ -199,7 +213,7 @@ class SqlStore(GovernanceMethods, Store):
         wanted = list(dict.fromkeys(terms))
         if not wanted:
             return []
-        with self._transaction("record explanations") as conn:
+        with self._driver_transaction("record explanations") as conn:
             granted = sql_explanations.claim(
                 conn, workspace, channel, thread_ts, wanted, now, cooldown_s, claim_id
             )
@@ -222,7 +236,7 @@ class SqlStore(GovernanceMethods, Store):
     def record_lookup(
         self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
     ) -> None:
-        with self._transaction("record a lookup") as conn:
+        with self._driver_transaction("record a lookup") as conn:
             sql_lookups.record(conn, workspace, query, term, now, user)
 
     def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:

@@ -18,12 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store import compiled
 from bot.store.base import Workspace
-from bot.store.compiled import Prepared
+from bot.store.compiled import Conn, Prepared
 from bot.store.schema import cooldowns, explanations, in_workspace, stored
 
 
 def claim(
-    conn: Connection,
+    conn: Conn,
     workspace: Workspace,
     channel: str,
     thread_ts: str,

@@ -38,7 +38,7 @@ from bot.store.base import (
     Workspace,
     check_decision,
 )
-from bot.store.compiled import Prepared
+from bot.store.compiled import Conn, Prepared
 from bot.store.misses import rank_misses
 from bot.store.schema import (
     channel_settings,
@@ -121,13 +121,13 @@ def _whose(workspace: Workspace) -> dict[str, str]:
     return {f"k_{column}": value for column, value in stored(workspace).items()}
 
 
-def read_channel_settings(conn: Connection, workspace: Workspace, channel: str) -> ChannelSettings:
+def read_channel_settings(conn: Conn, workspace: Workspace, channel: str) -> ChannelSettings:
     found = compiled.rows(conn, _SETTINGS_OF, {**_whose(workspace), "k_channel": channel})
     return _settings(found[0]) if found else ChannelSettings()
 
 
 def read_gate(
-    conn: Connection, workspace: Workspace, channel: str, user: str
+    conn: Conn, workspace: Workspace, channel: str, user: str
 ) -> tuple[ChannelSettings, bool]:
     params = {**_whose(workspace), "k_channel": channel, "k_user": user}
     *settings, opted_out = compiled.rows(conn, _GATE, params)[0]
@@ -164,7 +164,7 @@ def save_channel_settings(
     _upsert(conn, channel_settings, {**stored(workspace), "channel": channel}, values)
 
 
-def read_opted_out(conn: Connection, workspace: Workspace, user: str) -> bool:
+def read_opted_out(conn: Conn, workspace: Workspace, user: str) -> bool:
     found = compiled.rows(conn, _OPTED_OUT_OF, {**_whose(workspace), "k_user": user})
     return bool(found and found[0][0])
 
@@ -214,13 +214,19 @@ def forget_person(conn: Connection, criteria: dict[str, str]) -> tuple[int, int,
 
 
 class GovernanceMethods:
-    """The governance part of ``Store`` for ``SqlStore``, which provides ``_transaction``."""
+    """The governance part of ``Store`` for ``SqlStore``, which provides the transactions."""
 
     @abc.abstractmethod
     def _transaction(
         self, action: str, *, read_only: bool = False
     ) -> contextlib.AbstractContextManager[Connection]:
         """One committed transaction; database errors become a one-line ``StoreError``."""
+
+    @abc.abstractmethod
+    def _driver_transaction(
+        self, action: str, *, read_only: bool = False
+    ) -> contextlib.AbstractContextManager[compiled.Transaction]:
+        """As ``_transaction``, on the driver: for statements run on its cursor only."""
 
     def misses(self, workspace: Workspace | None, since: float, limit: int) -> list[Miss]:
         if limit <= 0:
@@ -237,7 +243,7 @@ class GovernanceMethods:
             return count_explanations(conn, workspace, since, limit)
 
     def channel_settings(self, workspace: Workspace, channel: str) -> ChannelSettings:
-        with self._transaction("read a channel's settings", read_only=True) as conn:
+        with self._driver_transaction("read a channel's settings", read_only=True) as conn:
             return read_channel_settings(conn, workspace, channel)
 
     def set_channel_settings(
@@ -247,7 +253,7 @@ class GovernanceMethods:
             save_channel_settings(conn, workspace, channel, settings)
 
     def opted_out(self, workspace: Workspace, user: str) -> bool:
-        with self._transaction("read a person's preferences", read_only=True) as conn:
+        with self._driver_transaction("read a person's preferences", read_only=True) as conn:
             return read_opted_out(conn, workspace, user)
 
     def set_opted_out(self, workspace: Workspace, user: str, opted_out: bool, now: float) -> None:
@@ -257,7 +263,7 @@ class GovernanceMethods:
     def explain_gate(
         self, workspace: Workspace, channel: str, user: str
     ) -> tuple[ChannelSettings, bool]:
-        with self._transaction("read a channel's settings", read_only=True) as conn:
+        with self._driver_transaction("read a channel's settings", read_only=True) as conn:
             return read_gate(conn, workspace, channel, user)
 
     def add_suggestion(

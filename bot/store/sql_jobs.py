@@ -33,11 +33,11 @@ from sqlalchemy import (
 
 from bot.store import compiled
 from bot.store.base import JOB_ERROR_MAX_CHARS, Job, JobStats, NewJob
-from bot.store.compiled import Prepared
+from bot.store.compiled import Conn, Prepared
 from bot.store.schema import insert_new, jobs, once_keys, stored, stored_workspace
 
 
-def enqueue(conn: Connection, new_jobs: Sequence[NewJob], now: float) -> int:
+def enqueue(conn: Conn, new_jobs: Sequence[NewJob], now: float) -> int:
     """Insert the jobs; a dedupe key is also kept as a once-key, so a Slack retry that arrives
     after the job finished (and was deleted) is still recognised."""
     added = 0
@@ -106,7 +106,7 @@ _GIVE_UP = Prepared(
 )
 
 
-def claim(conn: Connection, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
+def claim(conn: Conn, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
     """Lease up to ``limit`` jobs, oldest first; exhausted ones are marked failed on the way.
     The rows picked are locked (or, on SQLite, the whole database is), so their updates go in
     one batch of parameters."""
@@ -171,7 +171,7 @@ def _key(job: Job) -> dict[str, object]:
     return {"k_id": job.id, "k_lease": job.lease}
 
 
-def renew(conn: Connection, held: Sequence[Job], now: float, lease_s: float) -> list[int]:
+def renew(conn: Conn, held: Sequence[Job], now: float, lease_s: float) -> list[int]:
     """The ids whose lease was extended to ``now + lease_s``. In id order, the order claims
     lock rows in, so two transactions never wait on each other's rows in a cycle."""
     renewed: list[int] = []
@@ -181,16 +181,16 @@ def renew(conn: Connection, held: Sequence[Job], now: float, lease_s: float) -> 
     return renewed
 
 
-def finish(conn: Connection, job: Job) -> bool:
+def finish(conn: Conn, job: Job) -> bool:
     return compiled.run(conn, _FINISH, _key(job)) == 1
 
 
-def fail(conn: Connection, job: Job, error: str) -> bool:
+def fail(conn: Conn, job: Job, error: str) -> bool:
     params = {**_key(job), "k_error": error[:JOB_ERROR_MAX_CHARS]}
     return compiled.run(conn, _FAIL, params) == 1
 
 
-def release(conn: Connection, claimed: Sequence[Job], now: float) -> int:
+def release(conn: Conn, claimed: Sequence[Job], now: float) -> int:
     """Queue the jobs again, due now; the attempt they never started is not counted. One
     statement per job: a batch's total row count is not reliable on every driver."""
     return sum(compiled.run(conn, _RELEASE, {**_key(job), "k_now": now}) for job in claimed)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from bot.store import compiled
 from bot.store.base import Workspace
-from bot.store.compiled import Prepared
+from bot.store.compiled import Conn, Prepared
 from bot.store.schema import in_workspace, lookups, stored
 
 _RECORD = Prepared(
@@ -22,7 +22,7 @@ _RECORD = Prepared(
 
 
 def record(
-    conn: Connection, workspace: Workspace, query: str, term: str | None, now: float, user: str
+    conn: Conn, workspace: Workspace, query: str, term: str | None, now: float, user: str
 ) -> None:
     row = {"at": now, "query": query, "term": term, "user_id": user if term is not None else ""}
     compiled.run(conn, _RECORD, {**row, **stored(workspace)})

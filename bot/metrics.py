@@ -25,6 +25,10 @@ dead worker's last reading for ever, ``liveall`` a series per pid that ``sum()``
 ``glossary_terms`` is ``livemostrecent`` too (the latest load); ``glossary_info{version}`` is
 ``livesum``: the number of live processes serving that version, so replicas converging on a
 new glossary are visible, and an old version drops to 0.
+
+**Per call.** Every ack and every Web API call records something, so the labelled children are
+resolved once per label values and process (``_Children``): prometheus_client's ``labels()``
+checks, converts and locks on every call, and the same few children come back each time.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge, Histogram
+    from prometheus_client.metrics import MetricWrapperBase
 
     from bot.store.base import JobStats
 
@@ -64,26 +70,64 @@ _WORD = re.compile(r"[a-z0-9_]{1,40}")
 _METHOD = re.compile(r"[a-z]+(?:\.[a-zA-Z]+){1,3}")  # chat.postMessage, apps.connections.open
 _VERSION = re.compile(r"[0-9A-Za-z._-]{1,40}")
 
+_CHILDREN_KEPT = 256
+"""Children remembered per metric: many times the label values this code uses."""
+
 _lock = threading.Lock()
 _metrics: _Metrics | None = None
-_master_pid: int | None = None
+_in_master = False
+"""Set by ``prepare_multiprocess_dir`` in the gunicorn master, cleared in every process forked
+from it (rule 2): a flag rather than a pid compared on every call (``getpid`` is a syscall)."""
 _version: str | None = None
+
+
+def _forked() -> None:
+    global _in_master
+    _in_master = False
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+_M = TypeVar("_M", bound="MetricWrapperBase")
+
+
+class _Children(Generic[_M]):
+    """A labelled metric's children by the label values as passed, cleaned (one cleaner per
+    label) and resolved by ``labels()`` once: the same children, so the same series. Past
+    ``_CHILDREN_KEPT`` values they are resolved on each call, so odd values cannot grow it."""
+
+    __slots__ = ("_cleaners", "_known", "_metric")
+
+    def __init__(self, metric: _M, *cleaners: Callable[[str], str]) -> None:
+        self._metric = metric
+        self._cleaners = cleaners
+        self._known: dict[tuple[str, ...], _M] = {}
+
+    def __call__(self, *values: str) -> _M:
+        child = self._known.get(values)
+        if child is None:
+            clean = (c(v) for c, v in zip(self._cleaners, values, strict=True))
+            child = self._metric.labels(*clean)
+            if len(self._known) < _CHILDREN_KEPT:
+                self._known[values] = child
+        return child
 
 
 @dataclass(frozen=True, slots=True)
 class _Metrics:
-    requests: Counter
-    ack_seconds: Histogram
-    slack_calls: Counter
-    store_errors: Counter
-    jobs: Counter
+    requests: _Children[Counter]
+    ack_seconds: _Children[Histogram]
+    slack_calls: _Children[Counter]
+    store_errors: _Children[Counter]
+    jobs: _Children[Counter]
     jobs_queued: Gauge
     jobs_running: Gauge
     jobs_failed: Gauge
     jobs_oldest_queued: Gauge
     terms: Gauge
     info: Gauge
-    reloads: Counter
+    reloads: _Children[Counter]
 
 
 def _build() -> _Metrics:
@@ -102,15 +146,28 @@ def _build() -> _Metrics:
         return Gauge(name, doc, multiprocess_mode="livemostrecent")
 
     return _Metrics(
-        requests=Counter("glossary_requests", "Slack requests handled", ["kind", "outcome"]),
-        ack_seconds=Histogram(
-            "glossary_ack_seconds", "Time from request to ack", ["kind"], buckets=ACK_BUCKETS
+        requests=_Children(
+            Counter("glossary_requests", "Slack requests handled", ["kind", "outcome"]),
+            _word,
+            _word,
         ),
-        slack_calls=Counter(
-            "glossary_slack_api_calls", "Slack Web API calls", ["method", "status"]
+        ack_seconds=_Children(
+            Histogram(
+                "glossary_ack_seconds", "Time from request to ack", ["kind"], buckets=ACK_BUCKETS
+            ),
+            _word,
         ),
-        store_errors=Counter("glossary_store_errors", "State store failures", ["operation"]),
-        jobs=Counter("glossary_jobs", "Durable jobs settled", ["kind", "outcome"]),
+        slack_calls=_Children(
+            Counter("glossary_slack_api_calls", "Slack Web API calls", ["method", "status"]),
+            _method,
+            _word,
+        ),
+        store_errors=_Children(
+            Counter("glossary_store_errors", "State store failures", ["operation"]), _word
+        ),
+        jobs=_Children(
+            Counter("glossary_jobs", "Durable jobs settled", ["kind", "outcome"]), _word, _word
+        ),
         jobs_queued=job_gauge("glossary_jobs_queued", "Jobs waiting for a worker"),
         jobs_running=job_gauge("glossary_jobs_running", "Jobs under a worker's lease"),
         jobs_failed=job_gauge("glossary_jobs_failed", "Jobs that failed for good (kept)"),
@@ -126,7 +183,7 @@ def _build() -> _Metrics:
             ["version"],
             multiprocess_mode="livesum",
         ),
-        reloads=Counter("glossary_reloads", "Glossary hot reloads", ["outcome"]),
+        reloads=_Children(Counter("glossary_reloads", "Glossary hot reloads", ["outcome"]), _word),
     )
 
 
@@ -141,37 +198,40 @@ def _get() -> _Metrics:
 
 def _recording() -> _Metrics | None:
     """The metrics, or None in the gunicorn master (see the module docstring, rule 2)."""
-    return None if os.getpid() == _master_pid else _get()
+    return None if _in_master else _metrics or _get()
 
 
 def _word(value: str) -> str:
     return value if _WORD.fullmatch(value) else OTHER
 
 
+def _method(value: str) -> str:
+    return value if _METHOD.fullmatch(value) else OTHER
+
+
 def observe_request(kind: str, outcome: str, seconds: float) -> None:
     """One Slack request acked after ``seconds`` (kind: command, event…; outcome: ok, error…)."""
     if m := _recording():
-        m.requests.labels(_word(kind), _word(outcome)).inc()
-        m.ack_seconds.labels(_word(kind)).observe(seconds)
+        m.requests(kind, outcome).inc()
+        m.ack_seconds(kind).observe(seconds)
 
 
 def slack_call(method: str, status: str) -> None:
     """One Web API call: ``status`` is "ok" or Slack's error code (``ratelimited``…)."""
     if m := _recording():
-        method = method if _METHOD.fullmatch(method) else OTHER
-        m.slack_calls.labels(method, _word(status)).inc()
+        m.slack_calls(method, status).inc()
 
 
 def store_error(operation: str) -> None:
     if m := _recording():
-        m.store_errors.labels(_word(operation)).inc()
+        m.store_errors(operation).inc()
 
 
 def job_done(kind: str, outcome: str) -> None:
     """A job or task ended: "done", "retry", "failed", "lost" (its lease was taken over before
     it started) or "dropped" (an in-process task over the bound)."""
     if m := _recording():
-        m.jobs.labels(_word(kind), _word(outcome)).inc()
+        m.jobs(kind, outcome).inc()
 
 
 def set_job_stats(stats: JobStats) -> None:
@@ -199,7 +259,7 @@ def glossary_loaded(terms: int, version: str) -> None:
 def glossary_reload(outcome: str) -> None:
     """A hot reload attempt: "ok" or "error"."""
     if m := _recording():
-        m.reloads.labels(_word(outcome)).inc()
+        m.reloads(outcome).inc()
 
 
 def render() -> tuple[bytes, str]:
@@ -225,7 +285,7 @@ def prepare_multiprocess_dir(path: Path) -> None:
     by hand afterwards does not help): values would stay in each worker's memory and
     ``/metrics`` would show none of them.
     """
-    global _master_pid
+    global _in_master
     values = sys.modules.get("prometheus_client.values")
     if values is not None and values.ValueClass is values.MutexValue:
         raise RuntimeError(
@@ -236,7 +296,7 @@ def prepare_multiprocess_dir(path: Path) -> None:
     for stale in path.glob("*.db"):
         stale.unlink(missing_ok=True)
     os.environ[MULTIPROC_ENV] = str(path)
-    _master_pid = os.getpid()
+    _in_master = True
 
 
 def mark_process_dead(pid: int) -> None:

@@ -115,6 +115,19 @@ def test_label_values_are_bounded(method: str, status: str, labels: tuple[str, s
     assert after == before + 1
 
 
+def test_every_label_value_counts_in_its_own_series_however_many() -> None:
+    """Children are remembered per label values, up to a bound: values past it still count."""
+    before = [sample("glossary_store_errors_total", operation=f"op_{n}") for n in range(300)]
+    other = sample("glossary_store_errors_total", operation="other")
+    for n in range(300):
+        metrics.store_error(f"op_{n}")
+        metrics.store_error(f"op {n}")
+    metrics.store_error("op_299")
+    after = [sample("glossary_store_errors_total", operation=f"op_{n}") for n in range(300)]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1.0] * 299 + [2.0]
+    assert sample("glossary_store_errors_total", operation="other") == other + 300
+
+
 def test_store_errors_jobs_and_reloads_count() -> None:
     store = sample("glossary_store_errors_total", operation="claim_jobs")
     jobs = sample("glossary_jobs_total", kind="explain", outcome="failed")

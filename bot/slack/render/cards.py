@@ -1,8 +1,10 @@
 """Block Kit for messages: term cards, lookup answers, lists, thread explanations.
 
-Pure functions from term-service values to ``Message`` (fallback text + blocks). Blocks are
-built with ``slack_sdk.models.blocks`` so Slack's limits are checked when they are rendered,
-and every user- or glossary-supplied string is escaped and clipped (``render.text``).
+Pure functions from term-service values to ``Message`` (fallback text + blocks). Blocks come
+from ``render.blocks``: built with ``slack_sdk.models.blocks`` (so Slack's limits are checked)
+once per content, then reused, as a ``/define`` answer is the costliest part of an ack; a block
+quoting what someone typed is built for its message only (``build_*``). Every user- or
+glossary-supplied string is escaped and clipped (``render.text``).
 
 Which wording a card shows was decided by the service (``bot.audience``): a partner-view card
 already holds the partner wording. Here a deprecated term becomes "*X* is deprecated; use *Y*"
@@ -11,22 +13,12 @@ with Y's definition, and a private (``labelled``) card shows both wordings, labe
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.replies import (
     Answer,
@@ -41,11 +33,22 @@ from bot.replies import (
     SearchResults,
     TermList,
 )
+from bot.slack.render.blocks import (
+    DIVIDER,
+    Button,
+    Json,
+    actions,
+    build_actions,
+    build_context,
+    build_section,
+    context,
+    header,
+    section,
+)
+from bot.slack.render.blocks import mrkdwn as mrkdwn  # the other renderers import it from here
 from bot.slack.render.text import (
     BUTTON_TEXT_LIMIT,
     FALLBACK_LIMIT,
-    HEADER_LIMIT,
-    SECTION_LIMIT,
     clip,
     clip_entities,
     clip_escaped,
@@ -76,14 +79,9 @@ class Message:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _message(text: str, blocks: Sequence[Block]) -> Message:
+def _message(text: str, blocks: list[Json]) -> Message:
     """``text`` is escaped mrkdwn too: Slack formats the fallback and shows it in notifications."""
-    return Message(clip_entities(text, FALLBACK_LIMIT), [b.to_dict() for b in blocks])
-
-
-def mrkdwn(text: str) -> MarkdownTextObject:
-    """A mrkdwn text object from already escaped ``text``, clipped to Slack's limit."""
-    return MarkdownTextObject(text=clip_entities(text, SECTION_LIMIT))
+    return Message(clip_entities(text, FALLBACK_LIMIT), blocks)
 
 
 def term_button(term: Term, action: str, index: int, *, style: str | None = None) -> ButtonElement:
@@ -96,14 +94,17 @@ def term_button(term: Term, action: str, index: int, *, style: str | None = None
     )
 
 
-def term_buttons(terms: Sequence[Term], action: str = DEFINE_ACTION) -> list[Block]:
+def _term_row(terms: Sequence[Term], action: str, start: int = 0) -> Json:
+    """Buttons that open ``terms``, numbered from ``start`` (action_ids unique in a message)."""
+    return actions(*((t.title, f"{action}_{start + i}", t.term) for i, t in enumerate(terms)))
+
+
+def term_buttons(terms: Sequence[Term], action: str = DEFINE_ACTION) -> list[Json]:
     """Rows of term buttons (a row per five, as Slack wraps long rows awkwardly)."""
-    rows: list[Block] = []
-    for start in range(0, len(terms), MAX_BUTTONS_PER_ROW):
-        chunk = terms[start : start + MAX_BUTTONS_PER_ROW]
-        buttons = [term_button(t, action, start + i) for i, t in enumerate(chunk)]
-        rows.append(ActionsBlock(elements=buttons))
-    return rows
+    return [
+        _term_row(terms[start : start + MAX_BUTTONS_PER_ROW], action, start)
+        for start in range(0, len(terms), MAX_BUTTONS_PER_ROW)
+    ]
 
 
 def _details(term: Term) -> str:
@@ -115,7 +116,7 @@ def _details(term: Term) -> str:
     return "  ·  ".join(parts)
 
 
-def term_blocks(
+def _card(
     term: Term,
     related: Sequence[Term],
     *,
@@ -124,35 +125,33 @@ def term_blocks(
     action: str = DEFINE_ACTION,
     replacement: Term | None = None,
     labelled: bool = False,
-) -> list[Block]:
+) -> list[Json]:
     """The card for one term: name, definition (with the share button beside it), category,
     related terms as buttons that open their own card. A deprecated term says so and shows
     its ``replacement``'s definition; ``labelled`` shows the partner wording too."""
-    share = None
-    if shareable:
-        share = ButtonElement(
-            text="Share in channel", action_id=SHARE_ACTION, value=term.term, style="primary"
-        )
-    definition = card_text(term, replacement, labelled)
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(term.title, HEADER_LIMIT)),
-        SectionBlock(text=mrkdwn(definition), accessory=share),
-        ContextBlock(elements=[mrkdwn(_details(term))]),
+    share: Button | None = ("Share in channel", SHARE_ACTION, term.term) if shareable else None
+    blocks = [
+        header(term.title),
+        section(card_text(term, replacement, labelled), share, "primary" if share else None),
+        context(_details(term)),
     ]
     if related:
-        buttons = [term_button(t, action, i) for i, t in enumerate(related[:MAX_BUTTONS_PER_ROW])]
-        blocks.append(ContextBlock(elements=[mrkdwn("*Related:*")]))
-        blocks.append(ActionsBlock(elements=buttons))
+        blocks.append(context("*Related:*"))
+        blocks.append(_term_row(related[:MAX_BUTTONS_PER_ROW], action))
     if shared_by and USER_ID_RE.match(shared_by):
-        blocks.append(ContextBlock(elements=[mrkdwn(f"Shared by <@{shared_by}> with /define")]))
+        blocks.append(build_context(f"Shared by <@{shared_by}> with /define"))
     return blocks
 
 
-def card_blocks(
-    card: Card, *, shareable: bool = False, shared_by: str | None = None
-) -> list[Block]:
-    """``term_blocks`` for a ``Card``, with its replacement and labels."""
-    return term_blocks(
+def term_blocks(term: Term, related: Sequence[Term], *, action: str = DEFINE_ACTION) -> list[Block]:
+    """A term's card as ``slack_sdk`` blocks, for views built of them (the Home tab's modal)."""
+    parsed = (Block.parse(b) for b in _card(term, related, action=action))
+    return [b for b in parsed if b is not None]
+
+
+def card_blocks(card: Card, *, shareable: bool = False, shared_by: str | None = None) -> list[Json]:
+    """The blocks of a ``Card``, with its replacement and labels."""
+    return _card(
         card.term,
         card.related,
         shareable=shareable,
@@ -177,16 +176,15 @@ def shared_message(card: Card, user: str) -> Message:
 def withheld_message(title: str) -> Message:
     """Said privately instead of sharing an internal term where partners read."""
     text = f"“{clip_escaped(title, 150)}” is internal: I don't share it in channels with partners."
-    return _message(text, [SectionBlock(text=mrkdwn(text))])
+    return _message(text, [section(text)])
 
 
-def suggest_block(answer: Answer) -> ActionsBlock | None:
+def suggest_block(answer: Answer) -> Json | None:
     """The *Suggest a term* button for a miss or a "did you mean" (None: nothing was asked)."""
     asked = answer.asked.strip()[:SUGGEST_VALUE_LIMIT]
     if not asked:
         return None
-    button = ButtonElement(text="Suggest a term", action_id=SUGGEST_ACTION, value=asked)
-    return ActionsBlock(elements=[button])
+    return build_actions(("Suggest a term", SUGGEST_ACTION, asked))
 
 
 def answer_message(answer: Answer, *, shareable: bool = True) -> Message:
@@ -195,33 +193,33 @@ def answer_message(answer: Answer, *, shareable: bool = True) -> Message:
     asked = quote(result.query)
     if answer.hidden:
         text = f"Sorry, there is no partner-facing glossary entry for {asked}."
-        return _message(text, [SectionBlock(text=mrkdwn(text))])
+        return _message(text, [build_section(text)])
     if result.status is Status.FOUND and answer.cards:
         return term_message(answer.cards[0], shareable=shareable)
     if result.status is Status.AMBIGUOUS:
         intro = f"{asked} has {len(answer.cards)} meanings in the glossary:"
-        blocks: list[Block] = [SectionBlock(text=mrkdwn(intro))]
+        blocks = [build_section(intro)]
         for card in answer.cards[:MAX_CARDS]:
-            blocks.append(DividerBlock())
+            blocks.append(DIVIDER)
             blocks.extend(card_blocks(card, shareable=shareable))
         names = escape(", ".join(c.term.title for c in answer.cards))
         return _message(f"{asked} has {len(answer.cards)} meanings: {names}", blocks)
     if result.status is Status.SUGGEST:
         which = "this" if len(result.terms) == 1 else "one of these"
         text = f"I don't have an entry for {asked}. Did you mean {which}?"
-        blocks = [SectionBlock(text=mrkdwn(text)), *term_buttons(result.terms)]
+        blocks = [build_section(text), *term_buttons(result.terms)]
     else:
         text = f"Sorry, there is no glossary entry for {asked} yet."
         if answer.counts:
             text += " I've noted it for the maintainers."
-        blocks = [SectionBlock(text=mrkdwn(text))]
+        blocks = [build_section(text)]
     suggest = suggest_block(answer)
     if suggest is not None:
         blocks.append(suggest)
     if answer.searched:
-        blocks.append(ContextBlock(elements=[mrkdwn("Entries that mention it:")]))
+        blocks.append(context("Entries that mention it:"))
         blocks.extend(term_buttons(answer.searched))
-    blocks.append(ContextBlock(elements=[mrkdwn(_HINT)]))
+    blocks.append(context(_HINT))
     return _message(text.replace("*", ""), blocks)
 
 
@@ -240,7 +238,7 @@ def help_message(help: Help | None = None) -> Message:
         "• `/define list` — the categories; `/define list pricing` — the terms in one\n"
         "• Each answer has a *Share in channel* button. The Home tab lets you browse everything."
     )
-    return _message("How to use /define", [SectionBlock(text=mrkdwn(text))])
+    return _message("How to use /define", [section(text)])
 
 
 def _short(label: str) -> str:
@@ -254,7 +252,7 @@ def chatter_message() -> Message:
         "Hi! I explain partnership jargon. Ask me about a term — `EQL`, `what's a VAR?`, "
         "`co-selling` — or type `/define help` anywhere."
     )
-    return _message(text, [SectionBlock(text=mrkdwn(text))])
+    return _message(text, [section(text)])
 
 
 def categories_message(categories: Categories) -> Message:
@@ -263,21 +261,19 @@ def categories_message(categories: Categories) -> Message:
         for label, count in categories.counts
     ]
     text = f"*The glossary has {categories.total} terms in these categories:*\n" + "\n".join(lines)
-    blocks: list[Block] = [SectionBlock(text=mrkdwn(text))]
+    blocks = [section(text)]
     if categories.unknown is not None:
         missing = f"There is no category {quote(categories.unknown)}."
-        return _message(missing, [SectionBlock(text=mrkdwn(missing)), *blocks])
+        return _message(missing, [build_section(missing), *blocks])
     return _message("Glossary categories", blocks)
 
 
 def category_message(found: CategoryTerms) -> Message:
     label, terms = found.label, found.terms
     shown = terms[:MAX_LIST]
-    blocks: list[Block] = [HeaderBlock(text=clip(f"{label} ({len(terms)})", HEADER_LIMIT))]
-    blocks.extend(term_buttons(shown))
+    blocks = [header(f"{label} ({len(terms)})"), *term_buttons(shown)]
     if len(terms) > len(shown):
-        more = f"…and {len(terms) - len(shown)} more: browse them in my Home tab."
-        blocks.append(ContextBlock(elements=[mrkdwn(more)]))
+        blocks.append(context(f"…and {len(terms) - len(shown)} more: browse them in my Home tab."))
     return _message(f"{escape(label)}: {len(terms)} terms", blocks)
 
 
@@ -285,40 +281,25 @@ def search_message(results: SearchResults) -> Message:
     query, terms = results.query, results.terms
     if not terms:
         text = f"Nothing in the glossary mentions {quote(query)}."
-        return _message(text, [SectionBlock(text=mrkdwn(text))])
+        return _message(text, [build_section(text)])
     text = f"*{len(terms)} entries mention {quote(query)}*, best match first:"
-    return _message(text.replace("*", ""), [SectionBlock(text=mrkdwn(text)), *term_buttons(terms)])
+    return _message(text.replace("*", ""), [build_section(text), *term_buttons(terms)])
 
 
 def explanation_message(explanation: Explanation) -> Message:
-    """The in-thread reply: a few terms in full, the rest by name. Its blocks come from caches
-    keyed on their text: a busy channel's explanations repeat the same terms, and building a
-    block with slack_sdk's checks cost more than all the rest of a reply."""
-    blocks: list[dict[str, Any]] = []
+    """The in-thread reply: a few terms in full, the rest by name."""
+    blocks: list[Json] = []
     for term in explanation.full:
         replacement = explanation.replacement(term)
         head = deprecation(term, replacement) or f"*{escape(term.title)}*"
-        blocks.append(_section(f"{head}\n{escape((replacement or term).definition)}"))
+        blocks.append(section(f"{head}\n{escape((replacement or term).definition)}"))
     names = ", ".join(escape(t.title) for t in explanation.full)
     if explanation.more:
         more = ", ".join(f"*{escape(t.title)}*" for t in explanation.more)
-        blocks.append(_context(f"Also mentioned: {more}. Try `/define &lt;term&gt;`."))
+        blocks.append(context(f"Also mentioned: {more}. Try `/define &lt;term&gt;`."))
         names += ", " + ", ".join(escape(t.title) for t in explanation.more)
-    blocks.append(_context(_THREAD_NOTE))
+    blocks.append(context(_THREAD_NOTE))
     return Message(clip_entities(f"Glossary: {names}", FALLBACK_LIMIT), blocks)
-
-
-@functools.lru_cache(maxsize=2048)
-def _section(text: str) -> dict[str, Any]:
-    """A section of escaped mrkdwn as Block Kit JSON, built and checked against Slack's limits
-    once per text. Shared by every message that shows it: never changed once built."""
-    return SectionBlock(text=mrkdwn(text)).to_dict()
-
-
-@functools.lru_cache(maxsize=1024)
-def _context(text: str) -> dict[str, Any]:
-    """A context line of escaped mrkdwn as Block Kit JSON, as ``_section``."""
-    return ContextBlock(elements=[mrkdwn(text)]).to_dict()
 
 
 _THREAD_NOTE = "📖 Partner glossary · each term is explained once per thread · `/define` anytime"
@@ -328,15 +309,15 @@ def terms_message(found: TermList) -> Message:
     """Several terms in full (message shortcut, mentions naming several terms)."""
     cards = found.cards
     if not cards:
-        return _message(found.empty, [SectionBlock(text=mrkdwn(escape(found.empty)))])
-    blocks: list[Block] = []
+        return _message(found.empty, [section(escape(found.empty))])
+    blocks: list[Json] = []
     for card in cards[:MAX_CARDS]:
         if blocks:
-            blocks.append(DividerBlock())
+            blocks.append(DIVIDER)
         blocks.extend(card_blocks(card))
     if len(cards) > MAX_CARDS:
         rest = ", ".join(escape(c.term.title) for c in cards[MAX_CARDS:])
-        blocks.append(ContextBlock(elements=[mrkdwn(f"Also in the message: {rest}")]))
+        blocks.append(context(f"Also in the message: {rest}"))
     names = escape(", ".join(c.term.title for c in cards))
     return _message(f"Glossary terms: {names}", blocks)
 

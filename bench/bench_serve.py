@@ -13,8 +13,9 @@ bot's own message listener (``bot.slack.listeners.events``, a pure function) que
 and that is how the expected posts are counted. Posts are matched to acks by channel: lost =
 expected channels never posted to, duplicates = extra posts to one channel. A ``/readyz`` poller
 records the job queue (queued, running, failed) and the servers' memory (VmRSS of each gunicorn
-master and its workers, from /proc); their CPU seconds per request are a figure that holds even
-on a busy machine (Postgres' own CPU is not in it).
+master and its workers, from /proc); their CPU seconds and context switches (every thread's, a
+sign of GIL hand-offs) per request are figures that hold even on a busy machine (Postgres' own
+CPU is not in them).
 
 Modes: ``--backend sqlite`` (one replica) or ``--backend postgres --replicas 2`` (one fresh
 database on TEST_DATABASE_URL's server: ``source tests/postgres.sh``); ``--bare`` runs the same
@@ -290,6 +291,26 @@ def tree_usage(root: int) -> dict[int, tuple[int, float]]:
     return usage
 
 
+def thread_switches(root: int) -> dict[int, tuple[int, int]]:
+    """(voluntary, involuntary) context switches of every thread of a gunicorn master and its
+    workers, by thread id, from /proc (a thread's figures count itself only)."""
+    pids = [root]
+    with suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
+    found: dict[int, tuple[int, int]] = {}
+    for pid in pids:
+        with suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                with suppress(OSError, ValueError, IndexError):
+                    lines = (task / "status").read_text().splitlines()
+                    counts = {k: int(v) for k, _, v in (ln.partition(":") for ln in lines[-2:])}
+                    found[int(task.name)] = (
+                        counts["voluntary_ctxt_switches"],
+                        counts["nonvoluntary_ctxt_switches"],
+                    )
+    return found
+
+
 class Monitor(threading.Thread):
     """Every 0.25 s: the job queue from ``/readyz`` (one replica: the table is shared) and the
     memory of every server process."""
@@ -303,6 +324,15 @@ class Monitor(threading.Thread):
         self.rss_start = self.rss_peak = self.rss_end = self.process_peak = 0
         self.cpu: dict[int, float] = {}
         self.cpu_start = 0.0
+        self.switches: dict[int, tuple[int, int]] = {}  # last seen, by thread (ended ones kept)
+        self.switches_start = (0, 0)
+
+    def total_switches(self) -> tuple[int, int]:
+        """(voluntary, involuntary) context switches of the servers' threads since the start."""
+        return (
+            sum(v for v, _ in self.switches.values()) - self.switches_start[0],
+            sum(n for _, n in self.switches.values()) - self.switches_start[1],
+        )
 
     def sample(self) -> None:
         usage = {pid: use for root in self.pids for pid, use in tree_usage(root).items()}
@@ -310,6 +340,10 @@ class Monitor(threading.Thread):
         self.cpu.update((pid, cpu) for pid, (_, cpu) in usage.items())
         self.rss_end, self.rss_start = sum(sizes), self.rss_start or sum(sizes)
         self.cpu_start = self.cpu_start or sum(self.cpu.values())
+        for root in self.pids:
+            self.switches.update(thread_switches(root))
+        if self.switches_start == (0, 0):
+            self.switches_start = self.total_switches()
         self.rss_peak = max(self.rss_peak, self.rss_end)
         self.process_peak = max(self.process_peak, *sizes, 0)
         if self.port is None:
@@ -476,6 +510,10 @@ def summarise(
                  "end": monitor.jobs},
         "cpu_s": {name: round(seconds, 2) for name, seconds in cpu_s.items()},
         "server_cpu_ms_per_request": round(cpu_s["servers"] * 1000 / len(results), 3),
+        "server_switches_per_request": {
+            "voluntary": round(monitor.total_switches()[0] / len(results), 1),
+            "involuntary": round(monitor.total_switches()[1] / len(results), 1),
+        },
         "rss_mb": {
             "start": round(monitor.rss_start / 1024, 1),
             "peak": round(monitor.rss_peak / 1024, 1),

@@ -8,7 +8,9 @@ A mistake is one line at start, not a crash loop of workers.
 
 A worker then builds only what must not cross a fork: its store connections and its runtime
 (job threads, task pool, glossary watcher). Booting one needs neither Slack nor a database
-write, so a worker replacing a dead one boots even while Slack or the database is down.
+write, so a worker replacing a dead one boots even while Slack or the database is down. Its job
+threads give way to its requests in flight (``AckPriority``, counted by the worker class:
+bot/slack/priority.py), so acks come first.
 On SIGTERM gunicorn stops accepting and finishes requests in flight; each worker then finishes
 the jobs in hand within ``SHUTDOWN_GRACE_S`` and gives the rest back for other replicas.
 """
@@ -35,6 +37,7 @@ from bot.slack.bootstrap import (
     open_store,
 )
 from bot.slack.http_worker import gunicorn_options
+from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
 from bot.store import StoreError
@@ -97,6 +100,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
     open_store(settings, migrate_first=settings.auto_migrate).close()
     known = None if settings.oauth else check_bot_token(settings, token)
     runtimes: list[Runtime] = []
+    priority = AckPriority()  # unused in the master: each worker counts its own after the fork
 
     def factory() -> WSGIApp:
         try:
@@ -105,8 +109,9 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
             raise SystemExit(f"Cannot start a worker: DATABASE_URL: {exc}") from None
         service = make_service(settings, glossary, version, store)
         metrics.glossary_loaded(len(glossary), version)  # the master's own values are dropped
-        runtime = build_runtime(settings, service, token, known, engine=store.engine).start()
-        runtimes.append(runtime)
+        runtime = build_runtime(settings, service, token, known, engine=store.engine)
+        runtime.runner.give_way_to(priority)
+        runtimes.append(runtime.start())
         return create_wsgi_app(
             runtime.app,
             signing_secret=secret,
@@ -122,7 +127,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
         metrics.mark_process_dead(worker.pid)
 
     options = {
-        **gunicorn_options(settings),
+        **gunicorn_options(settings, priority),
         "logconfig_dict": logs.gunicorn_logconfig(settings.log_level, settings.log_format),
         "proc_name": "glossary-bot",
         "control_socket_disable": True,  # no shared $HOME/.gunicorn socket between instances

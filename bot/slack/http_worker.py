@@ -28,6 +28,11 @@ their connection is closed after the answer: a body above ``MAX_BODY`` (the app 
 unread) or a chunked one (the app requires Content-Length). The thread's socket has a timeout
 of ``request_timeout_s`` for anything it still reads or writes. With TLS or HTTP/2 configured
 the worker is plain gthread: the bot sits behind a load balancer that terminates TLS.
+
+Acks first: the worker counts each request from its hand-over to a thread until its answer is
+written (``AckPriority``), and job threads in the same process give way to them, bounded (see
+bot/slack/priority.py). ``SWITCH_INTERVAL_S`` shortens how long a thread that wakes (a request's
+enqueue done, a new request in the poller) waits for the GIL behind one that computes.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import logging
 import math
 import selectors
 import socket
+import sys
 import time
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
@@ -46,6 +52,7 @@ from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 from bot.logs import Throttled
 from bot.slack.http_request import MAX_HEAD, inspect_request
+from bot.slack.priority import AckPriority
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -57,6 +64,9 @@ BUFFER_CAP = 16 << 20
 Unsigned, so a bound is needed: 256 connections x MAX_BODY would be 256 MiB a worker against the
 pod's 768 MiB limit. 16 MiB is MAX_BODY 16 times over, and 64 KiB per connection."""
 THREADS = 8
+SWITCH_INTERVAL_S = 0.002
+"""The GIL's switch interval in a worker (Python's default: 5 ms), set after the fork. 2 ms gave
+acks a lower p99 than 1 ms in bench/bench_acks.py, for no more CPU than 5 ms."""
 WORKER_CONNECTIONS = 256
 """Per worker; waiting connections cost no thread, and their buffers at most BUFFER_CAP."""
 KEEPALIVE_S = 75
@@ -104,6 +114,8 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
     """gthread whose threads only ever run requests that have fully arrived (see module doc)."""
 
     request_timeout_s = 10.0
+    priority: AckPriority | None = None
+    """Requests in flight, which this process's job threads give way to (``worker_class``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,6 +127,28 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._throttled = Throttled(logger)
         self.buffered_bytes = 0
         """Sum of every connection's ``charged``: at most BUFFER_CAP."""
+
+    def init_process(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process only: after the fork
+        super().init_process()
+
+    def enqueue_req(self, conn: TConn) -> None:
+        if self.priority is None:
+            super().enqueue_req(conn)
+            return
+        self.priority.begin()  # ended by ``handle`` on the thread, once it has answered
+        try:
+            super().enqueue_req(conn)
+        except BaseException:
+            self.priority.end()
+            raise
+
+    def handle(self, conn: TConn) -> Any:
+        try:
+            return super().handle(conn)
+        finally:
+            if self.priority is not None:
+                self.priority.end()
 
     # -- main loop: accept, buffer, expire -------------------------------------------------
 
@@ -305,19 +339,22 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             return False
 
 
-def worker_class(request_timeout_s: float) -> type[SlowClientWorker]:
-    """SlowClientWorker bound to this deployment's timeout (gunicorn takes a class as well)."""
-    attrs = {"request_timeout_s": request_timeout_s, "__module__": __name__}
+def worker_class(
+    request_timeout_s: float, priority: AckPriority | None = None
+) -> type[SlowClientWorker]:
+    """SlowClientWorker bound to this deployment's timeout and, if given, the ``priority`` its
+    job threads give way to (gunicorn takes a class as well)."""
+    attrs = {"request_timeout_s": request_timeout_s, "priority": priority, "__module__": __name__}
     return cast(type[SlowClientWorker], type("SlowClientWorker", (SlowClientWorker,), attrs))
 
 
-def gunicorn_options(settings: Settings) -> dict[str, Any]:
+def gunicorn_options(settings: Settings, priority: AckPriority | None = None) -> dict[str, Any]:
     """The HTTP-serving part of gunicorn's configuration (the runtime adds hooks and logging)."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     return {
         "bind": f"{host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": worker_class(settings.request_timeout_s),
+        "worker_class": worker_class(settings.request_timeout_s, priority),
         "threads": THREADS,
         "worker_connections": WORKER_CONNECTIONS,
         "keepalive": KEEPALIVE_S,

@@ -26,6 +26,11 @@ Graceful stop (SIGTERM): threads stop taking jobs, finish the one in hand (still
 give back claimed jobs they have not started, so another replica takes them at once; ``stop``
 waits at most the grace period. ``run_once`` and ``drain`` without ``start`` (the console,
 tests) have no heartbeat: there a job whose lease ended by the runner's clock is skipped.
+
+Acks first (``give_way_to``, under gunicorn): before a claim and before starting each job, a
+thread waits, a bounded time, for a pause in this process's requests (bot/slack/priority.py), and
+a wake for jobs a request enqueued waits for that pause too. A job deferred once claimed is still
+renewed and checked (``_still_ours``) before it starts; nothing else changes.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from bot import metrics
 from bot.logs import Throttled
 from bot.slack.failures import Failed, Retry
 from bot.slack.perform import Performer
+from bot.slack.priority import AckPriority
 from bot.store.base import Job, Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -86,7 +92,10 @@ class JobRunner:
         self.max_attempts = max_attempts
         self._clock = clock
         self._wake = threading.Condition()
-        self._pending_wakes = 0
+        self._wakes = 0
+        """Wakes so far: a thread that found no job sleeps only if none came since its claim."""
+        self._unnotified = 0
+        """Wakes during requests, delivered at their pause (``_requests_paused``)."""
         self._stopping = threading.Event()
         self._workers: list[threading.Thread] = []
         self._stats_at = 0.0
@@ -95,6 +104,12 @@ class JobRunner:
         self._held_lock = threading.Lock()
         self._beat_stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._priority = AckPriority()  # never busy unless ``give_way_to`` replaces it
+
+    def give_way_to(self, priority: AckPriority) -> None:
+        """Before ``start``: defer jobs (bounded) while ``priority`` has requests in flight."""
+        self._priority = priority
+        priority.on_pause(self._requests_paused)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> JobRunner:
@@ -109,12 +124,24 @@ class JobRunner:
     def wake(self) -> None:
         """Jobs were just enqueued here: let an idle thread take them without waiting a poll."""
         with self._wake:
-            self._pending_wakes += 1
-            self._wake.notify()
+            self._wakes += 1
+            if self._priority.busy:
+                self._unnotified += 1
+            else:
+                self._wake.notify()
+
+    def _requests_paused(self) -> None:
+        """The last request in flight ended: wake threads for the jobs enqueued meanwhile. (Read
+        unlocked first: ``wake`` counts before it looks at ``busy``, so none is missed.)"""
+        if self._unnotified:
+            with self._wake:
+                self._wake.notify(self._unnotified)
+                self._unnotified = 0
 
     def stop(self, grace_s: float) -> bool:
         """Stop taking jobs; wait up to ``grace_s`` for jobs in hand. True if all finished."""
         self._stopping.set()
+        self._priority.close()
         with self._wake:
             self._wake.notify_all()
         deadline = time.monotonic() + grace_s
@@ -131,6 +158,7 @@ class JobRunner:
     # -- one round (also used by the console and tests, without threads) ---------------------
     def run_once(self, limit: int = BATCH) -> int:
         """Claim up to ``limit`` jobs and perform them; returns how many were claimed."""
+        self._priority.give_way()
         now = self._clock()
         try:
             jobs = self.store.claim_jobs(limit, now, self.lease_s, self.max_attempts)
@@ -142,6 +170,7 @@ class JobRunner:
         queue = deque(jobs)
         try:
             while queue:
+                self._priority.give_way()
                 if self._stopping.is_set():
                     self._give_back(list(queue))
                     break
@@ -194,6 +223,7 @@ class JobRunner:
     def _loop(self) -> None:
         backoff = POLL_S
         while not self._stopping.is_set():
+            seen = self._wakes
             try:
                 claimed = self.run_once()
                 backoff = POLL_S
@@ -205,10 +235,9 @@ class JobRunner:
                 claimed = 0
             if claimed:
                 continue
-            with self._wake:
-                if self._pending_wakes == 0 and not self._stopping.is_set():
+            with self._wake:  # no job: sleep, unless one was enqueued since the claim began
+                if self._wakes == seen and not self._stopping.is_set():
                     self._wake.wait(backoff)
-                self._pending_wakes = max(0, self._pending_wakes - 1)
 
     def _beat(self) -> None:
         while not self._beat_stop.wait(self.lease_s / RENEWALS_PER_LEASE):

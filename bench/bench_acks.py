@@ -25,20 +25,17 @@ long the jobs outlived the last request. Medians over a mode's segments.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from bench.bench_serve import SECRET, Item, build_requests, explains, percentile
-from bench.profile_serve import _environ, _standin
+from bench.profile_serve import _environ, bench_environment
 from bot.config import Settings, load_settings
 from bot.service import GlossaryService
 from bot.slack.app import BotIdentity
@@ -154,25 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-segment", type=int, default=1200, help="requests per segment")
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=["before", "after"])
     args = parser.parse_args(argv)
-    context = multiprocessing.get_context("spawn")
-    urls, stop = context.Queue(), context.Queue()
-    child = context.Process(target=_standin, args=(urls, stop), daemon=True)
-    child.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-acks-") as tmp:
-            env = {
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": urls.get(timeout=30),
-                "DATABASE_URL": f"sqlite:///{tmp}/state.sqlite3",
-                "DATA_DIR": str(Path(tmp) / "data"),
-                "LOG_LEVEL": "WARNING",
-                "GLOSSARY_RELOAD_S": "0",
-            }
-            results = run(args, env)
-    finally:
-        stop.put(None)
-        child.join(10)
+    with bench_environment("bench-acks-") as env:
+        results = run(args, env)
     print(f"\n{args.rate:g} requests/s, {args.per_segment} per segment, medians of segments:")
     print("| mode | ack ms p50 | ack ms p99 | CPU ms/request | switches/request | drain s |")
     print("|---|---|---|---|---|---|")

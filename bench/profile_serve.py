@@ -27,7 +27,8 @@ import multiprocessing
 import pstats
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,26 +71,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=45, help="functions listed per profile")
     parser.add_argument("--database-url", help="PostgreSQL server (a fresh database on it)")
     args = parser.parse_args(argv)
+    with ExitStack() as stack:
+        env = stack.enter_context(bench_environment("profile-serve-"))
+        if args.database_url:
+            env["DATABASE_URL"] = stack.enter_context(fresh_database(args.database_url))
+        _run(args, env)
+
+
+@contextmanager
+def bench_environment(prefix: str) -> Iterator[dict[str, str]]:
+    """The bot's environment for an in-process bench: a temp folder with a SQLite database,
+    and the Slack stand-in in a child process (so its CPU is not the bot's), stopped after."""
     context = multiprocessing.get_context("spawn")
     urls, stop = context.Queue(), context.Queue()
     child = context.Process(target=_standin, args=(urls, stop), daemon=True)
     child.start()
     try:
-        with ExitStack() as stack:
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="profile-serve-")))
-            database = f"sqlite:///{tmp}/state.sqlite3"
-            if args.database_url:
-                database = stack.enter_context(fresh_database(args.database_url))
-            env = {
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            yield {
                 "SLACK_BOT_TOKEN": "xoxb-bench",
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": urls.get(timeout=30),
-                "DATABASE_URL": database,
-                "DATA_DIR": str(tmp / "data"),
+                "DATABASE_URL": f"sqlite:///{tmp}/state.sqlite3",
+                "DATA_DIR": str(Path(tmp) / "data"),
                 "LOG_LEVEL": "WARNING",
                 "GLOSSARY_RELOAD_S": "0",
             }
-            _run(args, env)
     finally:
         stop.put(None)
         child.join(10)

@@ -24,7 +24,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.web import WebClient
 
 from bot.config import load_settings
-from bot.slack.http_worker import gunicorn_options
+from bot.slack.http_options import gunicorn_options
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 TOKEN = "xoxb-bench"

@@ -2,7 +2,7 @@
 
 On a shared 2-core machine ``bench_serve``'s ack percentiles mostly measure what else runs, and
 runs minutes apart see different machines. This runs what one gunicorn worker runs (the WSGI
-app, ``http_worker.THREADS`` request threads, the dispatcher's enqueue pool, the job threads)
+app, ``http_options.THREADS`` request threads, the dispatcher's enqueue pool, the job threads)
 in one process against the Slack stand-in (a child process, so its CPU is not counted), sends
 requests open-loop at ``--rate``, and alternates short segments between modes, so that every
 mode sees the same machine within seconds of the others:
@@ -40,7 +40,8 @@ from bot.config import Settings, load_settings
 from bot.service import GlossaryService
 from bot.slack.app import BotIdentity
 from bot.slack.bootstrap import build_runtime, load_glossary, make_service, make_store, open_store
-from bot.slack.http_worker import SWITCH_INTERVAL_S, THREADS
+from bot.slack.http_options import THREADS
+from bot.slack.http_worker import SWITCH_INTERVAL_S
 from bot.slack.priority import AckPriority
 from bot.slack.wsgi import create_wsgi_app
 from tests.standin.ids import BOT_ID, BOT_USER_ID, TEAM_ID

@@ -27,8 +27,9 @@ dead worker's last reading for ever, ``liveall`` a series per pid that ``sum()``
 new glossary are visible, and an old version drops to 0.
 
 **Per call.** Every ack and every Web API call records something, so the labelled children are
-resolved once per label values and process (``_Children``): prometheus_client's ``labels()``
-checks, converts and locks on every call, and the same few children come back each time.
+resolved once per label values and process (``Children``, with the definition of every series in
+bot/metric_families.py): prometheus_client's ``labels()`` checks, converts and locks on every
+call, and the same few children come back each time.
 """
 
 from __future__ import annotations
@@ -37,15 +38,12 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
+
+from bot.metric_families import MULTIPROC_ENV, OTHER, Metrics, build
 
 if TYPE_CHECKING:
-    from prometheus_client import Counter, Gauge, Histogram
-    from prometheus_client.metrics import MetricWrapperBase
-
     from bot.store.base import JobStats
 
 __all__ = [
@@ -61,20 +59,10 @@ __all__ = [
     "store_error",
 ]
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-_ACK_MS = (1, 2.5, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 250, 500, 1000, 2000, 3000, 5000, 10000)
-ACK_BUCKETS = tuple(ms / 1000 for ms in _ACK_MS)
-"""Fine under 100 ms, where acks belong; 3 s is Slack's deadline."""
-OTHER = "other"
-_WORD = re.compile(r"[a-z0-9_]{1,40}")
-_METHOD = re.compile(r"[a-z]+(?:\.[a-zA-Z]+){1,3}")  # chat.postMessage, apps.connections.open
 _VERSION = re.compile(r"[0-9A-Za-z._-]{1,40}")
 
-_CHILDREN_KEPT = 256
-"""Children remembered per metric: many times the label values this code uses."""
-
 _lock = threading.Lock()
-_metrics: _Metrics | None = None
+_metrics: Metrics | None = None
 _in_master = False
 """Set by ``prepare_multiprocess_dir`` in the gunicorn master, cleared in every process forked
 from it (rule 2): a flag rather than a pid compared on every call (``getpid`` is a syscall)."""
@@ -89,124 +77,18 @@ def _forked() -> None:
 os.register_at_fork(after_in_child=_forked)
 
 
-_M = TypeVar("_M", bound="MetricWrapperBase")
-
-
-class _Children(Generic[_M]):
-    """A labelled metric's children by the label values as passed, cleaned (one cleaner per
-    label) and resolved by ``labels()`` once: the same children, so the same series. Past
-    ``_CHILDREN_KEPT`` values they are resolved on each call, so odd values cannot grow it."""
-
-    __slots__ = ("_cleaners", "_known", "_metric")
-
-    def __init__(self, metric: _M, *cleaners: Callable[[str], str]) -> None:
-        self._metric = metric
-        self._cleaners = cleaners
-        self._known: dict[tuple[str, ...], _M] = {}
-
-    def __call__(self, *values: str) -> _M:
-        child = self._known.get(values)
-        if child is None:
-            clean = (c(v) for c, v in zip(self._cleaners, values, strict=True))
-            child = self._metric.labels(*clean)
-            if len(self._known) < _CHILDREN_KEPT:
-                self._known[values] = child
-        return child
-
-
-@dataclass(frozen=True, slots=True)
-class _Metrics:
-    requests: _Children[Counter]
-    ack_seconds: _Children[Histogram]
-    slack_calls: _Children[Counter]
-    store_errors: _Children[Counter]
-    jobs: _Children[Counter]
-    jobs_queued: Gauge
-    jobs_running: Gauge
-    jobs_failed: Gauge
-    jobs_oldest_queued: Gauge
-    terms: Gauge
-    info: Gauge
-    reloads: _Children[Counter]
-
-
-def _build() -> _Metrics:
-    from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
-
-    # ``*_created`` series (one per labelled child, in-process mode only) say when a child was
-    # first used: noise for this app, and they made the text differ between modes.
-    disable_created_metrics()  # type: ignore[no-untyped-call]
-
-    if path := os.environ.get(MULTIPROC_ENV):
-        # A process started with the variable but without prepare_multiprocess_dir (Socket
-        # Mode under the same environment as serve) would otherwise fail on every metric.
-        Path(path).mkdir(parents=True, exist_ok=True)
-
-    def job_gauge(name: str, doc: str) -> Gauge:
-        return Gauge(name, doc, multiprocess_mode="livemostrecent")
-
-    return _Metrics(
-        requests=_Children(
-            Counter("glossary_requests", "Slack requests handled", ["kind", "outcome"]),
-            _word,
-            _word,
-        ),
-        ack_seconds=_Children(
-            Histogram(
-                "glossary_ack_seconds", "Time from request to ack", ["kind"], buckets=ACK_BUCKETS
-            ),
-            _word,
-        ),
-        slack_calls=_Children(
-            Counter("glossary_slack_api_calls", "Slack Web API calls", ["method", "status"]),
-            _method,
-            _word,
-        ),
-        store_errors=_Children(
-            Counter("glossary_store_errors", "State store failures", ["operation"]), _word
-        ),
-        jobs=_Children(
-            Counter("glossary_jobs", "Durable jobs settled", ["kind", "outcome"]), _word, _word
-        ),
-        jobs_queued=job_gauge("glossary_jobs_queued", "Jobs waiting for a worker"),
-        jobs_running=job_gauge("glossary_jobs_running", "Jobs under a worker's lease"),
-        jobs_failed=job_gauge("glossary_jobs_failed", "Jobs that failed for good (kept)"),
-        jobs_oldest_queued=job_gauge(
-            "glossary_jobs_oldest_queued_seconds", "Age of the oldest queued job"
-        ),
-        terms=Gauge(
-            "glossary_terms", "Terms in the glossary served", multiprocess_mode="livemostrecent"
-        ),
-        info=Gauge(
-            "glossary_info",
-            "Processes serving each glossary version (content hash)",
-            ["version"],
-            multiprocess_mode="livesum",
-        ),
-        reloads=_Children(Counter("glossary_reloads", "Glossary hot reloads", ["outcome"]), _word),
-    )
-
-
-def _get() -> _Metrics:
+def _get() -> Metrics:
     global _metrics
     if _metrics is None:
         with _lock:
             if _metrics is None:
-                _metrics = _build()
+                _metrics = build()
     return _metrics
 
 
-def _recording() -> _Metrics | None:
+def _recording() -> Metrics | None:
     """The metrics, or None in the gunicorn master (see the module docstring, rule 2)."""
     return None if _in_master else _metrics or _get()
-
-
-def _word(value: str) -> str:
-    return value if _WORD.fullmatch(value) else OTHER
-
-
-def _method(value: str) -> str:
-    return value if _METHOD.fullmatch(value) else OTHER
 
 
 def observe_request(kind: str, outcome: str, seconds: float) -> None:

@@ -19,6 +19,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics
+from bot.metric_families import ACK_BUCKETS, MULTIPROC_ENV
 from bot.store.base import JobStats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +44,9 @@ def glossary_samples(body: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]
 
 
 def run_python(code: str, *args: str, multiproc_dir: Path | None = None) -> str:
-    env = {k: v for k, v in os.environ.items() if k != metrics.MULTIPROC_ENV}
+    env = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}
     if multiproc_dir is not None:
-        env[metrics.MULTIPROC_ENV] = str(multiproc_dir)
+        env[MULTIPROC_ENV] = str(multiproc_dir)
     done = subprocess.run(
         [sys.executable, "-c", dedent(code), *args],
         cwd=ROOT,
@@ -60,7 +61,7 @@ def run_python(code: str, *args: str, multiproc_dir: Path | None = None) -> str:
 
 @pytest.fixture(autouse=True)
 def single_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
 
 
 def test_render_lists_every_family_in_prometheus_text() -> None:
@@ -92,7 +93,7 @@ def test_requests_and_ack_histogram_move() -> None:
     assert sample("glossary_requests_total", kind="command", outcome="ok") == count + 2
     assert sample("glossary_ack_seconds_bucket", kind="command", le="0.005") == fast + 2
     assert sample("glossary_ack_seconds_bucket", kind="command", le="0.0025") == faster
-    assert metrics.ACK_BUCKETS[:11] == (
+    assert ACK_BUCKETS[:11] == (
         0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1,
     )  # fmt: skip
 
@@ -165,7 +166,7 @@ def test_prepare_refuses_after_a_single_process_import(
     """This test process imported prometheus_client without the variable: too late to switch,
     even if the variable is set by hand before the call."""
     if variable_set_by_hand:
-        monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path / "metrics"))
+        monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path / "metrics"))
     with pytest.raises(RuntimeError, match="call prepare_multiprocess_dir first"):
         metrics.prepare_multiprocess_dir(tmp_path / "metrics")
     assert not (tmp_path / "metrics").exists()
@@ -183,7 +184,7 @@ metrics.observe_request("event", "ok", 0.02)
 def test_workers_are_summed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for count in ("3", "4"):
         run_python(RECORD, count, multiproc_dir=tmp_path)
-    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path))
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
     samples = parse(metrics.render()[0])
     calls = ("glossary_slack_api_calls_total", (("method", "chat.postMessage"), ("status", "ok")))
     assert samples[calls] == 7.0

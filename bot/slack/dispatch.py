@@ -59,7 +59,7 @@ ENQUEUE_DEADLINE_S = 1.0
 """How long an ack waits for its jobs to be stored: well under Slack's 3 s, far above a healthy
 write (milliseconds), so only a stalled database ever reaches it."""
 ENQUEUE_THREADS = 8
-"""Enqueue threads per process: one per request thread (``http_worker.THREADS``), so a healthy
+"""Enqueue threads per process: one per request thread (``http_options.THREADS``), so a healthy
 enqueue never waits for another's turn."""
 
 

@@ -36,7 +36,7 @@ from bot.slack.bootstrap import (
     make_store,
     open_store,
 )
-from bot.slack.http_worker import gunicorn_options
+from bot.slack.http_options import gunicorn_options
 from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app

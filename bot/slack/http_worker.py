@@ -6,12 +6,13 @@ headers and part of a body and stops holds that thread for good: 16 such connect
 2 workers x 8 threads and the bot stopped acknowledging Slack.
 
 Here every connection waits in the worker's poller (non-blocking, no thread) while what it sends
-is buffered. gunicorn's own parser decides when a request is whole: the head, then
-Content-Length bytes of body. Only then does a thread run it, from the buffer, so a thread never
-waits on a client for input. A connection must deliver its whole request within
-``request_timeout_s`` of being accepted (or of the first byte of its next kept-alive request),
-or it is closed; an idle kept-alive connection is closed after gunicorn's ``keepalive``. Closing
-lingers in the poller too (gthread drains a closing socket for up to 2 s on its main loop).
+is buffered (``BufferedConn``: bot/slack/http_conn.py). gunicorn's own parser decides when a
+request is whole: the head, then Content-Length bytes of body. Only then does a thread run it,
+from the buffer, so a thread never waits on a client for input. A connection must deliver its
+whole request within ``request_timeout_s`` of being accepted (or of the first byte of its next
+kept-alive request), or it is closed; an idle kept-alive connection is closed after gunicorn's
+``keepalive``. Closing lingers in the poller too (gthread drains a closing socket for up to 2 s
+on its main loop).
 
 What a worker holds of requests, from the first byte until a thread has answered, is at most
 ``BUFFER_CAP`` in total, since none of it is signed yet. A read that would pass the cap first
@@ -27,7 +28,8 @@ Requests this worker does not buffer are handed to a thread once their head is c
 their connection is closed after the answer: a body above ``MAX_BODY`` (the app refuses it
 unread) or a chunked one (the app requires Content-Length). The thread's socket has a timeout
 of ``request_timeout_s`` for anything it still reads or writes. With TLS or HTTP/2 configured
-the worker is plain gthread: the bot sits behind a load balancer that terminates TLS.
+the worker is plain gthread: the bot sits behind a load balancer that terminates TLS. The
+options gunicorn runs it with (threads, connections, keep-alive) are in bot/slack/http_options.py.
 
 Acks first: the worker counts each request from its hand-over to a thread until its answer is
 written (``AckPriority``), and job threads in the same process give way to them, bounded (see
@@ -46,16 +48,14 @@ import socket
 import sys
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 from bot.logs import Throttled
-from bot.slack.http_request import MAX_HEAD, inspect_request
+from bot.slack.http_conn import BufferedConn
+from bot.slack.http_request import MAX_HEAD
 from bot.slack.priority import AckPriority
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -63,51 +63,15 @@ BUFFER_CAP = 16 << 20
 """Bytes of requests one worker holds before a thread has answered them (see the module doc).
 Unsigned, so a bound is needed: 256 connections x MAX_BODY would be 256 MiB a worker against the
 pod's 768 MiB limit. 16 MiB is MAX_BODY 16 times over, and 64 KiB per connection."""
-THREADS = 8
 SWITCH_INTERVAL_S = 0.002
 """The GIL's switch interval in a worker (Python's default: 5 ms), set after the fork. 2 ms gave
 acks a lower p99 than 1 ms in bench/bench_acks.py, for no more CPU than 5 ms."""
-WORKER_CONNECTIONS = 256
-"""Per worker; waiting connections cost no thread, and their buffers at most BUFFER_CAP."""
-KEEPALIVE_S = 75
-"""Longer than load balancers' idle timeouts (AWS ALB: 60 s), so the balancer, not the bot,
-closes an idle connection: otherwise it may reuse one the bot just closed and answer 502."""
 LINGER_S = 2.0
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _BUSY_BODY = b'{"ok": false, "error": "server busy"}'
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
 )
-
-
-class _Conn(TConn):  # type: ignore[misc]
-    """A gthread connection plus what the poller buffered of its next request."""
-
-    def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any, timeout_s: float):
-        super().__init__(cfg, sock, client, server)
-        self.timeout_s = timeout_s
-        self.deadline = 0.0
-        self.closing = False
-        self.charged = 0
-        """Bytes counted against BUFFER_CAP: what it buffered, until a thread has answered it."""
-        self.next_request(b"")
-
-    def next_request(self, read_ahead: bytes) -> None:
-        self.buffered = bytearray(read_ahead)
-        self.scanned = 0
-        self.size: int | None = None
-        self.whole = True
-        self.continue_sent = False
-        self.data_ready = True  # gthread must not wait for data in the thread: it is here
-
-    def init(self) -> None:
-        """Runs in the thread before each request: hand the buffer to gunicorn's parser."""
-        super().init()
-        self.sock.settimeout(self.timeout_s)  # gthread left it blocking with no timeout
-        if self.buffered:
-            self.parser.unreader.unread(bytes(self.buffered))
-            self.buffered = bytearray()
 
 
 class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
@@ -122,7 +86,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         cfg = self.cfg
         plain_http1 = getattr(cfg, "protocol", "http") == "http" and "h2" not in cfg.http_protocols
         self._buffering = plain_http1 and not cfg.is_ssl
-        self._waiting: set[_Conn] = set()
+        self._waiting: set[BufferedConn] = set()
         self._next_expiry = math.inf
         self._throttled = Throttled(logger)
         self.buffered_bytes = 0
@@ -163,21 +127,21 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                 raise
             return
         self.nr_conns += 1
-        conn = _Conn(self.cfg, sock, client, listener.getsockname(), self.request_timeout_s)
+        conn = BufferedConn(self.cfg, sock, client, listener.getsockname(), self.request_timeout_s)
         self._wait(conn, time.monotonic() + self.request_timeout_s)
 
-    def _wait(self, conn: _Conn, deadline: float) -> None:
+    def _wait(self, conn: BufferedConn, deadline: float) -> None:
         conn.deadline = deadline
         self._next_expiry = min(self._next_expiry, deadline)
         if conn not in self._waiting:
             self._waiting.add(conn)
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
 
-    def _charge(self, conn: _Conn, size: int) -> None:
+    def _charge(self, conn: BufferedConn, size: int) -> None:
         self.buffered_bytes += size - conn.charged
         conn.charged = size
 
-    def _readable(self, conn: _Conn, _sock: object) -> None:
+    def _readable(self, conn: BufferedConn, _sock: object) -> None:
         if conn.closing:
             size = MAX_HEAD  # discarded: see _linger
         else:
@@ -205,7 +169,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._charge(conn, len(conn.buffered))
         self._advance(conn)
 
-    def _room(self, conn: _Conn, want: int) -> int:
+    def _room(self, conn: BufferedConn, want: int) -> int:
         """How many bytes ``conn`` may read now, after refusing bigger buffers to make room."""
         while BUFFER_CAP - self.buffered_bytes < want:
             others = (c for c in self._waiting if c is not conn and not c.closing)
@@ -215,7 +179,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._refuse(victim)
         return max(0, min(want, BUFFER_CAP - self.buffered_bytes))
 
-    def _refuse(self, conn: _Conn) -> None:
+    def _refuse(self, conn: BufferedConn) -> None:
         self._throttled.warning(
             "busy", "answered 503: requests not yet answered fill BUFFER_CAP (%d bytes)", BUFFER_CAP
         )
@@ -223,27 +187,9 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             conn.sock.send(_BUSY)
         self._linger(conn)
 
-    def _advance(self, conn: _Conn) -> None:
+    def _advance(self, conn: BufferedConn) -> None:
         """Hand the connection to a thread if its request is whole (or will not be buffered)."""
-        if conn.size is None:
-            # Parse only once the head's end is in sight, searching only what is new, so a
-            # client that drips its head byte by byte costs no more than one that sends it whole.
-            start, conn.scanned = max(0, conn.scanned - 3), len(conn.buffered)
-            if conn.buffered.find(b"\r\n\r\n", start) < 0 and conn.scanned <= MAX_HEAD:
-                return
-            number = conn.parser.req_count + 1 if conn.parser is not None else 1
-            arrival = inspect_request(self.cfg, bytes(conn.buffered), number, conn.client)
-            if arrival.state == "partial":
-                conn.size = arrival.size
-                if arrival.expects_continue and not conn.continue_sent:
-                    conn.continue_sent = True
-                    # A few bytes into an idle socket's empty send buffer; if the client is
-                    # gone, the next recv says so.
-                    with contextlib.suppress(OSError):
-                        conn.sock.send(_CONTINUE)
-                return
-            conn.whole = arrival.state == "whole"
-        elif len(conn.buffered) < conn.size:
+        if not conn.arrived():
             return
         if conn in self._waiting:
             self._waiting.discard(conn)
@@ -270,7 +216,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._close(conn)
         self._next_expiry = min((c.deadline for c in self._waiting), default=math.inf)
 
-    def _close(self, conn: _Conn) -> None:
+    def _close(self, conn: BufferedConn) -> None:
         if conn in self._waiting:
             self._waiting.discard(conn)
             with contextlib.suppress(KeyError, ValueError, OSError):
@@ -281,7 +227,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
 
     # -- after a thread ran a request ----------------------------------------------------------
 
-    def finish_request(self, conn: _Conn, fs: Any) -> None:
+    def finish_request(self, conn: BufferedConn, fs: Any) -> None:
         if not self._buffering:
             super().finish_request(conn, fs)
             return
@@ -307,7 +253,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             idle = self.cfg.keepalive if self.alive else STOP_KEEPALIVE_LINGER
             self._wait(conn, now + idle)
 
-    def _linger(self, conn: _Conn) -> None:
+    def _linger(self, conn: BufferedConn) -> None:
         """Close after the client has read our answer, without blocking the main loop.
 
         Closing with unread input makes the kernel send RST, which can destroy the answer in
@@ -325,7 +271,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
 
     # -- in the thread ------------------------------------------------------------------------
 
-    def handle_request(self, req: Any, conn: _Conn) -> bool:
+    def handle_request(self, req: Any, conn: BufferedConn) -> bool:
         if self._buffering:
             if conn.continue_sent:
                 req._expected_100_continue = False  # already sent from the poller
@@ -346,20 +292,3 @@ def worker_class(
     job threads give way to (gunicorn takes a class as well)."""
     attrs = {"request_timeout_s": request_timeout_s, "priority": priority, "__module__": __name__}
     return cast(type[SlowClientWorker], type("SlowClientWorker", (SlowClientWorker,), attrs))
-
-
-def gunicorn_options(settings: Settings, priority: AckPriority | None = None) -> dict[str, Any]:
-    """The HTTP-serving part of gunicorn's configuration (the runtime adds hooks and logging)."""
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    return {
-        "bind": f"{host}:{settings.port}",
-        "workers": settings.workers,
-        "worker_class": worker_class(settings.request_timeout_s, priority),
-        "threads": THREADS,
-        "worker_connections": WORKER_CONNECTIONS,
-        "keepalive": KEEPALIVE_S,
-        "timeout": 30,
-        # The runtime drains its jobs for shutdown_grace_s; gunicorn waits a little longer.
-        "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
-        "accesslog": None,  # the WSGI app writes one access line per request itself
-    }

@@ -7,11 +7,12 @@ ends, then any replica takes them over. So nothing acknowledged is lost.
 
 A live worker keeps what it holds: one heartbeat thread per runner renews, every third of a
 lease, the lease of every job in hand (the one being performed and the claimed, unstarted rest
-of each thread's batch), in one store transaction. A Slack call may take long (a 10 s timeout
-times slack_sdk's retries, a 429's ``Retry-After`` sleep) without the job being taken over, so
-a slow Slack no longer posts twice. A job whose renewal failed (another worker holds it now:
-our renewals did not reach the store in time, or its clock runs ahead) or whose lease has ended
-by our clock is not started: it is skipped, neither performed nor settled; its new holder does it.
+of each thread's batch: ``HeldJobs``, bot/slack/held_jobs.py), in one store transaction. A Slack
+call may take long (a 10 s timeout times slack_sdk's retries, a 429's ``Retry-After`` sleep)
+without the job being taken over, so a slow Slack no longer posts twice. A job whose renewal
+failed (another worker holds it now: our renewals did not reach the store in time, or its clock
+runs ahead) or whose lease has ended by our clock is not started: it is skipped, neither
+performed nor settled; its new holder does it.
 
 What can still happen twice: a job whose Slack call had gone out when its worker was killed,
 before the store heard it was done (at most the jobs in hand, one per thread, per kill); and a
@@ -39,12 +40,12 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from bot import metrics
 from bot.logs import Throttled
 from bot.slack.failures import Failed, Retry
+from bot.slack.held_jobs import HeldJobs
 from bot.slack.perform import Performer
 from bot.slack.priority import AckPriority
 from bot.store.base import Job, Store, StoreError
@@ -60,16 +61,6 @@ MAX_BACKOFF_S = 5.0
 STATS_EVERY_S = 5.0
 RENEWALS_PER_LEASE = 3
 """Heartbeats per lease: two may fail (a store hiccup) before a held job's lease ends."""
-
-
-@dataclass
-class _Held:
-    """A claimed job this process holds: until when its lease is known to last, and whether
-    a renewal found it taken over."""
-
-    job: Job
-    until: float
-    lost: bool = False
 
 
 class JobRunner:
@@ -100,8 +91,7 @@ class JobRunner:
         self._workers: list[threading.Thread] = []
         self._stats_at = 0.0
         self._stats_lock = threading.Lock()
-        self._held: dict[str, _Held] = {}  # by lease token: one id may be held twice (_hold)
-        self._held_lock = threading.Lock()
+        self._held = HeldJobs(clock)
         self._beat_stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self._priority = AckPriority()  # never busy unless ``give_way_to`` replaces it
@@ -166,7 +156,7 @@ class JobRunner:
             metrics.store_error("claim_jobs")
             throttled.error("claim", "cannot take jobs, the state store failed: %s", exc)
             raise
-        self._hold(jobs, now + self.lease_s)
+        self._held.hold(jobs, now + self.lease_s)
         queue = deque(jobs)
         try:
             while queue:
@@ -177,9 +167,9 @@ class JobRunner:
                 job = queue.popleft()
                 if self._still_ours(job):
                     self._perform(job)
-                self._let_go([job])  # settled, skipped or left to its lease (``Retry``)
+                self._held.let_go([job])  # settled, skipped or left to its lease (``Retry``)
         finally:
-            self._let_go(jobs)
+            self._held.let_go(jobs)
         self._report_stats()
         return len(jobs)
 
@@ -187,8 +177,7 @@ class JobRunner:
         """One heartbeat: renew the lease of every job in hand, in one store transaction, and
         mark the ones another worker holds now so they are not started. Returns the ids renewed
         (none when the store failed: the leases may still end, and the next beat finds out)."""
-        with self._held_lock:
-            held = [entry.job for entry in self._held.values() if not entry.lost]
+        held = self._held.to_renew()
         if not held:
             return []
         now = self._clock()
@@ -198,15 +187,7 @@ class JobRunner:
             metrics.store_error("renew_jobs")
             throttled.error("renew", "could not renew job leases (others may take them): %s", exc)
             return []
-        with self._held_lock:
-            for job in held:
-                entry = self._held.get(job.lease)
-                if entry is None:
-                    continue  # settled meanwhile: its renewal failing says nothing
-                if job.id in renewed:
-                    entry.until = max(entry.until, now + self.lease_s)
-                else:
-                    entry.lost = True
+        self._held.renewed(held, renewed, now + self.lease_s)
         return renewed
 
     def drain(self, rounds: int = 1000) -> int:
@@ -246,29 +227,10 @@ class JobRunner:
             except Exception:
                 logger.exception("job lease heartbeat failed; it carries on")
 
-    def _hold(self, jobs: Sequence[Job], until: float) -> None:
-        """Renew these from now on. A job this process held under an older lease was taken
-        over (here, by this claim): the old lease is marked lost, since renewals return ids and
-        could not tell the two apart."""
-        claimed = {job.id for job in jobs}
-        with self._held_lock:
-            for entry in self._held.values():
-                if entry.job.id in claimed:
-                    entry.lost = True
-            self._held.update((job.lease, _Held(job, until)) for job in jobs)
-
-    def _let_go(self, jobs: Sequence[Job]) -> None:
-        """Stop renewing these: settled, skipped, given back, or left to their lease."""
-        with self._held_lock:
-            for job in jobs:
-                self._held.pop(job.lease, None)
-
     def _still_ours(self, job: Job) -> bool:
-        """May this claimed job be started? Not if a renewal found it taken over, nor once its
-        lease has ended by our clock (renewals failed: another worker may have it)."""
-        with self._held_lock:
-            entry = self._held.get(job.lease)
-            ours = entry is not None and not entry.lost and self._clock() < entry.until
+        """May this claimed job be started (``HeldJobs.ours``)? One that may not is counted and
+        logged here, where the runner's other lease warnings are."""
+        ours = self._held.ours(job)
         if not ours:
             metrics.job_done(job.kind, "lost")
             message = "%s job %d lost its lease before it started; its new holder does it"

@@ -14,17 +14,16 @@ parse first). An unsigned request is a 401, a signed one Bolt cannot digest (JSO
 thousands deep, ``authorizations`` that is not a list…) a 400; either writes at most one short
 line per kind and minute, never a traceback. The request kind that the access line and the
 metrics carry (event type, command, interactive type and action) is read only from signed
-bodies; the access line never carries a body, a header or a query string.
+bodies; the access line never carries a body, a header or a query string (both:
+bot/slack/http_answer.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_bolt import BoltResponse
@@ -34,18 +33,17 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
 from bot.logs import Throttled
+from bot.slack.http_answer import Answer, access, json_answer, log_access, refusal, request_kind
 from bot.slack.http_request import MAX_BODY
 
 __all__ = ["EVENTS_PATH", "MAX_BODY", "BoltApp", "OAuthPages", "WSGIApp", "create_wsgi_app"]
 
 logger = logging.getLogger(__name__)
-access = logging.getLogger("bot.access")
 
 EVENTS_PATH = "/slack/events"
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Ready = Callable[[], tuple[bool, dict[str, Any]]]
-_UNSAFE = re.compile(r"[^A-Za-z0-9_./:@-]")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
@@ -76,55 +74,6 @@ PAGE_HEADERS = [
         "img-src https://platform.slack-edge.com; frame-ancestors 'none'",
     ),
 ]
-
-
-@dataclass
-class _Answer:
-    """What a route decided: the response, plus the request's kind for the access log."""
-
-    status: str
-    body: bytes
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    kind: str = "-"
-    """For the access line: ``event app_mention``, ``command /define``, ``block_actions share``."""
-    category: str = "unknown"
-    """For the metrics label: event, command, block_actions, url_verification…"""
-    outcome: str = "ok"
-
-
-def _json(status: str, body: dict[str, Any], **extra: Any) -> _Answer:
-    data = json.dumps(body).encode()
-    return _Answer(status, data, [("Content-Type", "application/json")], **extra)
-
-
-def _refusal(status: str, error: str, outcome: str = "refused", **extra: Any) -> _Answer:
-    return _json(status, {"ok": False, "error": error}, outcome=outcome, **extra)
-
-
-def _clean(value: object, limit: int = 80) -> str:
-    """A log-safe token: no spaces, newlines or quotes from a request can forge a log line."""
-    return _UNSAFE.sub("?", str(value))[:limit] or "-"
-
-
-def _kind(body: Any) -> tuple[str, str]:
-    """(access-log kind, metrics category) of a signed, parsed Slack request."""
-    if not isinstance(body, dict):
-        return "-", "unknown"
-    if isinstance(body.get("command"), str):
-        return f"command {_clean(body['command'])}", "command"
-    kind, event = body.get("type"), body.get("event")
-    if kind == "event_callback" and isinstance(event, dict):
-        return f"event {_clean(event.get('type'))}", "event"
-    if not isinstance(kind, str):
-        return "-", "unknown"
-    detail = body.get("callback_id")
-    actions, view = body.get("actions"), body.get("view")
-    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
-        detail = actions[0].get("action_id")
-    elif isinstance(view, dict):
-        detail = view.get("callback_id")
-    label = _clean(kind, 40)
-    return (f"{label} {_clean(detail)}" if isinstance(detail, str) else label), label
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, Sequence[str]]:
@@ -158,26 +107,26 @@ class _Routes:
         self.ready = ready
         self.refused = Throttled(logger)
 
-    def events(self, environ: dict[str, Any]) -> _Answer:
+    def events(self, environ: dict[str, Any]) -> Answer:
         raw = environ.get("CONTENT_LENGTH") or ""
         if not raw:
-            return _refusal("411 Length Required", "length required")
+            return refusal("411 Length Required", "length required")
         if not raw.isascii() or not raw.isdigit():
-            return _refusal("400 Bad Request", "invalid content length")
+            return refusal("400 Bad Request", "invalid content length")
         if len(raw) > 9 or int(raw) > MAX_BODY:  # (int() refuses over 4,300 digits)
-            return _refusal("413 Payload Too Large", "body too large")
+            return refusal("413 Payload Too Large", "body too large")
         length = int(raw)
         try:
             # Under our gunicorn worker the body is already in memory; under any other server
             # the socket timeout bounds this read.
             body = environ["wsgi.input"].read(length)
         except OSError:
-            return _refusal("408 Request Timeout", "body not received")
+            return refusal("408 Request Timeout", "body not received")
         if len(body) != length:
-            return _refusal("400 Bad Request", "body shorter than its length")
+            return refusal("400 Bad Request", "body shorter than its length")
         text = self._verified(environ, body)
         if text is None:
-            return _refusal("401 Unauthorized", "invalid signature", outcome="unsigned")
+            return refusal("401 Unauthorized", "invalid signature", outcome="unsigned")
         return self._dispatch(environ, text)
 
     def _verified(self, environ: dict[str, Any], body: bytes) -> str | None:
@@ -202,11 +151,11 @@ class _Routes:
         )
         return None
 
-    def _dispatch(self, environ: dict[str, Any], text: str) -> _Answer:
+    def _dispatch(self, environ: dict[str, Any], text: str) -> Answer:
         kind, category = "-", "unknown"
         try:
             request = BoltRequest(body=text, query=_query(environ), headers=_headers(environ))
-            kind, category = _kind(request.body)
+            kind, category = request_kind(request.body)
             response = self.bolt_app.dispatch(request)
             wsgi_response = WsgiHttpResponse(response.status, response.headers, response.body)
         except Exception as exc:  # Bolt choked on a signed body: the client's fault, not ours
@@ -214,7 +163,7 @@ class _Routes:
             self.refused.warning(
                 ("malformed", name), "refused a signed request Bolt could not read (%s)", name
             )
-            answer = _refusal("400 Bad Request", "malformed request", outcome="malformed")
+            answer = refusal("400 Bad Request", "malformed request", outcome="malformed")
             answer.kind, answer.category = kind, category
             return answer
         code = response.status
@@ -222,43 +171,43 @@ class _Routes:
         # Bolt's headers, minus the Content-Length that every answer gets in one place.
         headers = [h for h in wsgi_response.get_headers() if h[0].lower() != "content-length"]
         body = b"".join(wsgi_response.get_body())
-        return _Answer(wsgi_response.status, body, headers, kind, category, outcome)
+        return Answer(wsgi_response.status, body, headers, kind, category, outcome)
 
-    def install(self, environ: dict[str, Any]) -> _Answer:
+    def install(self, environ: dict[str, Any]) -> Answer:
         assert self.oauth is not None
         return self._page(environ, self.oauth.handle_installation, "oauth install")
 
-    def oauth_redirect(self, environ: dict[str, Any]) -> _Answer:
+    def oauth_redirect(self, environ: dict[str, Any]) -> Answer:
         assert self.oauth is not None
         return self._page(environ, self.oauth.handle_callback, "oauth redirect")
 
     def _page(
         self, environ: dict[str, Any], handle: Callable[[BoltRequest], BoltResponse], kind: str
-    ) -> _Answer:
+    ) -> Answer:
         """An OAuth page from Bolt's flow (a GET: no body to read)."""
         request = BoltRequest(body="", query=_query(environ), headers=_headers(environ))
         response = handle(request)
         page = WsgiHttpResponse(response.status, response.headers, response.body)
         headers = [h for h in page.get_headers() if h[0].lower() != "content-length"]
         outcome = "ok" if response.status < 400 else "refused"
-        return _Answer(
+        return Answer(
             page.status, b"".join(page.get_body()), headers + PAGE_HEADERS, kind, "oauth", outcome
         )
 
-    def healthz(self, environ: dict[str, Any]) -> _Answer:
-        return _json("200 OK", {"ok": True}, kind="probe")
+    def healthz(self, environ: dict[str, Any]) -> Answer:
+        return json_answer("200 OK", {"ok": True}, kind="probe")
 
-    def readyz(self, environ: dict[str, Any]) -> _Answer:
+    def readyz(self, environ: dict[str, Any]) -> Answer:
         try:
             ok, report = self.ready()
         except Exception as exc:
             self.refused.exception("readyz", "the readiness check failed: %s", exc)
-            return _refusal("503 Service Unavailable", "readiness check failed", kind="probe")
-        return _json("200 OK" if ok else "503 Service Unavailable", report, kind="probe")
+            return refusal("503 Service Unavailable", "readiness check failed", kind="probe")
+        return json_answer("200 OK" if ok else "503 Service Unavailable", report, kind="probe")
 
-    def metrics(self, environ: dict[str, Any]) -> _Answer:
+    def metrics(self, environ: dict[str, Any]) -> Answer:
         body, content_type = metrics.render()
-        return _Answer("200 OK", body, [("Content-Type", content_type)], kind="probe")
+        return Answer("200 OK", body, [("Content-Type", content_type)], kind="probe")
 
 
 def create_wsgi_app(
@@ -273,7 +222,7 @@ def create_wsgi_app(
 
     ``oauth`` (OAuth mode: the App's ``oauth_flow``) adds the install and redirect pages."""
     routes = _Routes(bolt_app, signing_secret, ready, oauth)
-    table: dict[str, dict[str, Callable[[dict[str, Any]], _Answer]]] = {
+    table: dict[str, dict[str, Callable[[dict[str, Any]], Answer]]] = {
         EVENTS_PATH: {"POST": routes.events},
         "/healthz": {"GET": routes.healthz, "HEAD": routes.healthz},
         "/readyz": {"GET": routes.readyz, "HEAD": routes.readyz},
@@ -289,33 +238,23 @@ def create_wsgi_app(
         path = environ.get("PATH_INFO", "")
         methods = table.get(path)
         if methods is None:
-            answer = _refusal("404 Not Found", "not found")
+            answer = refusal("404 Not Found", "not found")
         elif method not in methods:
-            answer = _refusal("405 Method Not Allowed", "method not allowed")
+            answer = refusal("405 Method Not Allowed", "method not allowed")
             answer.headers.append(("Allow", ", ".join(methods)))
         else:
             try:
                 answer = methods[method](environ)
             except Exception:  # a bug of ours: one traceback per minute, a 500 for the client
                 routes.refused.exception(("error", path), "failed to answer %s %s", method, path)
-                answer = _refusal("500 Internal Server Error", "internal error", outcome="error")
+                answer = refusal("500 Internal Server Error", "internal error", outcome="error")
         answer.headers.append(("Content-Length", str(len(answer.body))))
         seconds = time.perf_counter() - started
         if path == EVENTS_PATH:
             metrics.observe_request(answer.category, answer.outcome, seconds)
         if access_log and access.isEnabledFor(logging.INFO):  # cheap when LOG_LEVEL is higher
-            _log_access(method, path, answer, seconds)
+            log_access(method, path, answer, seconds)
         start_response(answer.status, answer.headers)
         return [answer.body]
 
     return wsgi
-
-
-def _log_access(method: str, path: str, answer: _Answer, seconds: float) -> None:
-    method, path = _clean(method, 16), _clean(path, 120)
-    status, duration_ms = int(answer.status[:3]), round(seconds * 1000, 1)
-    fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
-    access.info(
-        "%s %s %d %.1fms %s", method, path, status, duration_ms, answer.kind,
-        extra={**fields, "kind": answer.kind},
-    )  # fmt: skip

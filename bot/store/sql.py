@@ -1,12 +1,12 @@
 """``SqlStore``: the state store on SQLite (one host) or PostgreSQL (any number of replicas).
 
-This module owns connections, transactions and health; the statements live beside it
-(``sql_jobs``, ``sql_explanations``, ``sql_lookups``, ``sql_upkeep``; the governance
-methods come with theirs from ``sql_governance``), the hot ones compiled once and run on the
-driver's cursor inside a transaction opened here on the driver too (``_driver_transaction``,
-see ``compiled``), the others through SQLAlchemy's (``_transaction``). Atomicity comes from
-the database, not from Python: claims are ``INSERT … ON CONFLICT`` against a primary or unique
-key, so a repeat is recognised across threads and processes alike.
+This module owns connections and transactions; the statements live beside it (``sql_jobs``,
+``sql_explanations``, ``sql_lookups``, ``sql_upkeep``; the governance methods come with theirs
+from ``sql_governance``, the health checks from ``sql_health``), the hot ones compiled once and
+run on the driver's cursor inside a transaction opened here on the driver too
+(``_driver_transaction``, see ``compiled``), the others through SQLAlchemy's (``_transaction``).
+Atomicity comes from the database, not from Python: claims are ``INSERT … ON CONFLICT`` against
+a primary or unique key, so a repeat is recognised across threads and processes alike.
 
 The store never creates or changes the schema (``bot.store.migrate`` does, once, before
 workers start), so constructing one needs no write lock. The exception is an in-memory SQLite
@@ -29,12 +29,11 @@ import contextlib
 import os
 import stat
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store import compiled, sql_explanations, sql_jobs, sql_lookups, sql_upkeep
@@ -45,7 +44,6 @@ from bot.store.base import (
     Pruned,
     Store,
     StoreError,
-    StoreHealth,
     Workspace,
     purge_criteria,
 )
@@ -59,16 +57,15 @@ from bot.store.engine import (
     sqlite_path,
     transaction,
 )
-from bot.store.migrate import current_revision, head, upgrade_connection
+from bot.store.migrate import upgrade_connection
 from bot.store.schema import insert_new, once_keys
 from bot.store.sql_governance import GovernanceMethods
+from bot.store.sql_health import HealthMethods
 
-SCHEMA_CHECK_TTL_S = 5.0
-"""``health`` reads the schema version at most this often; a migration is rare, probes are not."""
 T = TypeVar("T")
 
 
-class SqlStore(GovernanceMethods, Store):
+class SqlStore(GovernanceMethods, HealthMethods, Store):
     """The production store; safe to share between threads."""
 
     def __init__(
@@ -266,34 +263,6 @@ class SqlStore(GovernanceMethods, Store):
         criteria = purge_criteria(enterprise_id, team_id, user_id)
         with self._transaction("delete a workspace's or person's data") as conn:
             return sql_upkeep.purge(conn, criteria)
-
-    def schema_current(self) -> bool:
-        """True when the database is at the schema revision the code needs; may raise StoreError."""
-        with self._transaction("read the schema version", read_only=True) as conn:
-            return current_revision(conn) == head()
-
-    def health(self) -> StoreHealth:
-        try:
-            with self._transaction("answer a health check", read_only=True) as conn:
-                conn.execute(select(1))
-                revision = self._schema_revision(conn)
-        except StoreError as exc:
-            return StoreHealth(False, self.backend, schema_current=False, detail=str(exc))
-        if revision != head():
-            detail = (
-                f"schema at {revision or 'nothing'}, the code needs {head()}: "
-                "run `python -m bot migrate`"
-            )
-            return StoreHealth(ok=False, backend=self.backend, schema_current=False, detail=detail)
-        return StoreHealth(ok=True, backend=self.backend, schema_current=True)
-
-    def _schema_revision(self, conn: Connection) -> str | None:
-        """The schema revision, read again only after ``SCHEMA_CHECK_TTL_S``."""
-        seen = self._schema_seen
-        if seen is None or time.monotonic() - seen[0] >= SCHEMA_CHECK_TTL_S:
-            seen = (time.monotonic(), current_revision(conn))
-            self._schema_seen = seen
-        return seen[1]
 
     def close(self) -> None:
         self._closed = True

@@ -10,7 +10,7 @@ from bot.slack import work
 from bot.slack.dispatch import Listener
 from bot.slack.listeners import governance
 from bot.slack.parse import string, text_of
-from bot.slack.render.cards import define_message
+from bot.slack.render.answers import define_message
 from bot.slack.work import Incoming, Outcome
 
 COMMAND = "/define"

@@ -34,7 +34,7 @@ from bot.slack.parse import (
     text_of,
     thread_root,
 )
-from bot.slack.render.cards import ask_message
+from bot.slack.render.answers import ask_message
 from bot.slack.work import NOTHING, Incoming, Outcome
 from bot.store.base import Workspace
 

@@ -15,7 +15,7 @@ from bot.service import GlossaryService
 from bot.slack import partner, work
 from bot.slack.dispatch import Listener
 from bot.slack.parse import message_text, string
-from bot.slack.render.cards import terms_message
+from bot.slack.render.answers import terms_message
 from bot.slack.work import NOTHING, Incoming, Outcome
 
 CALLBACK_ID = "explain_message_terms"

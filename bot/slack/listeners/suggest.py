@@ -26,7 +26,7 @@ from bot.slack.listeners.clicks import (
 )
 from bot.slack.parse import get_path, string
 from bot.slack.render import suggest as render
-from bot.slack.render.cards import SUGGEST_ACTION
+from bot.slack.render.answers import SUGGEST_ACTION
 from bot.slack.work import NOTHING, Incoming, Outcome
 from bot.store.base import NewSuggestion
 from bot.suggestions import clean

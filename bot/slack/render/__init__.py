@@ -1,1 +1,2 @@
-"""All Block Kit the bot sends: ``cards`` for messages, ``home`` for the Home tab and modals."""
+"""All Block Kit the bot sends: ``cards`` and ``answers`` for messages, ``home`` for the Home tab
+and modals."""

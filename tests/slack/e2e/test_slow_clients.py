@@ -48,7 +48,7 @@ app = create_wsgi_app(bolt, signing_secret={SECRET!r}, ready=lambda: (True, {{"o
 CONF = """
 from bot.config import load_settings
 from bot.logs import gunicorn_logconfig
-from bot.slack.http_worker import gunicorn_options
+from bot.slack.http_options import gunicorn_options
 
 globals().update(gunicorn_options(load_settings(dotenv_path=None)))
 logconfig_dict = gunicorn_logconfig("INFO", "text")
@@ -275,7 +275,7 @@ def test_a_body_over_one_mib_is_refused_without_waiting_for_it(patient: Server) 
     assert rest.endswith(b'{"ok": false, "error": "body too large"}')
 
 
-WIRED = "http_worker" in (ROOT / "bot" / "slack" / "gunicorn.py").read_text()
+WIRED = "http_options" in (ROOT / "bot" / "slack" / "gunicorn.py").read_text()
 
 
 @pytest.mark.skipif(not WIRED, reason="bot/slack/gunicorn.py does not use gunicorn_options yet")

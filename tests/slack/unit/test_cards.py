@@ -1,4 +1,5 @@
-"""render.cards: what each reply value looks like, with literal texts, action_ids and values.
+"""render.cards and render.answers: what each reply value looks like, with literal texts,
+action_ids and values.
 
 Pinned down: the term card (header, definition, category/aliases context, related-term buttons
 ``define_term_N`` whose values are term names, the share button), the four lookup answers
@@ -28,7 +29,7 @@ from bot.replies import (
     TermList,
 )
 from bot.service import GlossaryService
-from bot.slack.render import cards
+from bot.slack.render import answers, cards
 from bot.slack.render.cards import Message
 from bot.terms import Glossary, LookupResult, Status, Term
 from tests.blockkit_limits import assert_block_kit_limits
@@ -71,7 +72,7 @@ def buttons(message: Message) -> list[tuple[str, str, str]]:
 
 
 def answer(service: GlossaryService, query: str, *, shareable: bool = True) -> Message:
-    return checked(cards.answer_message(service.lookup(query), shareable=shareable))
+    return checked(answers.answer_message(service.lookup(query), shareable=shareable))
 
 
 def test_found_card(service: GlossaryService) -> None:
@@ -127,7 +128,7 @@ def test_suggest_offers_buttons_then_search_results(glossary: Glossary) -> None:
     suggested = tuple(t for t in glossary.terms if t.term.startswith("Strategic f"))
     searched = tuple(t for t in glossary.terms if t.term.startswith(("Strategic a", "Coop")))
     result = LookupResult("Strategic", Status.SUGGEST, suggested)
-    message = checked(cards.answer_message(Answer(result, (), searched)))
+    message = checked(answers.answer_message(Answer(result, (), searched)))
     assert message.text == "I don't have an entry for “Strategic”. Did you mean this?"
     assert texts(message, "context") == ["Entries that mention it:", HINT]
     assert [value for _, _, value in buttons(message)] == [
@@ -171,7 +172,7 @@ def test_the_suggest_button_keeps_to_150_characters(service: GlossaryService) ->
 def test_the_ambiguous_fallback_text_is_escaped(glossary: Glossary) -> None:
     terms = tuple(t for t in glossary.terms if "PRM" in t.acronyms)
     result = LookupResult("PRM <!channel> & co", Status.AMBIGUOUS, terms)
-    message = checked(cards.answer_message(Answer(result, tuple(Card(t) for t in terms))))
+    message = checked(answers.answer_message(Answer(result, tuple(Card(t) for t in terms))))
     assert message.text.startswith("“PRM &lt;!channel&gt; &amp; co” has 3 meanings: ")
 
 
@@ -186,7 +187,7 @@ def test_the_ambiguous_fallback_text_is_escaped(glossary: Glossary) -> None:
 def test_help_says_truthfully_who_sees_it_and_names_every_subcommand(
     help: Help | None, first_line: str
 ) -> None:
-    message = checked(cards.help_message(help))
+    message = checked(answers.help_message(help))
     assert message.text == "How to use /define"
     (text,) = texts(message, "section")
     assert text.splitlines()[0] == first_line
@@ -202,13 +203,13 @@ def test_chatter_gets_a_friendly_pointer() -> None:
         "Hi! I explain partnership jargon. Ask me about a term — `EQL`, `what's a VAR?`, "
         "`co-selling` — or type `/define help` anywhere."
     )
-    message = checked(cards.chatter_message())
+    message = checked(answers.chatter_message())
     assert (message.text, texts(message, "section")) == (text, [text])
 
 
 def test_categories_list_with_their_shortcuts() -> None:
     listed = Categories((("Joint activities", 9), ("Pricing models", 8)), total=17)
-    message = checked(cards.categories_message(listed))
+    message = checked(answers.categories_message(listed))
     assert message.text == "Glossary categories"
     assert texts(message, "section") == [
         "*The glossary has 17 terms in these categories:*\n"
@@ -220,7 +221,7 @@ def test_categories_list_with_their_shortcuts() -> None:
 def test_every_category_shortcut_finds_its_category(service: GlossaryService) -> None:
     listed = service.define("list")
     assert isinstance(listed, Categories)
-    (text,) = texts(checked(cards.categories_message(listed)), "section")
+    (text,) = texts(checked(answers.categories_message(listed)), "section")
     lines = re.findall(r"^• \*(.+)\* — (\d+) terms  \(`/define list (\w+)`\)$", text, re.M)
     assert len(lines) == len(listed.counts) == 9
     for label, count, shortcut in lines:
@@ -231,15 +232,15 @@ def test_every_category_shortcut_finds_its_category(service: GlossaryService) ->
 
 def test_an_unknown_category_escapes_the_query_then_lists_categories() -> None:
     counts = (("Pricing models", 8),)
-    unknown = checked(cards.categories_message(Categories(counts, 8, "<!channel> stuff")))
+    unknown = checked(answers.categories_message(Categories(counts, 8, "<!channel> stuff")))
     assert unknown.text == "There is no category “&lt;!channel&gt; stuff”."
     assert texts(unknown, "section")[0] == unknown.text
-    assert unknown.blocks[1:] == cards.categories_message(Categories(counts, 8)).blocks
+    assert unknown.blocks[1:] == answers.categories_message(Categories(counts, 8)).blocks
 
 
 def test_one_category_lists_its_terms_as_buttons(glossary: Glossary) -> None:
     terms = tuple(glossary.terms[:23])
-    message = checked(cards.category_message(CategoryTerms("Partner types", terms)))
+    message = checked(answers.category_message(CategoryTerms("Partner types", terms)))
     assert (message.text, texts(message, "header")) == (
         "Partner types: 23 terms",
         ["Partner types (23)"],
@@ -250,18 +251,18 @@ def test_one_category_lists_its_terms_as_buttons(glossary: Glossary) -> None:
 
 
 def test_a_long_category_points_to_the_home_tab(glossary: Glossary) -> None:
-    message = checked(cards.category_message(CategoryTerms("Everything", glossary.terms[:98])))
+    message = checked(answers.category_message(CategoryTerms("Everything", glossary.terms[:98])))
     assert len(buttons(message)) == 40
     assert texts(message, "context") == ["…and 58 more: browse them in my Home tab."]
 
 
 def test_search_results(glossary: Glossary) -> None:
     found = tuple(t for t in glossary.terms if t.term in ("Agent", "Affiliate"))
-    message = checked(cards.search_message(SearchResults("commission", found)))
+    message = checked(answers.search_message(SearchResults("commission", found)))
     assert texts(message, "section") == ["*2 entries mention “commission”*, best match first:"]
     assert message.text == "2 entries mention “commission”, best match first:"
     assert [b[2] for b in buttons(message)] == ["Affiliate", "Agent"]
-    empty = checked(cards.search_message(SearchResults("zzqx", ())))
+    empty = checked(answers.search_message(SearchResults("zzqx", ())))
     assert (empty.text, buttons(empty)) == ("Nothing in the glossary mentions “zzqx”.", [])
 
 
@@ -288,7 +289,9 @@ def test_an_explanation_has_three_in_full_then_also_mentioned(service: GlossaryS
 
 def test_twelve_terms_stay_within_fifty_blocks(service: GlossaryService) -> None:
     terms = service.glossary.terms[:12]
-    message = checked(cards.terms_message(TermList(tuple(card_of(service, t.term) for t in terms))))
+    message = checked(
+        answers.terms_message(TermList(tuple(card_of(service, t.term) for t in terms)))
+    )
     assert len(message.blocks) == 48  # 8 cards of 5 blocks, 7 dividers, "Also in the message"
     assert texts(message, "header") == [t.title for t in terms[:8]]
     assert texts(message, "context")[-1] == "Also in the message: " + ", ".join(
@@ -297,7 +300,7 @@ def test_twelve_terms_stay_within_fifty_blocks(service: GlossaryService) -> None
 
 
 def test_no_terms_says_so() -> None:
-    message = checked(cards.terms_message(TermList((), "I found no glossary terms.")))
+    message = checked(answers.terms_message(TermList((), "I found no glossary terms.")))
     assert message.text == "I found no glossary terms."
     assert texts(message, "section") == ["I found no glossary terms."]
 
@@ -323,23 +326,23 @@ def test_define_message_picks_the_renderer_for_each_reply(service: GlossaryServi
     assert isinstance(help, Help) and isinstance(listed, Categories)
     assert isinstance(category, CategoryTerms) and isinstance(results, SearchResults)
     assert isinstance(found, Answer)
-    assert [cards.define_message(reply) for reply in replies] == [
-        cards.help_message(help),
-        cards.categories_message(listed),
-        cards.category_message(category),
-        cards.search_message(results),
-        cards.answer_message(found),
+    assert [answers.define_message(reply) for reply in replies] == [
+        answers.help_message(help),
+        answers.categories_message(listed),
+        answers.category_message(category),
+        answers.search_message(results),
+        answers.answer_message(found),
     ]
 
 
 def test_ask_message_picks_the_renderer_for_each_reply(service: GlossaryService) -> None:
     twice = service.ask("what do EQL and MQL mean?")
     assert isinstance(twice, TermList)
-    assert cards.ask_message(Help(private=False)) == cards.help_message(Help(private=False))
-    assert cards.ask_message(Chatter()) == cards.chatter_message()
-    assert cards.ask_message(twice) == cards.terms_message(twice)
+    assert answers.ask_message(Help(private=False)) == answers.help_message(Help(private=False))
+    assert answers.ask_message(Chatter()) == answers.chatter_message()
+    assert answers.ask_message(twice) == answers.terms_message(twice)
     oem = service.lookup("OEM")
-    assert cards.ask_message(oem) == cards.answer_message(oem, shareable=False)
+    assert answers.ask_message(oem) == answers.answer_message(oem, shareable=False)
 
 
 def test_a_term_with_every_field_oversized_renders_within_limits(huge_term: Term) -> None:

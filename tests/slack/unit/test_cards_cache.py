@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.replies import Card, Explanation, View
 from bot.service import GlossaryService
-from bot.slack.render import blocks, cards
+from bot.slack.render import answers, blocks, cards
 from bot.store import MemoryStore
 from bot.store.base import Workspace
 from bot.terms import Glossary, Term
@@ -77,8 +77,8 @@ def test_a_long_definition_is_clipped_on_every_render() -> None:
 
 def test_a_define_answer_renders_the_same_message_in_a_list_of_its_own() -> None:
     service = GlossaryService(partner_glossary(), MemoryStore())
-    first = cards.define_message(service.define("EQL"))
-    again = cards.define_message(service.define("EQL"))
+    first = answers.define_message(service.define("EQL"))
+    again = answers.define_message(service.define("EQL"))
     assert again == first
     assert again.blocks is not first.blocks
     assert [b["type"] for b in again.blocks] == [
@@ -101,11 +101,11 @@ def test_each_card_gets_its_own_wording_whichever_rendered_first() -> None:
     partner, internal = [EQL_PARTNER], [EQL_INTERNAL]
     labelled = [f"*Internal:* {EQL_INTERNAL}\n*What partners see:* {EQL_PARTNER}"]
     shown = [
-        sections(cards.ask_message(service.ask("EQL", View.PARTNER))),
-        sections(cards.define_message(service.define("EQL"))),
-        sections(cards.ask_message(service.ask("EQL", View.INTERNAL))),
-        sections(cards.ask_message(service.ask("EQL", View.PARTNER))),
-        sections(cards.define_message(service.define("EQL"))),
+        sections(answers.ask_message(service.ask("EQL", View.PARTNER))),
+        sections(answers.define_message(service.define("EQL"))),
+        sections(answers.ask_message(service.ask("EQL", View.INTERNAL))),
+        sections(answers.ask_message(service.ask("EQL", View.PARTNER))),
+        sections(answers.define_message(service.define("EQL"))),
     ]
     assert shown == [partner, labelled, internal, partner, labelled]
 
@@ -169,8 +169,8 @@ def test_what_someone_typed_is_not_kept_in_the_caches(service: GlossaryService) 
     sizes = []
     for n in range(5):
         for texts in TYPED:
-            cards.define_message(service.define(texts[n]))
-            cards.ask_message(service.ask(texts[n], View.PARTNER))
+            answers.define_message(service.define(texts[n]))
+            answers.ask_message(service.ask(texts[n], View.PARTNER))
         cards.shared_message(card, f"U0USER{n}")
         sizes.append([c.cache_info().currsize for c in caches])
     assert sizes[1:] == sizes[:1] * 4

@@ -1,4 +1,5 @@
-"""render.cards for partner-safe answers, labelled private cards and deprecations, literally.
+"""render.cards and render.answers for partner-safe answers, labelled private cards and
+deprecations, literally.
 
 Pinned down: a private card shows both wordings labelled "Internal" / "What partners see", or
 "Internal only: not shown in shared channels"; a partner card shows only the partner wording;
@@ -16,7 +17,7 @@ import pytest
 
 from bot.replies import View
 from bot.service import GlossaryService
-from bot.slack.render import cards
+from bot.slack.render import answers, cards
 from bot.slack.render.cards import Message
 from bot.store import MemoryStore
 from bot.store.base import Workspace
@@ -55,7 +56,7 @@ def sections(message: Message) -> list[str]:
 
 
 def test_a_private_card_labels_both_wordings(service: GlossaryService) -> None:
-    message = checked(cards.define_message(service.define("EQL")))
+    message = checked(answers.define_message(service.define("EQL")))
     assert sections(message) == [f"*Internal:* {EQL_INTERNAL}\n*What partners see:* {EQL_PARTNER}"]
     assert message.text == f"{EQL_TITLE}: {EQL_INTERNAL}"
 
@@ -63,16 +64,16 @@ def test_a_private_card_labels_both_wordings(service: GlossaryService) -> None:
 def test_a_private_card_of_an_internal_term_says_partners_never_see_it(
     service: GlossaryService,
 ) -> None:
-    message = checked(cards.define_message(service.define("deal desk")))
+    message = checked(answers.define_message(service.define("deal desk")))
     assert sections(message) == [f"{DESK_TEXT}\n_Internal only: not shown in shared channels._"]
 
 
 def test_a_private_card_with_one_wording_needs_no_labels(service: GlossaryService) -> None:
-    assert sections(checked(cards.define_message(service.define("gold tier")))) == [GOLD_TEXT]
+    assert sections(checked(answers.define_message(service.define("gold tier")))) == [GOLD_TEXT]
 
 
 def test_a_partner_card_shows_the_partner_wording_only(service: GlossaryService) -> None:
-    message = checked(cards.ask_message(service.ask("EQL", View.PARTNER)))
+    message = checked(answers.ask_message(service.ask("EQL", View.PARTNER)))
     assert sections(message) == [EQL_PARTNER]
     assert message.text == f"{EQL_TITLE}: {EQL_PARTNER}"
     words = str(message.blocks)
@@ -82,14 +83,14 @@ def test_a_partner_card_shows_the_partner_wording_only(service: GlossaryService)
 def test_an_internal_term_asked_where_partners_read_has_no_entry(
     service: GlossaryService,
 ) -> None:
-    message = checked(cards.ask_message(service.ask("what is the deal desk?", View.PARTNER)))
+    message = checked(answers.ask_message(service.ask("what is the deal desk?", View.PARTNER)))
     text = "Sorry, there is no partner-facing glossary entry for “what is the deal desk?”."
     assert (message.text, sections(message)) == (text, [text])
     assert DESK_TEXT not in str(message.blocks) and "suggest_term" not in str(message.blocks)
 
 
 def test_a_deprecated_term_redirects_on_its_card(service: GlossaryService) -> None:
-    message = checked(cards.answer_message(service.lookup("silver tier")))
+    message = checked(answers.answer_message(service.lookup("silver tier")))
     assert sections(message) == [f"*{SILVER}* is deprecated; use *{GOLD}*.\n{GOLD_TEXT}"]
     assert message.text == f"{SILVER} is deprecated; use {GOLD}: {GOLD_TEXT}"
 
@@ -121,7 +122,7 @@ def test_both_long_wordings_fit_one_section() -> None:
     term = Term("Long", "Odd", "i" * 5000, partner_definition="p" * 5000)
     glossary = Glossary([term])
     service = GlossaryService(glossary, MemoryStore())
-    (text,) = sections(checked(cards.define_message(service.define("Long"))))
+    (text,) = sections(checked(answers.define_message(service.define("Long"))))
     internal, partner = text.split("\n")
     assert internal == "*Internal:* " + "i" * 1399 + "…"
     assert partner == "*What partners see:* " + "p" * 1399 + "…"

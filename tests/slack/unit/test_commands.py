@@ -14,7 +14,7 @@ from slack_sdk.web import WebClient
 from bot.service import GlossaryService
 from bot.slack.listeners import commands
 from bot.slack.perform import Performer
-from bot.slack.render.cards import define_message
+from bot.slack.render.answers import define_message
 from bot.store import MemoryStore
 from bot.store.base import NewJob, Workspace
 from tests.standin import requests

@@ -17,7 +17,7 @@ import pytest
 
 from bot.service import GlossaryService, Policy
 from bot.slack.listeners import events
-from bot.slack.render.cards import chatter_message, help_message
+from bot.slack.render.answers import chatter_message, help_message
 from bot.slack.work import NOTHING, Outcome
 from bot.store import MemoryStore
 from bot.store.base import NewJob, Workspace

@@ -1,4 +1,4 @@
-"""http_worker: when a buffered request is whole, and the gunicorn options it contributes.
+"""http_worker: when a buffered request is whole, and the gunicorn options (http_options).
 
 Pinned down: ``inspect_request`` (gunicorn's own parser over what the poller buffered) waits for
 the whole head and Content-Length bytes of body; hands over at once what the app answers
@@ -30,8 +30,9 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.config import load_settings
+from bot.slack.http_options import gunicorn_options
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
-from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker, gunicorn_options
+from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
 from bot.slack.wsgi import create_wsgi_app
 from tests.standin import requests as rq
 from tests.standin.signing import SignedSender

@@ -31,7 +31,7 @@ from bot.replies import (
 from bot.service import GlossaryService
 from bot.slack.dispatch import Listener
 from bot.slack.listeners import actions, commands, events, shortcuts
-from bot.slack.render import cards, home
+from bot.slack.render import answers, cards, home
 from bot.slack.render.cards import Message
 from bot.slack.render.text import unescape
 from bot.terms import Glossary, LookupResult, Status, Term
@@ -54,7 +54,7 @@ def test_every_glossary_term_renders_within_limits(service: GlossaryService) -> 
         assert_block_kit_limits(home.term_modal(card))
     terms = service.glossary.terms
     assert_block_kit_limits(cards.explanation_message(Explanation(terms[:3], terms[3:])))
-    assert_block_kit_limits(cards.terms_message(TermList(tuple(all_cards))))
+    assert_block_kit_limits(answers.terms_message(TermList(tuple(all_cards))))
 
 
 Render = Callable[[Glossary, Term], Output]
@@ -64,7 +64,7 @@ def _answer(status: Status) -> Render:
     def render(glossary: Glossary, huge: Term) -> Output:
         many = (huge, *glossary.terms[:11])
         result = LookupResult(HUGE_QUERY, status, many)
-        return cards.answer_message(Answer(result, tuple(Card(t, many) for t in many), many))
+        return answers.answer_message(Answer(result, tuple(Card(t, many) for t in many), many))
 
     return render
 
@@ -73,17 +73,17 @@ RENDERERS: dict[str, Render] = {
     "term": lambda g, huge: cards.term_message(Card(huge, (huge,) * 10)),
     "shared": lambda g, huge: cards.shared_message(Card(huge), "U0USER"),
     **{f"answer-{status.value}": _answer(status) for status in Status},
-    "help": lambda g, huge: cards.help_message(Help(private=False)),
-    "categories": lambda g, huge: cards.categories_message(
+    "help": lambda g, huge: answers.help_message(Help(private=False)),
+    "categories": lambda g, huge: answers.categories_message(
         Categories(((HUGE_QUERY, 10**9),) * 60, 10**9, HUGE_QUERY)
     ),
-    "category": lambda g, huge: cards.category_message(CategoryTerms(HUGE_QUERY, (huge,) * 60)),
-    "search": lambda g, huge: cards.search_message(SearchResults(HUGE_QUERY, (huge,) * 10)),
-    "search-empty": lambda g, huge: cards.search_message(SearchResults(HUGE_QUERY, ())),
+    "category": lambda g, huge: answers.category_message(CategoryTerms(HUGE_QUERY, (huge,) * 60)),
+    "search": lambda g, huge: answers.search_message(SearchResults(HUGE_QUERY, (huge,) * 10)),
+    "search-empty": lambda g, huge: answers.search_message(SearchResults(HUGE_QUERY, ())),
     "explanation": lambda g, huge: cards.explanation_message(
         Explanation((huge,) * 3, (huge,) * 40)
     ),
-    "terms": lambda g, huge: cards.terms_message(TermList((Card(huge, (huge,) * 5),) * 12)),
+    "terms": lambda g, huge: answers.terms_message(TermList((Card(huge, (huge,) * 5),) * 12)),
     "modal": lambda g, huge: home.term_modal(Card(huge, (huge,) * 5)),
 }
 

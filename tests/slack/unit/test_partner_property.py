@@ -19,15 +19,8 @@ from hypothesis import strategies as st
 
 from bot.replies import View
 from bot.service import GlossaryService
-from bot.slack.render.cards import (
-    Message,
-    answer_message,
-    ask_message,
-    explanation_message,
-    shared_message,
-    term_message,
-    terms_message,
-)
+from bot.slack.render.answers import answer_message, ask_message, terms_message
+from bot.slack.render.cards import Message, explanation_message, shared_message, term_message
 from bot.slack.render.text import escape
 from bot.store import MemoryStore
 from bot.store.base import Workspace

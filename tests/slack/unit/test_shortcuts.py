@@ -15,7 +15,7 @@ import pytest
 from bot.service import GlossaryService
 from bot.slack.listeners import shortcuts
 from bot.slack.parse import message_text
-from bot.slack.render.cards import terms_message
+from bot.slack.render.answers import terms_message
 from bot.slack.work import NOTHING, Outcome
 from bot.store.base import NewJob
 from tests.standin import requests

@@ -1,0 +1,72 @@
+"""One connection of the slow-client worker while its poller buffers the next request.
+
+Apart from the worker (bot/slack/http_worker.py) because this is the part that is the same for
+every connection: what it holds of its request and when that request has fully arrived (the
+head, then Content-Length bytes of body, as gunicorn's own parser decides:
+bot/slack/http_request.py). The worker decides what to do with a connection: wait, refuse it,
+hand it to a thread, close it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from typing import Any
+
+from gunicorn.workers.gthread import TConn
+
+from bot.slack.http_request import MAX_HEAD, inspect_request
+
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class BufferedConn(TConn):  # type: ignore[misc]
+    """A gthread connection plus what the poller buffered of its next request."""
+
+    def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any, timeout_s: float):
+        super().__init__(cfg, sock, client, server)
+        self.timeout_s = timeout_s
+        self.deadline = 0.0
+        self.closing = False
+        self.charged = 0
+        """Bytes counted against BUFFER_CAP: what it buffered, until a thread has answered it."""
+        self.next_request(b"")
+
+    def next_request(self, read_ahead: bytes) -> None:
+        self.buffered = bytearray(read_ahead)
+        self.scanned = 0
+        self.size: int | None = None
+        self.whole = True
+        self.continue_sent = False
+        self.data_ready = True  # gthread must not wait for data in the thread: it is here
+
+    def init(self) -> None:
+        """Runs in the thread before each request: hand the buffer to gunicorn's parser."""
+        super().init()
+        self.sock.settimeout(self.timeout_s)  # gthread left it blocking with no timeout
+        if self.buffered:
+            self.parser.unreader.unread(bytes(self.buffered))
+            self.buffered = bytearray()
+
+    def arrived(self) -> bool:
+        """Whether a thread may run the request now: it is whole (or will not be buffered)."""
+        if self.size is None:
+            # Parse only once the head's end is in sight, searching only what is new, so a
+            # client that drips its head byte by byte costs no more than one that sends it whole.
+            start, self.scanned = max(0, self.scanned - 3), len(self.buffered)
+            if self.buffered.find(b"\r\n\r\n", start) < 0 and self.scanned <= MAX_HEAD:
+                return False
+            number = self.parser.req_count + 1 if self.parser is not None else 1
+            arrival = inspect_request(self.cfg, bytes(self.buffered), number, self.client)
+            if arrival.state == "partial":
+                self.size = arrival.size
+                if arrival.expects_continue and not self.continue_sent:
+                    self.continue_sent = True
+                    # A few bytes into an idle socket's empty send buffer; if the client is
+                    # gone, the next recv says so.
+                    with contextlib.suppress(OSError):
+                        self.sock.send(_CONTINUE)
+                return False
+            self.whole = arrival.state == "whole"
+            return True
+        return len(self.buffered) >= self.size

@@ -1,0 +1,41 @@
+"""What gunicorn is told to serve the bot with: bind, workers, threads, connections, keep-alive.
+
+Apart from the worker (bot/slack/http_worker.py), which is how a connection is buffered and run,
+because these are the figures chosen for Slack's traffic and the load balancer in front; the
+runtime (bot/slack/gunicorn.py) adds its hooks and logging to them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from bot.slack.http_worker import worker_class
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.slack.priority import AckPriority
+
+THREADS = 8
+WORKER_CONNECTIONS = 256
+"""Per worker; waiting connections cost no thread, and their buffers at most BUFFER_CAP."""
+KEEPALIVE_S = 75
+"""Longer than load balancers' idle timeouts (AWS ALB: 60 s), so the balancer, not the bot,
+closes an idle connection: otherwise it may reuse one the bot just closed and answer 502."""
+
+
+def gunicorn_options(settings: Settings, priority: AckPriority | None = None) -> dict[str, Any]:
+    """The HTTP-serving part of gunicorn's configuration (the runtime adds hooks and logging)."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return {
+        "bind": f"{host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": worker_class(settings.request_timeout_s, priority),
+        "threads": THREADS,
+        "worker_connections": WORKER_CONNECTIONS,
+        "keepalive": KEEPALIVE_S,
+        "timeout": 30,
+        # The runtime drains its jobs for shutdown_grace_s; gunicorn waits a little longer.
+        "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
+        "accesslog": None,  # the WSGI app writes one access line per request itself
+    }

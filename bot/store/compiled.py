@@ -8,8 +8,8 @@ the cursor of the connection whose transaction ``SqlStore`` opened: a SQLAlchemy
 or, on the hot path, a ``Transaction`` of this module (below).
 
 A driver error is raised as SQLAlchemy's ``DBAPIError``, so ``SqlStore`` turns it into the
-same one-line ``StoreError``; a lost connection is invalidated (its pool-mates are checked by
-the pool's pre-ping when next used). Rows are the driver's tuples, without SQLAlchemy's result
+same one-line ``StoreError``; a lost connection is invalidated (its pool-mates then pinged
+when next used, see ``engine``). Rows are the driver's tuples, without SQLAlchemy's result
 types: callers convert the columns they read (``bool``, ``float``) themselves. SQLAlchemy's
 execution events and ``echo`` do not see these statements (the bot registers no such listener).
 Statements off the hot path (counts, upkeep, suggestions) keep SQLAlchemy's execution.
@@ -17,7 +17,7 @@ Statements off the hot path (counts, upkeep, suggestions) keep SQLAlchemy's exec
 Their transactions are the driver's too (``transaction``): SQLAlchemy's ``Connection``, its
 transaction objects and events cost ~16 µs of CPU per transaction, twice SQLite's own BEGIN,
 SELECT and COMMIT. The connection is still checked out of the engine's pool (its size,
-timeout, pre-ping and invalidation stay SQLAlchemy's, as do the connect-time settings: WAL,
+timeout, idle ping and invalidation stay the engine's, as do the connect-time settings: WAL,
 busy timeout, PostgreSQL's timeouts), and the transaction begins and ends as SQLAlchemy's
 would: SQLite with the ``BEGIN`` the engine's hook issues (``engine.begin_statement``),
 PostgreSQL implicitly at the first statement; COMMIT on success, ROLLBACK on any error.

@@ -12,8 +12,17 @@ connection carries the ``READ_ONLY`` execution option, which gets a plain deferr
 and so never waits for, nor blocks, a writer. The store's transactions on the driver
 (``compiled.transaction``) begin with the same statements (``begin_statement``).
 
-PostgreSQL: pre-pinged pooled connections with a connect timeout and a server-side statement
-timeout, so a stalled database costs a bounded wait, never a hung thread.
+PostgreSQL: pooled connections with a connect timeout and a server-side statement timeout,
+so a stalled database costs a bounded wait, never a hung thread. A connection is pinged at
+checkout only if it sat in the pool ``IDLE_PING_AFTER_S`` or longer, or since a pool-mate was
+found lost (``_IdlePing``); a failed ping replaces it before use. ``pool_pre_ping`` pinged at
+every checkout: a round trip more per transaction (~4 per explained message), ~15% of the
+store's client CPU. The window left: a connection used less than that ago whose server has
+died (restart, ``pg_terminate_backend``, a proxy dropping it) fails its next transaction once,
+a one-line ``StoreError`` handled as a brief outage: enqueue answers a first delivery
+in-process, a retry not (``dispatch.py``); a job thread's claim backs off, a job's store call
+leaves it to its lease, a failed ``finish_job`` may let it run again (``jobs.py``); a lookup
+is answered uncounted (``perform.py``).
 """
 
 from __future__ import annotations
@@ -24,14 +33,15 @@ import math
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, StaticPool
 
 from bot.store import compiled
 from bot.store.base import StoreError
@@ -41,6 +51,9 @@ READ_ONLY = "glossary_read_only"
 """Execution option: this connection only reads (SQLite: deferred BEGIN, no write lock)."""
 NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
 """``link()`` errors of filesystems without hard links (some network and FUSE mounts)."""
+IDLE_PING_AFTER_S = 1.0
+"""PostgreSQL: ping a connection idle this long. Under load connections come back within
+milliseconds and are never pinged; an idle replica's next transaction pays one ping."""
 URL_EXAMPLE = "'sqlite:///data/glossary-bot.sqlite3' or 'postgresql+psycopg://user:pw@host/db'"
 
 
@@ -89,11 +102,13 @@ def make_engine(
     connect_timeout_s: float = 5.0,
     statement_timeout_s: float | None = 10.0,
     pooled: bool = True,
+    ping_idle_after_s: float = IDLE_PING_AFTER_S,
 ) -> Engine:
     """An engine for ``url`` (see the module docstring); ``StoreError`` if the driver is missing.
 
     Migrations pass ``pooled=False`` and ``statement_timeout_s=None``: one connection, and
     statements (and the advisory-lock wait) that run as long as they need. Nothing connects yet.
+    ``ping_idle_after_s`` (PostgreSQL) is for tests: 0 pings always, an hour never in a test.
     """
     pool: dict[str, Any] = (
         {"pool_size": pool_size, "max_overflow": max_overflow}
@@ -102,7 +117,9 @@ def make_engine(
     )
     try:
         if url.get_backend_name() == "postgresql":
-            return _postgres_engine(url, pool, connect_timeout_s, statement_timeout_s)
+            engine = _postgres_engine(url, pool, connect_timeout_s, statement_timeout_s)
+            _IdlePing(engine.dialect, ping_idle_after_s).listen(engine)
+            return engine
         return _sqlite_engine(url, pool)
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(
@@ -124,7 +141,49 @@ def _postgres_engine(
         if "pool_size" in pool:
             # A connection comes back within one statement timeout unless the database is stuck.
             pool["pool_timeout"] = statement_timeout_s
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
+    return create_engine(url, connect_args=connect_args, **pool)
+
+
+class _IdlePing:
+    """SQLAlchemy's custom pessimistic disconnect handling ("Dealing with Disconnects"), on
+    idle connections only: a checkout event pings a connection idle for ``after_s`` or since
+    before a pool-mate was invalidated; a failed ping raises ``DisconnectionError``, and the
+    pool replaces the connection (its new one is not pinged: the record's ``info`` goes with
+    the old one)."""
+
+    __slots__ = ("_after_s", "_dialect", "_lost_at")
+
+    def __init__(self, dialect: Dialect, after_s: float) -> None:
+        self._dialect = dialect
+        self._after_s = after_s
+        self._lost_at = -math.inf
+
+    def listen(self, engine: Engine) -> None:
+        event.listen(engine, "checkin", self._checkin)
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "invalidate", self._invalidated)
+
+    def _checkin(self, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if dbapi_connection is not None:  # None: invalidated, nothing to stamp
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    def _checkout(self, dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        idle_since: float | None = record.info.get(_IDLE_SINCE)
+        if idle_since is None:  # a new connection
+            return
+        if time.monotonic() - idle_since < self._after_s and idle_since > self._lost_at:
+            return
+        try:
+            self._dialect.do_ping(dbapi_connection)
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(reason(exc)) from exc
+
+    def _invalidated(self, _dbapi_connection: Any, _record: object, _exc: object) -> None:
+        """A connection was found lost: its pool-mates may be too, whenever last used."""
+        self._lost_at = time.monotonic()
+
+
+_IDLE_SINCE = "glossary_idle_since"
 
 
 def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:

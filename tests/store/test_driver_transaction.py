@@ -11,13 +11,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
-from bot.store import SqlStore, compiled
+from bot.store import compiled
 from bot.store.compiled import Prepared
 from bot.store.engine import begin_statement, make_engine, parse_url, reason
 from bot.store.migrate import upgrade
@@ -118,22 +117,3 @@ def test_a_failed_commit_is_one_error_and_the_connection_stays_in_use(
             assert compiled.rows(tx, ONE, {}) == [(1,)]
     finally:
         engine.dispose()
-
-
-def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(
-    fresh_postgres_url: str,
-) -> None:
-    upgrade(fresh_postgres_url)
-    store = SqlStore(fresh_postgres_url, pool_size=1, max_overflow=0)
-    killer = psycopg.connect(fresh_postgres_url.replace("postgresql+psycopg", "postgresql"))
-    try:
-        assert store.claim_once("event:first", now=1.0) is True
-        ended = killer.execute(
-            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-            "WHERE application_name = 'glossary-bot' AND datname = current_database()"
-        ).fetchall()
-        assert ended == [(True,)]
-        assert store.claim_once("event:second", now=2.0) is True  # pre-pinged, reconnected
-    finally:
-        killer.close()
-        store.close()

@@ -48,6 +48,7 @@ from bot.store.base import (
     purge_criteria,
 )
 from bot.store.engine import (
+    SQLITE_BUSY_TIMEOUT_S,
     backend_label,
     begin_statement,
     make_engine,
@@ -61,6 +62,7 @@ from bot.store.migrate import upgrade_connection
 from bot.store.schema import insert_new, once_keys
 from bot.store.sql_governance import GovernanceMethods
 from bot.store.sql_health import HealthMethods
+from bot.store.sqlite_turn import NoTurn, SqliteWriteTurn
 
 T = TypeVar("T")
 
@@ -90,10 +92,14 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
             )
         sqlite = parsed.get_backend_name() == "sqlite"
         in_memory = sqlite and self._path is None
-        self._write_lock: contextlib.AbstractContextManager[object] = (
+        # A SQLite file: this host's bot processes take turns to write (``sqlite_turn``).
+        # In memory: one shared connection, which two threads must not use at once.
+        self._turn = (
+            SqliteWriteTurn(self._path, SQLITE_BUSY_TIMEOUT_S) if self._path is not None else None
+        )
+        self._write_lock: contextlib.AbstractContextManager[object] = self._turn or (
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
-        # One shared in-memory connection must not be used by two threads at once.
         self._read_lock = self._write_lock if in_memory else contextlib.nullcontext()
         self._schema_seen: tuple[float, str | None] | None = None
         self._engine = make_engine(
@@ -141,7 +147,7 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         try:
             with self._read_lock if read_only else self._write_lock, transaction as conn:
                 yield conn
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, NoTurn) as exc:
             raise StoreError(f"state store failed to {action}: {reason(exc)}") from exc
 
     def _check_file(self, action: str) -> None:
@@ -267,6 +273,8 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
     def close(self) -> None:
         self._closed = True
         self._engine.dispose()
+        if self._turn is not None:
+            self._turn.close()
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

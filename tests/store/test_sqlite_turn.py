@@ -1,0 +1,187 @@
+"""The SQLite write turn (bot/store/sqlite_turn.py): threads and processes of this host take
+turns, a dead holder leaves none behind, a forked child opens its own lock, the wait is bounded.
+
+Another process holds the turn in a child that takes the ``flock`` and waits for a line on its
+stdin; "is still waiting" is shown by a short timeout expiring while the holder is known to
+hold it, never by a sleep.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pytest
+
+from bot.store import NewJob, StoreError
+from bot.store import sql as sql_module
+from bot.store.sqlite_turn import NoTurn, SqliteWriteTurn
+from tests.store.helpers import ACME, sqlite_store
+
+HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.readline()
+"""
+SHORT_S = 0.05
+
+
+@pytest.fixture
+def holder(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the turn of ``tmp_path/state.sqlite3`` until its stdin closes."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / "state.sqlite3-writer.lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline() == "held\n"
+    yield child
+    if child.poll() is None:
+        child.kill()
+    child.wait(timeout=30)
+    child.stdout.close()
+    if child.stdin is not None and not child.stdin.closed:
+        child.stdin.close()
+
+
+def release(child: subprocess.Popen[str]) -> None:
+    assert child.stdin is not None
+    child.stdin.close()
+    assert child.wait(timeout=30) == 0
+
+
+def test_the_lock_file_sits_beside_the_database_owner_only(tmp_path: Path) -> None:
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    with turn:
+        pass
+    assert turn.lock_path == tmp_path / "state.sqlite3-writer.lock"
+    assert stat.S_IMODE(os.stat(turn.lock_path).st_mode) == 0o600
+    turn.close()
+
+
+def test_a_writer_waits_while_another_process_has_the_turn_and_gets_it_after(
+    tmp_path: Path, holder: subprocess.Popen[str]
+) -> None:
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    with pytest.raises(NoTurn) as caught, turn:
+        pass
+    assert str(caught.value) == (
+        "database is locked: no turn to write within 0.05 s "
+        "(another bot process holds state.sqlite3-writer.lock)"
+    )
+    release(holder)
+    entered = []
+    with turn:
+        entered.append(True)
+    assert entered == [True]
+    turn.close()
+
+
+def test_a_turn_held_by_a_killed_process_is_free_at_once(
+    tmp_path: Path, holder: subprocess.Popen[str]
+) -> None:
+    holder.send_signal(signal.SIGKILL)
+    assert holder.wait(timeout=30) == -signal.SIGKILL
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    with turn:
+        pass
+    turn.close()
+
+
+def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turn:
+            inside.set()
+            leave.wait(timeout=30)
+
+    first = threading.Thread(target=hold)
+    first.start()
+    assert inside.wait(timeout=30)
+    with pytest.raises(NoTurn), turn:
+        pass
+    leave.set()
+    first.join(timeout=30)
+    with turn:
+        pass
+    turn.close()
+
+
+def _hold_in_child(turn: SqliteWriteTurn, pipe: Connection) -> None:
+    with turn:
+        pipe.send("held")
+        pipe.recv()
+
+
+def test_a_forked_child_opens_its_own_lock_so_it_excludes_its_parent(tmp_path: Path) -> None:
+    """Reusing the parent's descriptor, the child's ``flock`` would be the parent's own lock,
+    and the parent's next try would succeed while the child writes."""
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    with turn:  # the parent opens its descriptor before the fork
+        pass
+    parent_end, child_end = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(
+        target=_hold_in_child, args=(turn, child_end)
+    )
+    child.start()
+    try:
+        assert parent_end.poll(30)
+        assert parent_end.recv() == "held"
+        with pytest.raises(NoTurn), turn:
+            pass
+        parent_end.send("done")
+        child.join(timeout=30)
+        assert child.exitcode == 0
+        with turn:
+            pass
+    finally:
+        if child.is_alive():
+            child.kill()
+        turn.close()
+
+
+def test_a_lock_file_that_cannot_be_opened_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "state.sqlite3-writer.lock").mkdir()
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    with pytest.raises(NoTurn) as caught, turn:
+        pass
+    assert str(caught.value) == (
+        f"cannot open {tmp_path}/state.sqlite3-writer.lock: Is a directory"
+    )
+    # The thread lock was given back: the next try fails the same way, not on the thread lock.
+    with pytest.raises(NoTurn, match=r"^cannot open "), turn:
+        pass
+
+
+def test_the_store_reports_a_missed_turn_as_its_other_failures(
+    tmp_path: Path, holder: subprocess.Popen[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql_module, "SQLITE_BUSY_TIMEOUT_S", SHORT_S)
+    store = sqlite_store(tmp_path)
+    job = NewJob("explain", {"channel": "C1", "terms": ["EQL"]}, "Ev1")
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.enqueue([job], now=1000.0)
+        assert str(caught.value) == (
+            "state store failed to queue work: database is locked: no turn to write within "
+            "0.05 s (another bot process holds state.sqlite3-writer.lock)"
+        )
+        assert store.top_terms(ACME, 5) == []  # reads take no turn
+        release(holder)
+        assert store.enqueue([job], now=1000.0) == 1
+    finally:
+        store.close()

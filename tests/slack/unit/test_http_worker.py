@@ -30,7 +30,8 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.config import load_settings
-from bot.slack.http_options import gunicorn_options
+from bot.logs import gunicorn_logconfig
+from bot.slack.http_options import NoAccessLog, gunicorn_options
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
 from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
 from bot.slack.wsgi import create_wsgi_app
@@ -102,6 +103,7 @@ def test_gunicorn_options() -> None:
         "timeout": 30,
         "graceful_timeout": 25,
         "accesslog": None,
+        "logger_class": NoAccessLog,
     }
     assert issubclass(worker, SlowClientWorker)
     assert worker.request_timeout_s == 2.5
@@ -123,6 +125,19 @@ def test_gunicorn_accepts_the_options_without_a_keepalive_warning(tmp_path: Path
     log.warning = lambda msg, *args: warnings.append(msg % args)  # type: ignore[method-assign]
     cfg.worker_class.check_config(cfg, log)
     assert warnings == []
+
+
+def test_gunicorn_builds_no_access_line_the_app_writes_its_own() -> None:
+    """With ``logconfig_dict`` gunicorn counts its access log as on; the stock logger would build
+    the line's atoms from these arguments (and fail on None), ours does nothing."""
+    cfg = Config()
+    for key, value in gunicorn_options(settings()).items():
+        cfg.set(key, value)
+    cfg.set("logconfig_dict", gunicorn_logconfig("INFO", "text"))
+    assert cfg.logger_class is NoAccessLog
+    with pytest.raises(AttributeError):
+        Logger(cfg).access(None, None, None, None)
+    NoAccessLog(cfg).access(None, None, None, None)  # builds nothing, so nothing fails
 
 
 # -- BUFFER_CAP ---------------------------------------------------------------------------------

@@ -16,22 +16,32 @@ SQLite's busy handler as before. The kernel releases a ``flock`` when its proces
 worker killed mid-transaction leaves no turn behind. Each process opens its own descriptor on
 first use, as a descriptor inherited across ``fork`` would be one lock shared by parent and
 child. The wait is bounded: after ``timeout_s`` the writer gets ``NoTurn``, which the store
-reports as it would SQLite's own busy timeout.
+reports as it would SQLite's own busy timeout. On a filesystem without ``flock`` (some network
+mounts) threads still take turns, processes wait in SQLite's busy handler as before, and one
+warning says so.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import logging
 import os
 import threading
 import time
 from pathlib import Path
 from types import TracebackType
 
+logger = logging.getLogger(__name__)
+
 FIRST_RETRY_S = 0.0002
 LONGEST_RETRY_S = 0.001
 """A waiting process is at most this late. One thread per process polls (the others wait on the
 thread lock), so polling costs at most ~1,000 cheap system calls a second while it waits."""
+
+
+NO_FLOCK = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
+"""``flock`` errors of filesystems without it (some network and FUSE mounts)."""
 
 
 class NoTurn(Exception):
@@ -41,7 +51,15 @@ class NoTurn(Exception):
 class SqliteWriteTurn:
     """A context manager: the calling thread's turn to write the database at ``database``."""
 
-    __slots__ = ("_fd", "_lock_path", "_pid", "_thread_lock", "_timeout_s")
+    __slots__ = (
+        "_fd",
+        "_file_locks",
+        "_holding",
+        "_lock_path",
+        "_pid",
+        "_thread_lock",
+        "_timeout_s",
+    )
 
     def __init__(self, database: Path, timeout_s: float) -> None:
         self._lock_path = database.with_name(f"{database.name}-writer.lock")
@@ -49,6 +67,10 @@ class SqliteWriteTurn:
         self._thread_lock = threading.Lock()
         self._fd = -1
         self._pid = -1
+        self._file_locks = True
+        """False once the filesystem refused ``flock``: threads still take turns, processes wait in
+        SQLite's busy handler as they would without this module."""
+        self._holding = False
 
     @property
     def lock_path(self) -> Path:
@@ -71,22 +93,39 @@ class SqliteWriteTurn:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._holding:
+                self._holding = False
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
 
     def _take_file_lock(self, deadline: float) -> None:
+        if not self._file_locks:
+            return
         fd = self._descriptor()
         retry_s = FIRST_RETRY_S
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise self._timed_out() from None
                 time.sleep(retry_s)
                 retry_s = min(retry_s * 2, LONGEST_RETRY_S)
+            except OSError as exc:
+                if exc.errno not in NO_FLOCK:
+                    raise NoTurn(f"cannot lock {self._lock_path}: {exc.strerror}") from None
+                self._file_locks = False
+                logger.warning(
+                    "SQLite writers of this process wait in SQLite's busy handler: the "
+                    "filesystem of %s has no flock (%s)",
+                    self._lock_path,
+                    exc.strerror,
+                )
+                return
+            else:
+                self._holding = True
+                return
 
     def _descriptor(self) -> int:
         """This process's descriptor on the lock file (called under the thread lock)."""

@@ -8,6 +8,9 @@ hold it, never by a sleep.
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import logging
 import multiprocessing
 import os
 import signal
@@ -185,3 +188,54 @@ def test_the_store_reports_a_missed_turn_as_its_other_failures(
         assert store.enqueue([job], now=1000.0) == 1
     finally:
         store.close()
+
+
+def test_without_flock_threads_still_take_turns_and_one_warning_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_flock(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_flock)
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    with caplog.at_level(logging.WARNING, logger="bot.store.sqlite_turn"):
+        for _ in range(3):
+            with turn:
+                pass
+    assert [record.getMessage() for record in caplog.records] == [
+        "SQLite writers of this process wait in SQLite's busy handler: the filesystem of "
+        f"{tmp_path}/state.sqlite3-writer.lock has no flock (No locks available)"
+    ]
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turn:
+            inside.set()
+            leave.wait(timeout=30)
+
+    first = threading.Thread(target=hold)
+    first.start()
+    assert inside.wait(timeout=30)
+    with pytest.raises(NoTurn), turn:
+        pass
+    leave.set()
+    first.join(timeout=30)
+    turn.close()
+
+
+def test_another_flock_error_is_one_line_and_gives_the_thread_lock_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(fd: int, operation: int) -> None:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    monkeypatch.setattr(fcntl, "flock", broken)
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
+    for _ in range(2):  # the second fails the same way: the thread lock was released
+        with pytest.raises(NoTurn) as caught, turn:
+            pass
+        assert str(caught.value) == (
+            f"cannot lock {tmp_path}/state.sqlite3-writer.lock: Bad file descriptor"
+        )
+    monkeypatch.undo()
+    turn.close()

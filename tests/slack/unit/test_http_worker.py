@@ -30,7 +30,6 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.config import load_settings
-from bot.logs import gunicorn_logconfig
 from bot.slack.http_options import NoAccessLog, gunicorn_options
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
 from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
@@ -128,16 +127,24 @@ def test_gunicorn_accepts_the_options_without_a_keepalive_warning(tmp_path: Path
 
 
 def test_gunicorn_builds_no_access_line_the_app_writes_its_own() -> None:
-    """With ``logconfig_dict`` gunicorn counts its access log as on; the stock logger would build
-    the line's atoms from these arguments (and fail on None), ours does nothing."""
+    """With its access log on (``logconfig_dict`` turns it on in the runtime) the stock logger
+    builds the line's atoms from these arguments, and fails on None; ours does nothing.
+
+    ``accesslog`` turns it on here instead: a ``logconfig_dict`` would be applied to this test
+    process's logging by the logger's setup. gunicorn's access logger gets its handlers back."""
     cfg = Config()
     for key, value in gunicorn_options(settings()).items():
         cfg.set(key, value)
-    cfg.set("logconfig_dict", gunicorn_logconfig("INFO", "text"))
+    cfg.set("accesslog", "-")
     assert cfg.logger_class is NoAccessLog
-    with pytest.raises(AttributeError):
-        Logger(cfg).access(None, None, None, None)
-    NoAccessLog(cfg).access(None, None, None, None)  # builds nothing, so nothing fails
+    access_logger = logging.getLogger("gunicorn.access")
+    handlers = list(access_logger.handlers)
+    try:
+        with pytest.raises(AttributeError):
+            Logger(cfg).access(None, None, None, None)
+        NoAccessLog(cfg).access(None, None, None, None)  # builds nothing, so nothing fails
+    finally:
+        access_logger.handlers[:] = handlers
 
 
 # -- BUFFER_CAP ---------------------------------------------------------------------------------

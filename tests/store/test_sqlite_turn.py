@@ -65,6 +65,24 @@ def release(child: subprocess.Popen[str]) -> None:
     assert child.wait(timeout=30) == 0
 
 
+def assert_threads_take_turns(turn: SqliteWriteTurn) -> None:
+    """While one thread holds ``turn``, another gets ``NoTurn`` (its timeout is short)."""
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with turn:
+            inside.set()
+            leave.wait(timeout=30)
+
+    first = threading.Thread(target=hold)
+    first.start()
+    assert inside.wait(timeout=30)
+    with pytest.raises(NoTurn), turn:
+        pass
+    leave.set()
+    first.join(timeout=30)
+
+
 def test_the_lock_file_sits_beside_the_database_owner_only(tmp_path: Path) -> None:
     turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
     with turn:
@@ -105,20 +123,7 @@ def test_a_turn_held_by_a_killed_process_is_free_at_once(
 
 def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
     turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=SHORT_S)
-    inside, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with turn:
-            inside.set()
-            leave.wait(timeout=30)
-
-    first = threading.Thread(target=hold)
-    first.start()
-    assert inside.wait(timeout=30)
-    with pytest.raises(NoTurn), turn:
-        pass
-    leave.set()
-    first.join(timeout=30)
+    assert_threads_take_turns(turn)
     with turn:
         pass
     turn.close()
@@ -206,20 +211,7 @@ def test_without_flock_threads_still_take_turns_and_one_warning_says_so(
         "SQLite writers of this process wait in SQLite's busy handler: the filesystem of "
         f"{tmp_path}/state.sqlite3-writer.lock has no flock (No locks available)"
     ]
-    inside, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with turn:
-            inside.set()
-            leave.wait(timeout=30)
-
-    first = threading.Thread(target=hold)
-    first.start()
-    assert inside.wait(timeout=30)
-    with pytest.raises(NoTurn), turn:
-        pass
-    leave.set()
-    first.join(timeout=30)
+    assert_threads_take_turns(turn)
     turn.close()
 
 

@@ -7,11 +7,16 @@ figure is requests / (first send → last post).
 
 The load is the realistic mix of before (``bench.synthetic.make_messages``: channel messages,
 thread replies, a few other bots' messages, ``/define`` commands), pre-signed and replayed from
-client processes over keep-alive connections, round-robin over the replicas. Every message has a
-channel of its own, so no cooldown hides a post: a message yields exactly one explanation if the
-bot's own message listener (``bot.slack.listeners.events``, a pure function) queues one for it,
-and that is how the expected posts are counted. Posts are matched to acks by channel: lost =
-expected channels never posted to, duplicates = extra posts to one channel. A ``/readyz`` poller
+client processes over keep-alive connections, round-robin over the replicas. Messages go to
+``--channels`` channels (200), as in a workspace where the same channels talk all day: each
+worker asks ``conversations.info`` once per channel and then uses its cache, as in production.
+``--channels 0`` gives every message a channel of its own instead, the cold-cache worst case
+(one more Web API call per explanation). The servers run with ``EXPLAIN_COOLDOWN_HOURS=0``, so
+no cooldown hides a post (the claim runs the same statements): a message yields exactly one
+explanation if the bot's own message listener (``bot.slack.listeners.events``, a pure function)
+queues one for it, and that is how the expected posts are counted. Posts are matched to acks by
+thread (channel and ``thread_ts``, one per message): lost = expected threads never posted to,
+duplicates = extra posts to one thread. A ``/readyz`` poller
 records the job queue (queued, running, failed) and the servers' memory (VmRSS of each gunicorn
 master and its workers, from /proc); their CPU seconds and context switches (every thread's, a
 sign of GIL hand-offs) per request are figures that hold even on a busy machine (Postgres' own
@@ -83,9 +88,18 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TIMED_OUT, FAILED = -1, 0
 """Statuses a client records for a request that timed out, or whose connection failed."""
 Item = tuple[str, bytes, dict[str, str], str, int]
-"""(kind, signed body, headers, channel expecting one post or "", replica index)."""
+"""(kind, signed body, headers, thread expecting one post or "", replica index)."""
 Result = tuple[str, int, float, float, str]
-"""(kind, HTTP status, ack seconds, wall time sent, channel expecting a post or "")."""
+"""(kind, HTTP status, ack seconds, wall time sent, thread expecting a post or "")."""
+CHANNELS = 200
+"""Channels the messages are spread over (``--channels``)."""
+NO_COOLDOWN = {"EXPLAIN_COOLDOWN_HOURS": "0"}
+"""Channels repeat, so the bench turns the cooldown off: none may hide an expected post."""
+
+
+def thread_key(channel: object, thread_ts: object) -> str:
+    """Where an explanation goes: one thread per message (matched as ``channel/thread_ts``)."""
+    return f"{channel}/{thread_ts}"
 
 
 # -- the load ---------------------------------------------------------------------------------
@@ -107,16 +121,33 @@ def nothing_posts(body: dict[str, Any]) -> bool:
 
 
 def build_requests(
-    events: int, commands: int, replicas: int, will_post: Callable[[dict[str, Any]], bool]
+    events: int,
+    commands: int,
+    replicas: int,
+    will_post: Callable[[dict[str, Any]], bool],
+    channels: int = CHANNELS,
 ) -> list[Item]:
-    """Pre-signed requests in a shuffled, realistic order, each with its replica."""
+    """Pre-signed requests in a shuffled, realistic order, each with its replica. Messages go
+    to ``channels`` channels in turn, in the order they are sent, so two messages of one channel
+    are ``channels`` messages apart (0: a channel per message)."""
     rng = random.Random(5)
     terms = yaml.safe_load((ROOT / "glossary" / "partnerships.yaml").read_text())["terms"]
     signer = rq.SignedSender("http://127.0.0.1", SECRET)
-    items: list[tuple[str, bytes, dict[str, str], str]] = []
-    for number, text in enumerate(make_messages(terms, events, seed=5)):
-        channel = f"C{number:07d}"
-        roll = rng.random()
+    order = ["event"] * events + ["command"] * commands
+    rng.shuffle(order)
+    texts = iter(make_messages(terms, events, seed=5))
+    items: list[Item] = []
+    sent_events = 0
+    for position, kind in enumerate(order):
+        replica = position % replicas
+        if kind == "command":
+            query = QUERIES[position % len(QUERIES)]
+            signed = signer.prepare("command", rq.slash_command(text=query))
+            items.append(("command", signed.body.encode(), signed.headers, "", replica))
+            continue
+        number, sent_events = sent_events, sent_events + 1
+        channel = f"C{(number % channels if channels else number):07d}"
+        text, roll = next(texts), rng.random()
         if roll < 0.03:
             body = rq.bot_message(text, channel=channel)
         elif roll < 0.25:
@@ -124,13 +155,11 @@ def build_requests(
         else:
             body = rq.message(text, channel=channel)
         signed = signer.prepare("event", body)
-        expects = channel if will_post(body) else ""
-        items.append(("event", signed.body.encode(), signed.headers, expects))
-    for number in range(commands):
-        signed = signer.prepare("command", rq.slash_command(text=QUERIES[number % len(QUERIES)]))
-        items.append(("command", signed.body.encode(), signed.headers, ""))
-    rng.shuffle(items)
-    return [(*item, number % replicas) for number, item in enumerate(items)]
+        event = body["event"]
+        thread = thread_key(channel, event.get("thread_ts") or event["ts"])
+        expects = thread if will_post(body) else ""
+        items.append(("event", signed.body.encode(), signed.headers, expects, replica))
+    return items
 
 
 def _client(
@@ -188,7 +217,7 @@ def end_client(client: BaseProcess) -> None:
 
 # -- the Slack stand-in's side ----------------------------------------------------------------
 class PostLog:
-    """Answers ``chat.postMessage`` after ``latency_s`` and records when each channel's
+    """Answers ``chat.postMessage`` after ``latency_s`` and records when each thread's
     posts arrived (kept O(1) per post: this runs in the stand-in's threads)."""
 
     def __init__(self, api: FakeSlackWebAPI, latency_s: float) -> None:
@@ -200,17 +229,17 @@ class PostLog:
         self.arrivals: dict[str, list[float]] = {}
         api.on("chat.postMessage", self._answer)
 
-    def expect(self, channels: set[str]) -> None:
+    def expect(self, threads: set[str]) -> None:
         with self._cond:
-            self._expected = channels
-            self._missing = len(channels - self.arrivals.keys())
+            self._expected = threads
+            self._missing = len(threads - self.arrivals.keys())
 
     def _answer(self, call: Call) -> Answer:
-        channel = str(call.params.get("channel"))
+        thread = thread_key(call.params.get("channel"), call.params.get("thread_ts"))
         with self._cond:
-            times = self.arrivals.setdefault(channel, [])
+            times = self.arrivals.setdefault(thread, [])
             times.append(call.received_at)
-            if len(times) == 1 and channel in self._expected:
+            if len(times) == 1 and thread in self._expected:
                 self._missing -= 1
                 if not self._missing:
                     self._cond.notify_all()
@@ -219,7 +248,7 @@ class PostLog:
         return self._api.answers.answer(call)
 
     def wait(self, timeout: float) -> None:
-        """Until every expected channel got a post, or ``timeout``."""
+        """Until every expected thread got a post, or ``timeout``."""
         with self._cond:
             self._cond.wait_for(lambda: self._missing <= 0, timeout)
 
@@ -393,6 +422,7 @@ def server_env(
         "LOG_LEVEL": "WARNING",
         "GLOSSARY_RELOAD_S": "0",
         "SHUTDOWN_GRACE_S": "5",
+        **NO_COOLDOWN,
     }
 
 
@@ -403,7 +433,7 @@ def run(args: argparse.Namespace) -> tuple[list[Result], PostLog, Monitor, dict[
         posts = PostLog(api, args.slack_latency_ms / 1000)
         env = server_env(args, api, tmp, stack)
         will_post = nothing_posts if args.bare else explains(load_settings(env))
-        work = build_requests(args.events, args.commands, args.replicas, will_post)
+        work = build_requests(args.events, args.commands, args.replicas, will_post, args.channels)
         posts.expect({item[3] for item in work if item[3]})
         ports = [free_port() for _ in range(args.replicas)]
         context = multiprocessing.get_context("spawn")  # no fork of this threaded process
@@ -524,6 +554,7 @@ def summarise(
             "replicas": args.replicas, "workers": args.workers, "backend": args.backend,
             "bare": args.bare, "slack_latency_ms": args.slack_latency_ms, "rate": args.rate,
             "clients": args.clients, "in_flight": args.clients * args.threads,
+            "channels": args.channels,
             "job_workers": os.environ.get("JOB_WORKERS", "4"), "cpus": os.cpu_count(),
         },
     }  # fmt: skip
@@ -573,6 +604,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, help="requests/s in all (0: closed loop)")
     parser.add_argument("--slack-latency-ms", type=float, help="chat.postMessage delay")
     parser.add_argument("--clients", type=int, default=2, help="load processes")
+    parser.add_argument(
+        "--channels", type=int, default=CHANNELS, help="channels messages go to (0: one each)"
+    )
     parser.add_argument("--threads", type=int, default=8, help="connections per process")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for posts")
     parser.add_argument("--database-url", help="a Postgres server (default: TEST_DATABASE_URL)")

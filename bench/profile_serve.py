@@ -32,7 +32,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.bench_serve import SECRET, build_requests, explains
+from bench.bench_serve import NO_COOLDOWN, SECRET, build_requests, explains
 from bot.config import load_settings
 from bot.slack.app import BotIdentity
 from bot.slack.bootstrap import build_runtime, load_glossary, make_service, make_store, open_store
@@ -96,6 +96,7 @@ def bench_environment(prefix: str) -> Iterator[dict[str, str]]:
                 "DATA_DIR": str(Path(tmp) / "data"),
                 "LOG_LEVEL": "WARNING",
                 "GLOSSARY_RELOAD_S": "0",
+                **NO_COOLDOWN,
             }
     finally:
         stop.put(None)

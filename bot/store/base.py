@@ -26,6 +26,7 @@ one exception type callers catch; the store itself never logs it (the caller dec
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,15 @@ ONCE_KEYS_KEPT_S = 24 * 3600.0
 """How long ``prune`` keeps once-keys (and job dedupe keys): far beyond Slack's retries."""
 JOB_ERROR_MAX_CHARS = 2000
 """``fail_job`` keeps this much of the error: enough for an operator's first look."""
+
+
+def cooldown_cutoff(now: float, cooldown_s: float) -> float:
+    """A term last explained in a channel at or before this may be explained there again.
+
+    No cooldown (0) means no cutoff at all, not "at or before now": concurrent claims stamp
+    their own ``now``, taken a moment before they reach the store, so one stamped a millisecond
+    later must not hold back one stamped earlier (its message would go unexplained)."""
+    return now - cooldown_s if cooldown_s > 0 else math.inf
 
 
 class StoreError(Exception):

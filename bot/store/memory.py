@@ -27,6 +27,7 @@ from bot.store.base import (
     StoreError,
     StoreHealth,
     Workspace,
+    cooldown_cutoff,
     purge_criteria,
 )
 from bot.store.memory_governance import GovernanceMethods, GovernanceTables
@@ -154,7 +155,7 @@ class MemoryStore(GovernanceMethods, Store):
                     continue
                 last = self._last_in_channel.get((workspace, channel, term))
                 # Same comparison as SqlStore's upsert WHERE, so both agree at the boundary.
-                cooling = last is not None and not last <= now - cooldown_s
+                cooling = last is not None and not last <= cooldown_cutoff(now, cooldown_s)
                 if held is not None or cooling:
                     continue
                 self._explained[(channel, thread_ts, term)] = _Explained(now, workspace, claim_id)

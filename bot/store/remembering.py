@@ -19,6 +19,7 @@ so claim and release an explanation in the same process.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 
@@ -34,6 +35,7 @@ from bot.store.base import (
     StoreHealth,
     Suggestion,
     Workspace,
+    cooldown_cutoff,
 )
 
 MAX_REMEMBERED = 100_000
@@ -69,8 +71,8 @@ class RememberingStore(Store):
                 if retried
                 or (
                     (channel, thread_ts, term) not in self._thread_claims
-                    and now - self._channel_claims.get((workspace, channel, term), -cooldown_s - 1)
-                    >= cooldown_s
+                    and self._channel_claims.get((workspace, channel, term), -math.inf)
+                    <= cooldown_cutoff(now, cooldown_s)
                 )
             ]
         if not fresh:

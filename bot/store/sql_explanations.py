@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store import compiled
-from bot.store.base import Workspace
+from bot.store.base import Workspace, cooldown_cutoff
 from bot.store.compiled import Conn, Prepared
 from bot.store.schema import cooldowns, explanations, in_workspace, stored
 
@@ -46,7 +46,7 @@ def claim(
         "k_thread_ts": thread_ts,
         "k_now": now,
         "k_claim": claim_id,
-        "k_cutoff": now - cooldown_s,
+        "k_cutoff": cooldown_cutoff(now, cooldown_s),
     }
     # New in this thread (not explained there before, by us or a workspace sharing it)...
     fresh = {row[0] for row in compiled.rows(conn, _record(len(terms)), params)}

@@ -79,6 +79,16 @@ def test_a_zero_cooldown_only_keeps_the_thread_rule(store: Store) -> None:
     assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 1000.0, 0.0) == []
 
 
+def test_a_zero_cooldown_never_holds_back_a_claim_stamped_a_moment_earlier(store: Store) -> None:
+    # Concurrent jobs take their clock reading before they reach the store: the later reading
+    # may land first. Without a cooldown, the earlier one is still explained in its thread.
+    assert store.claim_explanations(ACME, "C1", "1700.1", ["EQL"], 1000.0, 0.0) == ["EQL"]
+    assert store.claim_explanations(ACME, "C1", "1700.2", ["EQL"], 999.9, 0.0) == ["EQL"]
+    # With a cooldown, a claim stamped within it of the last one is refused as before.
+    assert store.claim_explanations(ACME, "C2", "1700.3", ["EQL"], 1000.0, 1.0) == ["EQL"]
+    assert store.claim_explanations(ACME, "C2", "1700.4", ["EQL"], 999.9, 1.0) == []
+
+
 def test_twenty_threads_in_one_thread_each_term_goes_to_exactly_one(store: Store) -> None:
     results = run_together(
         20, lambda: store.claim_explanations(ACME, "C1", "1700.1", ["EQL", "MDF"], 1000.0, HOUR)

@@ -29,7 +29,7 @@ import contextlib
 import os
 import stat
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -58,6 +58,7 @@ from bot.store.engine import (
     sqlite_path,
     transaction,
 )
+from bot.store.group_commit import GroupCommit
 from bot.store.migrate import upgrade_connection
 from bot.store.schema import insert_new, once_keys
 from bot.store.sql_governance import GovernanceMethods
@@ -101,6 +102,8 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
         self._read_lock = self._write_lock if in_memory else contextlib.nullcontext()
+        self._group = GroupCommit(self._driver_transaction) if self._turn is not None else None
+        """A SQLite file: the hot writes share transactions (``group_commit``)."""
         self._schema_seen: tuple[float, str | None] | None = None
         self._engine = make_engine(
             parsed,
@@ -136,6 +139,14 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         begin = begin_statement(self._engine, read_only=read_only)
         return self._guarded(action, read_only, compiled.transaction(self._engine, begin))
 
+    def _write(self, action: str, work: Callable[[compiled.Transaction], T]) -> T:
+        """``work`` in a committed write transaction on the driver: on a SQLite file shared
+        with this process's other writers (``group_commit``), else a transaction of its own."""
+        if self._group is not None:
+            return self._group.run(action, work)
+        with self._driver_transaction(action) as tx:
+            return work(tx)
+
     @contextlib.contextmanager
     def _guarded(
         self, action: str, read_only: bool, transaction: contextlib.AbstractContextManager[T]
@@ -164,34 +175,30 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
         if not jobs:
             return 0
-        with self._driver_transaction("queue work") as conn:
-            return sql_jobs.enqueue(conn, jobs, now)
+        return self._write("queue work", lambda tx: sql_jobs.enqueue(tx, jobs, now))
 
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
         if limit <= 0:
             return []
-        with self._driver_transaction("claim work") as conn:
-            return sql_jobs.claim(conn, limit, now, lease_s, max_attempts)
+        return self._write(
+            "claim work", lambda tx: sql_jobs.claim(tx, limit, now, lease_s, max_attempts)
+        )
 
     def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:
         if not jobs:
             return []
-        with self._driver_transaction("renew job leases") as conn:
-            return sql_jobs.renew(conn, jobs, now, lease_s)
+        return self._write("renew job leases", lambda tx: sql_jobs.renew(tx, jobs, now, lease_s))
 
     def finish_job(self, job: Job, now: float) -> bool:
-        with self._driver_transaction("finish a job") as conn:
-            return sql_jobs.finish(conn, job)
+        return self._write("finish a job", lambda tx: sql_jobs.finish(tx, job))
 
     def fail_job(self, job: Job, error: str, now: float) -> bool:
-        with self._driver_transaction("record a failed job") as conn:
-            return sql_jobs.fail(conn, job, error)
+        return self._write("record a failed job", lambda tx: sql_jobs.fail(tx, job, error))
 
     def release_jobs(self, jobs: Sequence[Job], now: float) -> int:
         if not jobs:
             return 0
-        with self._driver_transaction("give back jobs") as conn:
-            return sql_jobs.release(conn, jobs, now)
+        return self._write("give back jobs", lambda tx: sql_jobs.release(tx, jobs, now))
 
     def job_stats(self, now: float) -> JobStats:
         with self._transaction("count jobs", read_only=True) as conn:
@@ -199,8 +206,9 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
 
     # -- once only --------------------------------------------------------------------------
     def claim_once(self, key: str, now: float) -> bool:
-        with self._driver_transaction("claim a once-only key") as conn:
-            return insert_new(conn, once_keys, key=key, claimed_at=now)
+        return self._write(
+            "claim a once-only key", lambda tx: insert_new(tx, once_keys, key=key, claimed_at=now)
+        )
 
     # -- explanations -----------------------------------------------------------------------
     def claim_explanations(
@@ -216,10 +224,12 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         wanted = list(dict.fromkeys(terms))
         if not wanted:
             return []
-        with self._driver_transaction("record explanations") as conn:
-            granted = sql_explanations.claim(
-                conn, workspace, channel, thread_ts, wanted, now, cooldown_s, claim_id
-            )
+        granted = self._write(
+            "record explanations",
+            lambda tx: sql_explanations.claim(
+                tx, workspace, channel, thread_ts, wanted, now, cooldown_s, claim_id
+            ),
+        )
         return [term for term in wanted if term in granted]
 
     def release_explanations(
@@ -239,8 +249,9 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
     def record_lookup(
         self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
     ) -> None:
-        with self._driver_transaction("record a lookup") as conn:
-            sql_lookups.record(conn, workspace, query, term, now, user)
+        self._write(
+            "record a lookup", lambda tx: sql_lookups.record(tx, workspace, query, term, now, user)
+        )
 
     def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:
         if limit <= 0:  # SQLite reads LIMIT -1 as "no limit"

@@ -1,0 +1,236 @@
+"""Group commit (bot/store/group_commit.py): writers that wait share the next transaction, each
+keeps its own result or error, one bad write fails only itself, and a batch that cannot begin
+fails at once for all.
+
+The transactions are a fake that records what each one ran and how it ended, so the batches
+are exact. A batch forms while the first writer's work is held open on an event; writers are
+known to be queued by ``GroupCommit.waiting``, never by a sleep. The last test runs the real
+thing: many threads writing to one SQLite file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from bot.store import NewJob, StoreError
+from bot.store.group_commit import GroupCommit
+from tests.store.helpers import ACME, run_together, sqlite_store
+
+WAIT_S = 30.0
+
+
+class Ledger:
+    """Fake transactions: each yields a list that works append their names to."""
+
+    def __init__(self) -> None:
+        self.ended: list[tuple[str, list[str]]] = []
+        self.opened: list[str] = []
+        self.refuse_begin: set[int] = set()
+        """Transaction numbers (0-based) that fail before yielding."""
+        self.refuse_commit: set[int] = set()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def open(self, action: str) -> Iterator[list[str]]:
+        with self._lock:
+            number = len(self.opened)
+            self.opened.append(action)
+        if number in self.refuse_begin:
+            raise StoreError(f"state store failed to {action}: no turn")
+        names: list[str] = []
+        try:
+            yield names
+        except BaseException:
+            self.ended.append(("rolled back", names))
+            raise
+        if number in self.refuse_commit:
+            self.ended.append(("rolled back", names))
+            raise StoreError(f"state store failed to {action}: disk I/O error")
+        self.ended.append(("committed", names))
+
+
+def named(name: str, fail: bool = False) -> Callable[[list[str]], str]:
+    def work(tx: list[str]) -> str:
+        tx.append(name)
+        if fail:
+            raise StoreError(f"{name} broke")
+        return f"{name} done"
+
+    return work
+
+
+class Held:
+    """A first writer whose work stays open until ``release``: the others queue behind it."""
+
+    def __init__(self, group: GroupCommit[list[str]]) -> None:
+        self.entered = threading.Event()
+        self.go = threading.Event()
+        self.result: list[str] = []
+
+        def work(tx: list[str]) -> str:
+            tx.append("first")
+            self.entered.set()
+            assert self.go.wait(WAIT_S)
+            return "first done"
+
+        self.thread = threading.Thread(target=lambda: self.result.append(group.run("hold", work)))
+        self.thread.start()
+        assert self.entered.wait(WAIT_S)
+
+    def release(self) -> None:
+        self.go.set()
+        self.thread.join(WAIT_S)
+
+
+def queue_writers(
+    group: GroupCommit[list[str]], works: list[tuple[str, str, bool]]
+) -> tuple[list[threading.Thread], dict[str, object]]:
+    """One writer per (name, action, fails), each started once the one before is queued (so
+    their order is known); what each got back, by name."""
+    outcomes: dict[str, object] = {}
+    threads = []
+    for number, (name, action, fails) in enumerate(works, start=1):
+
+        def write(name: str = name, action: str = action, fails: bool = fails) -> None:
+            try:
+                outcomes[name] = group.run(action, named(name, fails))
+            except StoreError as exc:
+                outcomes[name] = exc
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        threads.append(thread)
+        assert wait_until(partial(queued, group, number))
+    return threads, outcomes
+
+
+def queued(group: GroupCommit[list[str]], count: int) -> bool:
+    return group.waiting == count
+
+
+def wait_until(condition: Callable[[], bool]) -> bool:
+    """``condition`` true within WAIT_S, checked each time a short wait expires."""
+    never = threading.Event()
+    for _ in range(int(WAIT_S / 0.005)):
+        if condition():
+            return True
+        never.wait(0.005)
+    return False
+
+
+def test_a_writer_alone_gets_a_transaction_of_its_own() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    assert group.run("queue work", named("a")) == "a done"
+    assert ledger.ended == [("committed", ["a"])]
+    assert ledger.opened == ["queue work"]
+
+
+def test_writers_that_wait_share_the_next_transaction() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    works = [("a", "queue work", False), ("b", "finish a job", False), ("c", "queue work", False)]
+    threads, outcomes = queue_writers(group, works)
+    held.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert held.result == ["first done"]
+    assert outcomes == {"a": "a done", "b": "b done", "c": "c done"}
+    assert ledger.ended == [("committed", ["first"]), ("committed", ["a", "b", "c"])]
+    assert ledger.opened == ["hold", "queue work, finish a job"]
+    assert group.waiting == 0
+
+
+def test_one_bad_write_fails_alone_and_the_others_commit() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    works = [("a", "one", False), ("b", "two", True), ("c", "three", False)]
+    threads, outcomes = queue_writers(group, works)
+    held.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert outcomes["a"] == "a done"
+    assert outcomes["c"] == "c done"
+    assert str(outcomes["b"]) == "b broke"
+    assert ledger.ended == [
+        ("committed", ["first"]),
+        ("rolled back", ["a", "b"]),
+        ("committed", ["a"]),
+        ("rolled back", ["b"]),
+        ("committed", ["c"]),
+    ]
+
+
+def test_a_failed_commit_runs_each_write_again_alone() -> None:
+    ledger = Ledger()
+    ledger.refuse_commit = {1}
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    threads, outcomes = queue_writers(group, [("a", "one", False), ("b", "two", False)])
+    held.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert outcomes == {"a": "a done", "b": "b done"}
+    assert ledger.ended == [
+        ("committed", ["first"]),
+        ("rolled back", ["a", "b"]),
+        ("committed", ["a"]),
+        ("committed", ["b"]),
+    ]
+
+
+def test_a_batch_that_cannot_begin_fails_every_write_at_once() -> None:
+    ledger = Ledger()
+    ledger.refuse_begin = {1}
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    threads, outcomes = queue_writers(group, [("a", "one", False), ("b", "two", False)])
+    held.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert [str(outcomes[name]) for name in ("a", "b")] == [
+        "state store failed to one, two: no turn",
+        "state store failed to one, two: no turn",
+    ]
+    assert outcomes["a"] is not outcomes["b"]  # each thread raises its own
+    assert ledger.opened == ["hold", "one, two"]  # nobody waited for a turn of its own
+    assert ledger.ended == [("committed", ["first"])]
+    assert group.run("three", named("c")) == "c done"  # and the next writer leads again
+
+
+def test_a_bug_in_a_write_is_raised_to_its_own_caller_only() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+
+    def broken(tx: list[str]) -> str:
+        raise KeyError("payload")
+
+    with pytest.raises(KeyError):
+        group.run("queue work", broken)
+    assert group.run("queue work", named("a")) == "a done"
+    assert ledger.ended == [("rolled back", []), ("committed", ["a"])]
+
+
+def test_threads_writing_to_one_sqlite_file_each_store_exactly_their_own(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path)
+    counter = iter(range(40))
+    lock = threading.Lock()
+
+    def enqueue() -> int:
+        with lock:
+            number = next(counter)
+        job = NewJob("explain", {"n": number}, f"Ev{number}:explain", ACME)
+        return store.enqueue([job], 1000.0) + store.enqueue([job], 1000.0)
+
+    assert run_together(40, enqueue) == [1] * 40  # each stored once, its repeat refused
+    claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
+    assert sorted(job.payload["n"] for job in claimed) == list(range(40))
+    store.close()

@@ -110,6 +110,21 @@ def queue_writers(
     return threads, outcomes
 
 
+def second_batch(
+    ledger: Ledger, works: list[tuple[str, str, bool]]
+) -> tuple[GroupCommit[list[str]], dict[str, object]]:
+    """A first writer held open while ``works`` queue, then let go: they form the second batch.
+    The group, and what each of ``works`` got back once all have ended."""
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    threads, outcomes = queue_writers(group, works)
+    held.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert held.result == ["first done"]
+    return group, outcomes
+
+
 def queued(group: GroupCommit[list[str]], count: int) -> bool:
     return group.waiting == count
 
@@ -134,14 +149,10 @@ def test_a_writer_alone_gets_a_transaction_of_its_own() -> None:
 
 def test_writers_that_wait_share_the_next_transaction() -> None:
     ledger = Ledger()
-    group = GroupCommit(ledger.open)
-    held = Held(group)
-    works = [("a", "queue work", False), ("b", "finish a job", False), ("c", "queue work", False)]
-    threads, outcomes = queue_writers(group, works)
-    held.release()
-    for thread in threads:
-        thread.join(WAIT_S)
-    assert held.result == ["first done"]
+    group, outcomes = second_batch(
+        ledger,
+        [("a", "queue work", False), ("b", "finish a job", False), ("c", "queue work", False)],
+    )
     assert outcomes == {"a": "a done", "b": "b done", "c": "c done"}
     assert ledger.ended == [("committed", ["first"]), ("committed", ["a", "b", "c"])]
     assert ledger.opened == ["hold", "queue work, finish a job"]
@@ -150,13 +161,9 @@ def test_writers_that_wait_share_the_next_transaction() -> None:
 
 def test_one_bad_write_fails_alone_and_the_others_commit() -> None:
     ledger = Ledger()
-    group = GroupCommit(ledger.open)
-    held = Held(group)
-    works = [("a", "one", False), ("b", "two", True), ("c", "three", False)]
-    threads, outcomes = queue_writers(group, works)
-    held.release()
-    for thread in threads:
-        thread.join(WAIT_S)
+    _group, outcomes = second_batch(
+        ledger, [("a", "one", False), ("b", "two", True), ("c", "three", False)]
+    )
     assert outcomes["a"] == "a done"
     assert outcomes["c"] == "c done"
     assert str(outcomes["b"]) == "b broke"
@@ -172,12 +179,7 @@ def test_one_bad_write_fails_alone_and_the_others_commit() -> None:
 def test_a_failed_commit_runs_each_write_again_alone() -> None:
     ledger = Ledger()
     ledger.refuse_commit = {1}
-    group = GroupCommit(ledger.open)
-    held = Held(group)
-    threads, outcomes = queue_writers(group, [("a", "one", False), ("b", "two", False)])
-    held.release()
-    for thread in threads:
-        thread.join(WAIT_S)
+    _group, outcomes = second_batch(ledger, [("a", "one", False), ("b", "two", False)])
     assert outcomes == {"a": "a done", "b": "b done"}
     assert ledger.ended == [
         ("committed", ["first"]),
@@ -190,12 +192,7 @@ def test_a_failed_commit_runs_each_write_again_alone() -> None:
 def test_a_batch_that_cannot_begin_fails_every_write_at_once() -> None:
     ledger = Ledger()
     ledger.refuse_begin = {1}
-    group = GroupCommit(ledger.open)
-    held = Held(group)
-    threads, outcomes = queue_writers(group, [("a", "one", False), ("b", "two", False)])
-    held.release()
-    for thread in threads:
-        thread.join(WAIT_S)
+    group, outcomes = second_batch(ledger, [("a", "one", False), ("b", "two", False)])
     assert [str(outcomes[name]) for name in ("a", "b")] == [
         "state store failed to one, two: no turn",
         "state store failed to one, two: no turn",

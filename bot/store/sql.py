@@ -16,8 +16,9 @@ database, private to its store, which is migrated on construction.
 the same migrations make: one pool, one set of timeouts, and ``purge`` deletes a workspace's
 tokens in the same transaction as the rest of its rows.
 
-SQLite: threads of this process queue for the write lock on a ``threading.Lock`` (microseconds)
-rather than in SQLite's busy handler, which sleeps 1–100 ms between retries; readers take no
+SQLite: the processes of this host take turns to write (``sqlite_turn``) rather than wait in
+SQLite's busy handler, which sleeps 1–100 ms between retries; within a process the hot writes
+share transactions, one turn per batch (``group_commit``, through ``_write``); readers take no
 lock at all (WAL). The file's identity is checked before each use: a database file deleted or
 replaced while the bot runs makes every operation fail and ``health`` not ok, instead of
 writes going to a file nobody will open again.

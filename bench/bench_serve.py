@@ -38,7 +38,6 @@ and the commands of the full runs: bench/RESULTS-serve.md.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing
 import os
@@ -58,8 +57,10 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+import httptools
 import yaml
 
+from bench import raw_http
 from bench.synthetic import make_messages
 from bot.config import Settings, load_settings
 from bot.slack import work as kinds
@@ -166,7 +167,12 @@ def _client(
     ports: list[int], work: list[Item], threads: int, rate: float, ready: Any, go: Any, out: Any
 ) -> None:
     """One load process: ``threads`` keep-alive connections per replica sharing ``work``,
-    paced to ``rate`` requests/s (0: as fast as the server answers)."""
+    paced to ``rate`` requests/s (0: as fast as the server answers). Requests are framed
+    before the start (``raw_http``), so the run's CPU is the exchanges alone."""
+    framed = [
+        raw_http.frame("/slack/events", f"127.0.0.1:{ports[replica]}", headers, body)
+        for _, body, headers, _, replica in work
+    ]
     ready.put(os.getpid())
     start_at: float = go.get()
     cpu = time.process_time()
@@ -175,27 +181,20 @@ def _client(
     position = iter(range(len(work)))
 
     def run() -> None:
-        conns: dict[int, http.client.HTTPConnection] = {}
+        conns = [raw_http.Connection("127.0.0.1", port, timeout=10) for port in ports]
         local: list[Result] = []
         while (index := next(position, None)) is not None:  # next() on a range is atomic
-            kind, body, headers, channel, replica = work[index]
+            kind, _, _, channel, replica = work[index]
             pause = start_at + (index / rate if rate else 0.0) - time.time()
             if pause > 0:
                 time.sleep(pause)
-            port = ports[replica]
-            conn = conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conns[port] = conn
             sent, started = time.time(), time.perf_counter()
             try:
-                conn.request("POST", "/slack/events", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as exc:
-                conns.pop(port).close()
+                status = conns[replica].exchange(framed[index])
+            except (OSError, httptools.HttpParserError) as exc:
                 status = TIMED_OUT if isinstance(exc, TimeoutError) else FAILED
             local.append((kind, status, time.perf_counter() - started, sent, channel))
-        for conn in conns.values():
+        for conn in conns:
             conn.close()
         with lock:
             results.extend(local)
@@ -429,7 +428,7 @@ def server_env(
 def run(args: argparse.Namespace) -> tuple[list[Result], PostLog, Monitor, dict[str, float]]:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-serve-")))
-        api = stack.enter_context(FakeSlackWebAPI())
+        api = stack.enter_context(FakeSlackWebAPI(lean=True))
         posts = PostLog(api, args.slack_latency_ms / 1000)
         env = server_env(args, api, tmp, stack)
         will_post = nothing_posts if args.bare else explains(load_settings(env))

@@ -44,7 +44,7 @@ from tests.standin.ids import BOT_ID, BOT_USER_ID, TEAM_ID
 
 def _standin(urls: Any, stop: Any) -> None:
     """The Slack stand-in, in its own process: its CPU is not the bot's."""
-    with FakeSlackWebAPI() as api:
+    with FakeSlackWebAPI(lean=True) as api:
         urls.put(api.base_url)
         stop.get()
 

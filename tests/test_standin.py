@@ -5,7 +5,9 @@ If these pass, a bot test that fails against the stand-in points at the bot, not
 
 from __future__ import annotations
 
+import json
 import queue
+import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack.web_client import KeepAliveWebClient, connection_pool
 from tests.standin import BOT_ID, BOT_USER_ID, FakeSlackWebAPI, FakeSocketModeServer, SignedSender
 from tests.standin import requests as rq
 
@@ -40,74 +43,85 @@ def client_for(api: FakeSlackWebAPI, **kw: Any) -> WebClient:
     return WebClient(token="xoxb-test", base_url=api.base_url, timeout=5, **kw)
 
 
-# -- Web API --------------------------------------------------------------------------------
+# -- Web API (both servers: ``http.server`` for tests, ``lean`` for benchmarks) ---------------
 
 
-def test_web_client_calls_are_answered_and_recorded(slack_api: FakeSlackWebAPI) -> None:
-    client = client_for(slack_api)
+@pytest.fixture(params=[False, True], ids=["http.server", "lean"])
+def lean(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+@pytest.fixture
+def web_api(lean: bool) -> Iterator[FakeSlackWebAPI]:
+    with FakeSlackWebAPI(lean=lean) as api:
+        yield api
+
+
+def test_web_client_calls_are_answered_and_recorded(web_api: FakeSlackWebAPI) -> None:
+    client = client_for(web_api)
     assert client.auth_test()["user_id"] == BOT_USER_ID
     resp = client.chat_postMessage(channel="C1", text="SLA", blocks=BLOCKS, thread_ts="1.2")
     assert resp["ok"] and resp["channel"] == "C1" and resp["message"]["blocks"] == BLOCKS
-    (call,) = slack_api.wait_for("chat.postMessage")
+    (call,) = web_api.wait_for("chat.postMessage")
     assert call.token == "xoxb-test"
     assert call.params == {"channel": "C1", "text": "SLA", "blocks": BLOCKS, "thread_ts": "1.2"}
-    assert [c.method for c in slack_api.calls()] == ["auth.test", "chat.postMessage"]
+    assert [c.method for c in web_api.calls()] == ["auth.test", "chat.postMessage"]
     stamps = [client.chat_postMessage(channel="C1", text=str(i))["ts"] for i in range(5)]
     assert stamps == sorted(stamps, key=float) and len(set(stamps)) == 5
 
 
-def test_form_encoded_methods_and_configurable_info(slack_api: FakeSlackWebAPI) -> None:
-    client = client_for(slack_api)
-    slack_api.set_channel("C2", is_ext_shared=True)
+def test_form_encoded_methods_and_configurable_info(web_api: FakeSlackWebAPI) -> None:
+    client = client_for(web_api)
+    web_api.set_channel("C2", is_ext_shared=True)
     assert client.conversations_info(channel="C2")["channel"]["is_ext_shared"] is True
     default = {"id": "C3", "is_ext_shared": False, "is_member": True}
     assert client.conversations_info(channel="C3")["channel"] == default
     # slack_sdk POSTs even methods it declares as GET, form-encoded:
-    assert slack_api.calls("conversations.info")[0].http_method == "POST"
+    assert web_api.calls("conversations.info")[0].http_method == "POST"
     view = client.views_publish(user_id="U1", view={"type": "home", "blocks": BLOCKS})["view"]
     assert view["id"].startswith("V") and view["hash"] and view["type"] == "home"
-    assert slack_api.calls("views.publish")[0].decoded("view")["blocks"] == BLOCKS
+    assert web_api.calls("views.publish")[0].decoded("view")["blocks"] == BLOCKS
     assert client.api_call("reactions.add", params={"name": "eyes"})["ok"]
-    with urllib.request.urlopen(f"{slack_api.base_url}emoji.list?x=1", timeout=5) as resp:
+    with urllib.request.urlopen(f"{web_api.base_url}emoji.list?x=1", timeout=5) as resp:
         assert resp.status == 200
-    assert slack_api.calls("emoji.list")[0].http_method == "GET"
+    assert web_api.calls("emoji.list")[0].http_method == "GET"
 
 
-def test_scripted_error_raises_slack_api_error(slack_api: FakeSlackWebAPI) -> None:
-    client = client_for(slack_api)
-    slack_api.fail("chat.postMessage", error="not_in_channel")
+def test_scripted_error_raises_slack_api_error(web_api: FakeSlackWebAPI) -> None:
+    client = client_for(web_api)
+    web_api.fail("chat.postMessage", error="not_in_channel")
     with pytest.raises(SlackApiError) as err:
         client.chat_postMessage(channel="C1", text="hi")
     assert (err.value.response.status_code, err.value.response["error"]) == (200, "not_in_channel")
     assert client.chat_postMessage(channel="C1", text="hi")["ok"]  # only `times` calls fail
 
 
-def test_rate_limit_is_retried_by_rate_limit_handler(slack_api: FakeSlackWebAPI) -> None:
-    slack_api.rate_limit("chat.postMessage", retry_after=7)
+def test_rate_limit_is_retried_by_rate_limit_handler(web_api: FakeSlackWebAPI) -> None:
+    web_api.rate_limit("chat.postMessage", retry_after=7)
     with pytest.raises(SlackApiError) as err:  # default client: no retry on 429
-        client_for(slack_api).chat_postMessage(channel="C1", text="hi")
+        client_for(web_api).chat_postMessage(channel="C1", text="hi")
     assert (err.value.response.status_code, err.value.response.headers["Retry-After"]) == (429, "7")
-    slack_api.reset()
-    slack_api.rate_limit("chat.postMessage", retry_after=0)
-    client = client_for(slack_api, retry_handlers=[handlers.RateLimitErrorRetryHandler()])
+    web_api.reset()
+    web_api.rate_limit("chat.postMessage", retry_after=0)
+    client = client_for(web_api, retry_handlers=[handlers.RateLimitErrorRetryHandler()])
     assert client.chat_postMessage(channel="C1", text="hi")["ok"]
-    assert len(slack_api.calls("chat.postMessage")) == 2
+    assert len(web_api.calls("chat.postMessage")) == 2
 
 
-def test_server_error_and_server_error_retry(slack_api: FakeSlackWebAPI) -> None:
-    slack_api.server_error("chat.update", status=503)
+def test_server_error_and_server_error_retry(web_api: FakeSlackWebAPI) -> None:
+    web_api.server_error("chat.update", status=503)
     with pytest.raises(SlackApiError) as err:
-        client_for(slack_api).chat_update(channel="C1", ts="1.2", text="x")
+        client_for(web_api).chat_update(channel="C1", ts="1.2", text="x")
     assert err.value.response.status_code == 503
-    slack_api.server_error("chat.update", status=500)
+    web_api.server_error("chat.update", status=500)
     handler = handlers.ServerErrorRetryHandler(1, FixedValueRetryIntervalCalculator(0.01))
-    client = client_for(slack_api, retry_handlers=[handler])
+    client = client_for(web_api, retry_handlers=[handler])
     assert client.chat_update(channel="C1", ts="1.2", text="x")["ts"] == "1.2"
-    assert len(slack_api.calls("chat.update")) == 3
+    assert len(web_api.calls("chat.update")) == 3
 
 
-def test_token_checks() -> None:
-    with FakeSlackWebAPI(require_token=True) as api:
+def test_token_checks(lean: bool) -> None:
+    with FakeSlackWebAPI(require_token=True, lean=lean) as api:
         with pytest.raises(SlackApiError, match="not_authed"):
             WebClient(base_url=api.base_url).auth_test()
         assert client_for(api).auth_test()["ok"]
@@ -117,21 +131,49 @@ def test_token_checks() -> None:
             client_for(api).apps_connections_open(app_token="xapp-test")
 
 
-def test_wait_for_times_out_with_recorded_methods(slack_api: FakeSlackWebAPI) -> None:
-    client_for(slack_api).auth_test()
+def test_wait_for_times_out_with_recorded_methods(web_api: FakeSlackWebAPI) -> None:
+    client_for(web_api).auth_test()
     with pytest.raises(AssertionError, match=r"chat.postMessage.*\['auth.test'\]"):
-        slack_api.wait_for("chat.postMessage", timeout=0.1)
+        web_api.wait_for("chat.postMessage", timeout=0.1)
 
 
-def test_response_url_posts_are_recorded(slack_api: FakeSlackWebAPI) -> None:
-    url = slack_api.response_url("r1")
+def test_response_url_posts_are_recorded(web_api: FakeSlackWebAPI) -> None:
+    url = web_api.response_url("r1")
     resp = WebhookClient(url, timeout=5).send(text="defined", response_type="ephemeral")
     assert resp.status_code == 200
-    (posted,) = slack_api.wait_for_response("r1")
+    (posted,) = web_api.wait_for_response("r1")
     assert posted.body == {"text": "defined", "response_type": "ephemeral"}
-    slack_api.fail_response_url(status=404, body="expired_url")
+    web_api.fail_response_url(status=404, body="expired_url")
     late = WebhookClient(url, timeout=5).send(text="late")
     assert (late.status_code, late.body) == (404, "expired_url")
+
+
+def test_lean_server_keeps_connections_alive_and_refuses_what_it_cannot_parse() -> None:
+    api = FakeSlackWebAPI(lean=True).start()
+    pool = connection_pool()
+    client = KeepAliveWebClient(token="xoxb-test", base_url=api.base_url, timeout=5, pool=pool)
+    stamps = [client.chat_postMessage(channel="C1", text=str(n))["ts"] for n in range(3)]
+    assert (len(set(stamps)), pool.opened) == (3, 1)  # three calls, one connection
+    host, port = api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert sock.recv(4096) == b""  # and closed
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /api/auth.test HTTP/1.1\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):  # the server closes after one answer
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 200 OK"
+    assert b"Connection: close" in head.split(b"\r\n")
+    assert json.loads(body)["user_id"] == BOT_USER_ID
+    assert [c.method for c in api.calls()] == ["chat.postMessage"] * 3 + ["auth.test"]
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /api/auth.test HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200 OK\r\n")  # kept alive ...
+        api.stop()
+        assert sock.recv(4096) == b""  # ... until the stand-in stops: a stopped Slack is gone
 
 
 # -- signed HTTP requests -------------------------------------------------------------------

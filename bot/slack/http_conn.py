@@ -13,9 +13,10 @@ import contextlib
 import socket
 from typing import Any
 
+from gunicorn.http.parser import RequestParser
 from gunicorn.workers.gthread import TConn
 
-from bot.slack.http_request import MAX_HEAD, inspect_request
+from bot.slack.http_request import MAX_HEAD, ParsedAhead, inspect_request
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -37,13 +38,24 @@ class BufferedConn(TConn):  # type: ignore[misc]
         self.scanned = 0
         self.size: int | None = None
         self.whole = True
+        self.ahead: ParsedAhead | None = None
+        """The request, parsed in the poller when its first look found it whole."""
         self.continue_sent = False
         self.data_ready = True  # gthread must not wait for data in the thread: it is here
 
     def init(self) -> None:
-        """Runs in the thread before each request: hand the buffer to gunicorn's parser."""
+        """Runs in the thread before each request: the request parsed ahead, or else the
+        buffer handed to a gunicorn parser that reads the rest from the socket."""
         super().init()
         self.sock.settimeout(self.timeout_s)  # gthread left it blocking with no timeout
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None:
+            self.parser, self.buffered = ahead, bytearray()
+            return
+        if isinstance(self.parser, ParsedAhead):  # it held the last request only
+            parser = RequestParser(self.cfg, self.sock, self.client)
+            parser.req_count = self.parser.req_count
+            self.parser = parser
         if self.buffered:
             self.parser.unreader.unread(bytes(self.buffered))
             self.buffered = bytearray()
@@ -68,5 +80,6 @@ class BufferedConn(TConn):  # type: ignore[misc]
                         self.sock.send(_CONTINUE)
                 return False
             self.whole = arrival.state == "whole"
+            self.ahead = arrival.parsed
             return True
         return len(self.buffered) >= self.size

@@ -3,6 +3,10 @@
 The slow-client worker (``bot.slack.http_worker``) keeps each connection in its poller until
 the request is whole; this module is the one place that decides "whole" — the head parsed,
 Content-Length body bytes there — and the limits that bound what may be waited for.
+
+The parse that decides is the request's only one: a whole request goes to its thread as
+``ParsedAhead``, gunicorn's parser over the buffered bytes with that request already read, so
+the thread does not parse the same head again (~35 µs of a request's CPU, bench/RESULTS-serve.md).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 from gunicorn.http.body import LengthReader
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.message import Request
-from gunicorn.http.unreader import IterUnreader
+from gunicorn.http.parser import RequestParser
 
 MAX_BODY = 1 << 20
 """1 MiB. Slack's largest payloads carry a whole view (at most 250 KB) or message (40,000
@@ -34,6 +38,27 @@ class Arrival(NamedTuple):
     size: int | None = None
     """Bytes of head plus body, once the head is known."""
     expects_continue: bool = False
+    parsed: ParsedAhead | None = None
+    """``whole``, when the head parsed: what the thread reads the request from."""
+
+
+class ParsedAhead(RequestParser):  # type: ignore[misc]
+    """gunicorn's parser over a connection's buffered bytes, its next request parsed already.
+
+    The thread's ``next(parser)`` gets that request (once); its body, and any pipelined bytes
+    after it, are read from the buffer, which ``unreader.take_buffered`` hands back after.
+    """
+
+    def __init__(self, cfg: Any, data: bytes, peer: Any, req_number: int) -> None:
+        super().__init__(cfg, [data], peer)
+        self.req_count = req_number - 1
+        self.ahead: Request | None = super().__next__()
+
+    def __next__(self) -> Request:
+        request, self.ahead = self.ahead, None
+        if request is None:
+            raise StopIteration  # one request per hand-over: the poller buffers the next
+        return request
 
 
 def inspect_request(
@@ -44,17 +69,17 @@ def inspect_request(
         return Arrival("partial")
     if b"\r\n\r\n" not in data:
         return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
-    unreader = IterUnreader([data])
     try:
-        req = Request(cfg, unreader, peer, req_number)
+        parser = ParsedAhead(cfg, data, peer, req_number)
     except (NoMoreData, StopIteration):
         return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
     except Exception:  # a malformed head: gunicorn answers it in the thread from these bytes
         return Arrival("whole")
+    req = parser.ahead
     reader = req.body.reader
     if not isinstance(reader, LengthReader) or reader.length > MAX_BODY:
         return Arrival("head_only")
-    size = len(data) - len(unreader.take_buffered()) + int(reader.length)
+    size = len(data) - len(parser.unreader.buf.getvalue()) + int(reader.length)
     if len(data) >= size:
-        return Arrival("whole", size)
+        return Arrival("whole", size, parsed=parser)
     return Arrival("partial", size, bool(req._expected_100_continue))

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
+from gunicorn.http.message import Request
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
@@ -45,8 +46,9 @@ def post(body: bytes, length: int | None = None, extra: bytes = b"") -> bytes:
     return HEAD + b"Content-Length: %d\r\n" % size + extra + b"\r\n" + body
 
 
-def inspect(data: bytes) -> Arrival:
-    return inspect_request(Config(), data)
+def inspect(data: bytes, req_number: int = 1) -> Arrival:
+    """What ``inspect_request`` says, without the parser it hands over (tested below)."""
+    return inspect_request(Config(), data, req_number)._replace(parsed=None)
 
 
 @pytest.mark.parametrize(
@@ -81,7 +83,20 @@ def test_inspect_request(data: bytes, expected: Arrival) -> None:
 def test_pipelined_requests_are_measured_one_at_a_time() -> None:
     first, second = post(b'{"a": 1}'), post(b'{"b": 22}')
     assert inspect(first + second[:10]) == Arrival("whole", len(first))
-    assert inspect_request(Config(), second, req_number=2) == Arrival("whole", len(second))
+    assert inspect(second, req_number=2) == Arrival("whole", len(second))
+
+
+def test_a_whole_request_goes_to_its_thread_parsed() -> None:
+    first, second = post(b'{"a": 1}'), post(b'{"b": 22}')
+    parser = inspect_request(Config(), first + second[:10], req_number=3).parsed
+    assert parser is not None
+    request = next(parser)
+    assert (request.method, request.path, request.req_number) == ("POST", "/slack/events", 3)
+    assert request.body.read() == b'{"a": 1}'
+    with pytest.raises(StopIteration):  # one request per hand-over
+        next(parser)
+    assert parser.unreader.take_buffered() == second[:10]  # the next one's start, handed back
+    assert inspect_request(Config(), post(b"", 500)).parsed is None  # not whole: no parser
 
 
 def settings(**env: str) -> Any:
@@ -281,6 +296,31 @@ def test_a_signed_request_is_answered_while_buffer_cap_is_reached(loop: Loop) ->
     )
     assert loop.received[sock].startswith(b"HTTP/1.1 200 OK\r\n")
     assert (loop.refused(), loop.peak) == (1, BUFFER_CAP)
+
+
+def test_each_request_is_parsed_once_pipelined_or_not(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed in the poller to know it is whole, and not again in the thread."""
+    parsed: list[int] = []
+    parse = Request.parse
+
+    def counted(request: Request, unreader: Any) -> Any:
+        parsed.append(request.req_number)
+        return parse(request, unreader)
+
+    monkeypatch.setattr(Request, "parse", counted)
+    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
+    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    body = prepared.body.encode()
+    request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+    sock = loop.send(request * 2)  # two in one write, then a third on the same connection
+    loop.run_until(lambda: loop.received[sock].count(b"pong") == 2, "two answers")
+    loop.send(request, sock)
+    loop.run_until(lambda: loop.received[sock].count(b"pong") == 3, "the third answer")
+    assert loop.received[sock].count(b"HTTP/1.1 200 OK\r\n") == 3
+    assert parsed == [1, 2, 3]
 
 
 def test_the_reader_is_refused_when_no_one_holds_more(loop: Loop) -> None:

@@ -52,13 +52,14 @@ class ParsedAhead(RequestParser):  # type: ignore[misc]
     def __init__(self, cfg: Any, data: bytes, peer: Any, req_number: int) -> None:
         super().__init__(cfg, [data], peer)
         self.req_count = req_number - 1
-        self.ahead: Request | None = super().__next__()
+        self.request: Request = super().__next__()
+        self._taken = False
 
     def __next__(self) -> Request:
-        request, self.ahead = self.ahead, None
-        if request is None:
+        if self._taken:
             raise StopIteration  # one request per hand-over: the poller buffers the next
-        return request
+        self._taken = True
+        return self.request
 
 
 def inspect_request(
@@ -75,7 +76,7 @@ def inspect_request(
         return Arrival("partial") if len(data) <= MAX_HEAD else Arrival("head_only")
     except Exception:  # a malformed head: gunicorn answers it in the thread from these bytes
         return Arrival("whole")
-    req = parser.ahead
+    req = parser.request
     reader = req.body.reader
     if not isinstance(reader, LengthReader) or reader.length > MAX_BODY:
         return Arrival("head_only")

@@ -554,7 +554,7 @@ def summarise(
             "bare": args.bare, "slack_latency_ms": args.slack_latency_ms, "rate": args.rate,
             "clients": args.clients, "in_flight": args.clients * args.threads,
             "channels": args.channels,
-            "job_workers": os.environ.get("JOB_WORKERS", "4"), "cpus": os.cpu_count(),
+            "job_workers": os.environ.get("JOB_WORKERS", "6"), "cpus": os.cpu_count(),
         },
     }  # fmt: skip
 

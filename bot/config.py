@@ -106,7 +106,7 @@ class Settings:
     log_format: str = "text"
     request_timeout_s: float = 10.0
     shutdown_grace_s: float = 20.0
-    job_workers: int = 4
+    job_workers: int = 6
     job_lease_s: float = 30.0
     job_max_attempts: int = 5
     socket_ping_s: float = 5.0
@@ -214,7 +214,7 @@ def load_settings(
         log_format=_choice(env, "LOG_FORMAT", "text", LOG_FORMATS),
         request_timeout_s=_seconds(env, "REQUEST_TIMEOUT_S", 10.0, 0.5),
         shutdown_grace_s=_seconds(env, "SHUTDOWN_GRACE_S", 20.0, 0.0),
-        job_workers=_whole(env, "JOB_WORKERS", 4, 1, 64),
+        job_workers=_whole(env, "JOB_WORKERS", 6, 1, 64),
         job_lease_s=_seconds(env, "JOB_LEASE_S", 30.0, 1.0),
         job_max_attempts=_whole(env, "JOB_MAX_ATTEMPTS", 5, 1, 100),
         socket_ping_s=_seconds(env, "SOCKET_PING_S", 5.0, 0.5),

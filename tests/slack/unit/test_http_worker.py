@@ -323,6 +323,21 @@ def test_each_request_is_parsed_once_pipelined_or_not(
     assert parsed == [1, 2, 3]
 
 
+def test_a_malformed_request_after_a_parsed_one_gets_400_on_the_same_connection(
+    loop: Loop,
+) -> None:
+    """The thread reads it with a parser of its own (the last one held a parsed request)."""
+    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
+    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    body = prepared.body.encode()
+    sock = loop.send(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    loop.run_until(lambda: loop.received[sock].endswith(b"pong"), "the answer")
+    loop.send(b"GARBAGE\r\n\r\n", sock)
+    loop.run_until(lambda: b"HTTP/1.1 400 Bad Request" in loop.received[sock], "the refusal")
+    assert loop.received[sock].startswith(b"HTTP/1.1 200 OK\r\n")
+
+
 def test_the_reader_is_refused_when_no_one_holds_more(loop: Loop) -> None:
     """Its request would be whole with 99 more bytes, but the cap is reached by equals."""
     socks = loop.fill(16)

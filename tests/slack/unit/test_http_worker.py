@@ -259,6 +259,15 @@ class Loop:
         self.worker.tmp.close()
 
 
+def signed_define() -> bytes:
+    """A signed ``/define eql`` as it goes on the wire (the Loop's app answers "pong")."""
+    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
+    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    body = prepared.body.encode()
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
 def _authorize(**_: Any) -> AuthorizeResult:
     return AuthorizeResult(enterprise_id=None, team_id="T1", bot_token="xoxb-t", bot_user_id="U1")
 
@@ -282,11 +291,7 @@ def test_partial_bodies_never_make_a_worker_hold_more_than_buffer_cap(loop: Loop
 def test_a_signed_request_is_answered_while_buffer_cap_is_reached(loop: Loop) -> None:
     """It takes the room of one stalled connection, which is answered 503."""
     loop.fill(16)
-    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
-    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
-    body = prepared.body.encode()
-    sock = loop.send(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    sock = loop.send(signed_define())
     # Answered, and the connection is back to waiting for its next request, holding nothing.
     loop.run_until(
         lambda: (
@@ -310,15 +315,12 @@ def test_each_request_is_parsed_once_pipelined_or_not(
         return parse(request, unreader)
 
     monkeypatch.setattr(Request, "parse", counted)
-    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
-    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
-    body = prepared.body.encode()
-    request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+    request = signed_define()
     sock = loop.send(request * 2)  # two in one write, then a third on the same connection
     loop.run_until(lambda: loop.received[sock].count(b"pong") == 2, "two answers")
     loop.send(request, sock)
     loop.run_until(lambda: loop.received[sock].count(b"pong") == 3, "the third answer")
+    loop.run_until(lambda: len(loop.worker._waiting) == 1, "the connection back in the poller")
     assert loop.received[sock].count(b"HTTP/1.1 200 OK\r\n") == 3
     assert parsed == [1, 2, 3]
 
@@ -327,15 +329,13 @@ def test_a_malformed_request_after_a_parsed_one_gets_400_on_the_same_connection(
     loop: Loop,
 ) -> None:
     """The thread reads it with a parser of its own (the last one held a parsed request)."""
-    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
-    head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
-    body = prepared.body.encode()
-    sock = loop.send(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    sock = loop.send(signed_define())
     loop.run_until(lambda: loop.received[sock].endswith(b"pong"), "the answer")
     loop.send(b"GARBAGE\r\n\r\n", sock)
     loop.run_until(lambda: b"HTTP/1.1 400 Bad Request" in loop.received[sock], "the refusal")
     assert loop.received[sock].startswith(b"HTTP/1.1 200 OK\r\n")
+    closing = lambda: [c.closing for c in loop.worker._waiting] == [True]  # noqa: E731
+    loop.run_until(closing, "the connection to linger before its close")
 
 
 def test_the_reader_is_refused_when_no_one_holds_more(loop: Loop) -> None:

@@ -6,7 +6,7 @@ Content-Length body bytes there — and the limits that bound what may be waited
 
 The parse that decides is the request's only one: a whole request goes to its thread as
 ``ParsedAhead``, gunicorn's parser over the buffered bytes with that request already read, so
-the thread does not parse the same head again (~35 µs of a request's CPU, bench/RESULTS-serve.md).
+the thread does not parse the same head again (~40 µs of a request's CPU, bench/RESULTS-serve.md).
 """
 
 from __future__ import annotations

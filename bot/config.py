@@ -58,6 +58,7 @@ SETTING_NAMES = (
     "REQUEST_TIMEOUT_S",
     "SHUTDOWN_GRACE_S",
     "JOB_WORKERS",
+    "JOB_PROCESSES",
     "JOB_LEASE_S",
     "JOB_MAX_ATTEMPTS",
     "SOCKET_PING_S",
@@ -107,6 +108,9 @@ class Settings:
     request_timeout_s: float = 10.0
     shutdown_grace_s: float = 20.0
     job_workers: int = 6
+    job_processes: int = 1
+    """``serve``: gunicorn workers that only perform jobs (bot/slack/job_process.py); 0 runs
+    the job threads in the HTTP workers instead."""
     job_lease_s: float = 30.0
     job_max_attempts: int = 5
     socket_ping_s: float = 5.0
@@ -215,6 +219,7 @@ def load_settings(
         request_timeout_s=_seconds(env, "REQUEST_TIMEOUT_S", 10.0, 0.5),
         shutdown_grace_s=_seconds(env, "SHUTDOWN_GRACE_S", 20.0, 0.0),
         job_workers=_whole(env, "JOB_WORKERS", 6, 1, 64),
+        job_processes=_whole(env, "JOB_PROCESSES", 1, 0, 16),
         job_lease_s=_seconds(env, "JOB_LEASE_S", 30.0, 1.0),
         job_max_attempts=_whole(env, "JOB_MAX_ATTEMPTS", 5, 1, 100),
         socket_ping_s=_seconds(env, "SOCKET_PING_S", 5.0, 0.5),

@@ -231,8 +231,10 @@ def build_runtime(
     client: WebClient | None = None,
     background: bool = True,
     engine: Engine | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> Runtime:
     """Everything one process runs; ``background=False`` (the console) runs work inline.
+    ``wake``: what an enqueue signals (default: this process's job threads).
 
     Token mode (``token``): one workspace, one client. OAuth mode (``settings.oauth``, with the
     store's ``engine``): each workspace's own installation, looked up per job.
@@ -278,7 +280,7 @@ def build_runtime(
     enqueuer = (
         ThreadPoolExecutor(ENQUEUE_THREADS, thread_name_prefix="enqueue") if background else None
     )
-    dispatcher = Dispatcher(store, performer, tasks, wake=runner.wake, enqueuer=enqueuer)
+    dispatcher = Dispatcher(store, performer, tasks, wake=wake or runner.wake, enqueuer=enqueuer)
     app = build_app(service, dispatcher, auth, base_url=settings.slack_api_url)
     reminders, announcer = (
         governance_notices(settings, service, clients) if background else (None, None)

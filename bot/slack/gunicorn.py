@@ -8,8 +8,10 @@ A mistake is one line at start, not a crash loop of workers.
 
 A worker then builds only what must not cross a fork: its store connections and its runtime
 (job threads, task pool, glossary watcher). Booting one needs neither Slack nor a database
-write, so a worker replacing a dead one boots even while Slack or the database is down. Its job
-threads give way to its requests in flight (``AckPriority``, counted by the worker class:
+write, so a worker replacing a dead one boots even while Slack or the database is down. With
+``JOB_PROCESSES`` (default 1) that many workers only perform jobs and the others only serve
+requests (bot/slack/job_process.py); with 0, every worker does both, and its job threads give
+way to its requests in flight (``AckPriority``, counted by the worker class:
 bot/slack/priority.py), so acks come first.
 On SIGTERM gunicorn stops accepting and finishes requests in flight; each worker then finishes
 the jobs in hand within ``SHUTDOWN_GRACE_S`` and gives the rest back for other replicas.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +40,7 @@ from bot.slack.bootstrap import (
     open_store,
 )
 from bot.slack.http_options import gunicorn_options
+from bot.slack.job_process import JOB_NICENESS, JobWake, assign_role
 from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
@@ -101,6 +105,9 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
     known = None if settings.oauth else check_bot_token(settings, token)
     runtimes: list[Runtime] = []
     priority = AckPriority()  # unused in the master: each worker counts its own after the fork
+    separate = settings.job_processes > 0
+    job_wake = JobWake() if separate else None
+    role = {"jobs_only": False}  # this process's, set after the fork (``post_fork``)
 
     def factory() -> WSGIApp:
         try:
@@ -109,15 +116,27 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
             raise SystemExit(f"Cannot start a worker: DATABASE_URL: {exc}") from None
         service = make_service(settings, glossary, version, store)
         metrics.glossary_loaded(len(glossary), version)  # the master's own values are dropped
-        runtime = build_runtime(settings, service, token, known, engine=store.engine)
-        runtime.runner.give_way_to(priority)
-        runtimes.append(runtime.start())
+        wake = job_wake.signal if job_wake is not None else None
+        runtime = build_runtime(settings, service, token, known, engine=store.engine, wake=wake)
+        if job_wake is None:
+            runtime.runner.give_way_to(priority)
+        elif role["jobs_only"]:
+            job_wake.listen(runtime.runner.wake)
+        runtimes.append(runtime.start(jobs=role["jobs_only"] or not separate))
         return create_wsgi_app(
             runtime.app,
             signing_secret=secret,
             ready=lambda: readiness(service, runtime),
             oauth=runtime.app.oauth_flow if settings.oauth else None,
         )
+
+    def pre_fork(server: Any, worker: Any) -> None:
+        assign_role(server, worker, settings.job_processes)
+
+    def post_fork(server: Any, worker: Any) -> None:
+        role["jobs_only"] = bool(getattr(worker, "jobs_only", False))
+        if role["jobs_only"]:
+            os.nice(JOB_NICENESS)
 
     def worker_exit(server: Any, worker: Any) -> None:
         for runtime in runtimes:
@@ -131,6 +150,8 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
         "logconfig_dict": logs.gunicorn_logconfig(settings.log_level, settings.log_format),
         "proc_name": "glossary-bot",
         "control_socket_disable": True,  # no shared $HOME/.gunicorn socket between instances
+        "pre_fork": pre_fork,
+        "post_fork": post_fork,
         "worker_exit": worker_exit,
         "child_exit": child_exit,
     }

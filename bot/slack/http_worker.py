@@ -80,6 +80,8 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
     request_timeout_s = 10.0
     priority: AckPriority | None = None
     """Requests in flight, which this process's job threads give way to (``worker_class``)."""
+    jobs_only = False
+    """A job worker (bot/slack/job_process.py): it never accepts a connection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +97,9 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
     def init_process(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process only: after the fork
         super().init_process()
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled and not self.jobs_only)
 
     def enqueue_req(self, conn: TConn) -> None:
         if self.priority is None:

@@ -89,10 +89,13 @@ class Runtime:
     upkeep: Upkeep | None = None
     _started: bool = field(default=False, init=False)
 
-    def start(self) -> Runtime:
+    def start(self, *, jobs: bool = True) -> Runtime:
+        """Start the background threads; ``jobs=False``: all but the job threads (an HTTP
+        worker while job workers perform the jobs, bot/slack/job_process.py)."""
         if not self._started:
             self._started = True
-            self.runner.start()
+            if jobs:
+                self.runner.start()
             if self.watcher is not None:
                 self.watcher.start()
             if self.upkeep is not None:

@@ -1,0 +1,74 @@
+"""Job workers: gunicorn workers that perform durable jobs and serve no requests.
+
+Why: one process that both acks requests and performs jobs shares one GIL between them, and
+every hand-off between a request thread and a job thread costs a context switch and a wait for
+the GIL. With `JOB_PROCESSES` (default 1) gunicorn runs that many extra workers that only
+perform jobs, and the HTTP workers only ack and enqueue. On the 2-core bench this completed
+15–25 % more requests per second at a lower ack p99 and less CPU per request
+(bench/RESULTS-serve.md). Being gunicorn workers, they are supervised like the others: one that
+dies is replaced, SIGTERM drains it (``worker_exit``), and the master stops them all.
+
+- **Roles** are decided in the master just before each fork (``assign_role``, gunicorn's
+  ``pre_fork``): a worker is a job worker while fewer than ``JOB_PROCESSES`` job workers live,
+  so a dead one's replacement takes its role. A job worker never accepts connections.
+- **Acks first**: job workers run at a lower CPU priority (``JOB_NICENESS``), so when both want
+  the cores the kernel favours the HTTP workers, as ``AckPriority`` does inside one process.
+- **Wake-ups**: an HTTP worker that enqueued jobs writes a byte to a pipe the master opened
+  (``JobWake``); a job worker's reader thread wakes its job threads, so a job starts at once
+  rather than at their next poll (``jobs.POLL_S``). Jobs of other replicas are found by polling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+JOB_NICENESS = 5
+"""Added to a job worker's nice value: under contention the HTTP workers get ~3× its CPU."""
+_READ = 4096
+
+
+def assign_role(server: Any, worker: Any, job_processes: int) -> None:
+    """gunicorn's ``pre_fork``: make ``worker`` a job worker if fewer than ``job_processes``
+    of the live workers are."""
+    live = sum(1 for w in server.WORKERS.values() if getattr(w, "jobs_only", False))
+    worker.jobs_only = live < job_processes
+
+
+class JobWake:
+    """A pipe from the HTTP workers (``signal``) to the job workers (``listen``), opened in the
+    master so every worker inherits it, replacements included."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+
+    def signal(self) -> None:
+        """Jobs were enqueued. Never blocks: a full pipe already holds wake-ups enough."""
+        with contextlib.suppress(BlockingIOError, BrokenPipeError):
+            os.write(self._write, b"\0")
+
+    def listen(self, wake: Callable[[], None]) -> threading.Thread:
+        """Call ``wake`` whenever signals arrive (once per batch read), on a daemon thread."""
+
+        def run() -> None:
+            while True:
+                try:
+                    data = os.read(self._read, _READ)
+                except OSError:
+                    return  # closed: the process is ending
+                if not data:
+                    return
+                wake()
+
+        thread = threading.Thread(target=run, name="job-wake", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)

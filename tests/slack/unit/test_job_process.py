@@ -1,0 +1,86 @@
+"""job_process: which workers only perform jobs, and how an enqueue wakes them.
+
+Pinned down: roles go to the first workers forked, and a dead job worker's replacement takes
+its role; a signal on the pipe wakes a job runner idling for a poll far longer than the test
+waits (so only the wake can have done it); a signal never blocks, even with nobody reading.
+The worker that serves no requests runs in the e2e tests (``serve``'s default).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+from bot.service import GlossaryService
+from bot.slack import jobs, work
+from bot.slack.app import make_client
+from bot.slack.job_process import JobWake, assign_role
+from bot.slack.jobs import JobRunner
+from bot.slack.perform import Performer
+from bot.slack.render.cards import Message
+from bot.store import MemoryStore
+from tests.standin import FakeSlackWebAPI
+from tests.standin.ids import CHANNEL_ID
+
+from .conftest import T0, WORKSPACE
+
+
+def fork(server: SimpleNamespace, pid: int, job_processes: int) -> SimpleNamespace:
+    """What gunicorn's master does per worker: ``pre_fork``, then the worker counts as live."""
+    worker = SimpleNamespace()
+    assign_role(server, worker, job_processes)
+    server.WORKERS[pid] = worker
+    return worker
+
+
+def test_the_first_workers_forked_take_the_job_role_and_a_replacement_takes_it_back() -> None:
+    server = SimpleNamespace(WORKERS={})
+    roles = [fork(server, pid, 1).jobs_only for pid in (101, 102, 103)]
+    assert roles == [True, False, False]
+    del server.WORKERS[101]  # the job worker died
+    assert fork(server, 104, 1).jobs_only is True
+    del server.WORKERS[102]  # an HTTP worker died: its replacement serves requests
+    assert fork(server, 105, 1).jobs_only is False
+    two = SimpleNamespace(WORKERS={})
+    assert [fork(two, pid, 2).jobs_only for pid in (1, 2, 3, 4)] == [True, True, False, False]
+    none = SimpleNamespace(WORKERS={})
+    assert [fork(none, pid, 0).jobs_only for pid in (1, 2)] == [False, False]
+
+
+@pytest.fixture
+def wake() -> Iterator[JobWake]:
+    pipe = JobWake()
+    yield pipe
+    pipe.close()
+
+
+def test_a_signal_wakes_job_threads_that_would_otherwise_poll_a_minute_later(
+    service: GlossaryService,
+    store: MemoryStore,
+    slack_api: FakeSlackWebAPI,
+    wake: JobWake,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs, "POLL_S", 60.0)
+    client = make_client("xoxb-test", slack_api.base_url)
+    runner = JobRunner(store, Performer(service, lambda workspace: client), threads=2).start()
+    try:
+        wake.listen(runner.wake)
+        job = work.post(WORKSPACE, CHANNEL_ID, Message("one", [{"type": "divider"}]))
+        assert store.enqueue([job], T0) == 1
+        wake.signal()
+        (call,) = slack_api.wait_for("chat.postMessage", timeout=10.0)
+    finally:
+        assert runner.stop(5.0) is True
+    assert call.params["text"] == "one"
+
+
+def test_a_signal_never_blocks_even_when_nobody_reads(wake: JobWake) -> None:
+    for _ in range(70_000):  # more than a pipe holds (64 KiB on Linux)
+        wake.signal()
+    woken = threading.Event()
+    wake.listen(woken.set)
+    assert woken.wait(5.0)

@@ -147,6 +147,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
 
     options = {
         **gunicorn_options(settings, priority),
+        "workers": settings.workers + settings.job_processes,  # roles: ``pre_fork``
         "logconfig_dict": logs.gunicorn_logconfig(settings.log_level, settings.log_format),
         "proc_name": "glossary-bot",
         "control_socket_disable": True,  # no shared $HOME/.gunicorn socket between instances

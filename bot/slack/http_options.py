@@ -31,7 +31,7 @@ def gunicorn_options(settings: Settings, priority: AckPriority | None = None) ->
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     return {
         "bind": f"{host}:{settings.port}",
-        "workers": settings.workers + settings.job_processes,  # job workers: job_process.py
+        "workers": settings.workers,
         "worker_class": worker_class(settings.request_timeout_s, priority),
         "threads": THREADS,
         "worker_connections": WORKER_CONNECTIONS,

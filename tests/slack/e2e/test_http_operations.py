@@ -44,7 +44,7 @@ def test_metrics_count_requests_across_workers(api: FakeSlackWebAPI, tmp_path: P
         assert commands_ok(bot) == before + 20
         assert samples(bot, "glossary_terms") == {(): 99.0}
         (version,) = samples(bot, "glossary_info")
-        assert samples(bot, "glossary_info")[version] == 2.0  # two workers serve it
+        assert samples(bot, "glossary_info")[version] == 3.0  # 2 HTTP workers, 1 job worker
 
 
 def test_json_logs_parse_and_hold_no_secret_or_body(api: FakeSlackWebAPI, tmp_path: Path) -> None:
@@ -89,18 +89,18 @@ def test_a_glossary_edit_is_served_and_a_broken_one_keeps_the_old(
         wait_until(serves_new, 15, "the edited definition to be served")
         new_version = glossary_version(folder)
         wait_until(
-            lambda: samples(bot, "glossary_info").get((("version", new_version),)) == 2.0,
+            lambda: samples(bot, "glossary_info").get((("version", new_version),)) == 3.0,
             15,
-            "both workers to serve the new version",
+            "every worker (2 HTTP, 1 job worker) to hold the new version",
         )
         assert new_version != version
 
         mark = bot.mark()
         extra.write_text(edited.replace("category:", "colour:", 1))
         wait_until(
-            lambda: samples(bot, "glossary_reloads_total").get((("outcome", "error"),), 0) >= 2,
+            lambda: samples(bot, "glossary_reloads_total").get((("outcome", "error"),), 0) >= 3,
             15,
-            "both workers to see the broken edit",
+            "every worker to see the broken edit",
         )
         wait_until(lambda: f"{extra}:" in bot.log(since=mark), 5, "the problem logged")
         assert "edited" in str(bot.command("MDF").json())  # still the last good glossary

@@ -29,19 +29,28 @@ def workers(bot: HttpBot) -> set[int]:
     return found
 
 
-def kill_one_worker_and_wait_for_its_replacement(bot: HttpBot) -> None:
-    before = wait_until(lambda: workers(bot) if len(workers(bot)) == 2 else None, 10, "2 workers")
-    victim = min(before)
-    os.kill(victim, signal.SIGKILL)
-    wait_until(
-        lambda: len(workers(bot)) == 2 and victim not in workers(bot), 20, "a replacement worker"
+PROCESSES = 3
+"""Workers of ``http_bot(workers=2)``: 2 HTTP workers and the job worker (``JOB_PROCESSES``)."""
+
+
+def kill_each_worker_and_wait_for_its_replacement(bot: HttpBot) -> None:
+    """Every worker in turn, whatever its role (HTTP or jobs: bot/slack/job_process.py)."""
+    before = wait_until(
+        lambda: workers(bot) if len(workers(bot)) == PROCESSES else None, 10, "the workers"
     )
+    for victim in sorted(before):
+        os.kill(victim, signal.SIGKILL)
+        wait_until(
+            lambda: len(workers(bot)) == PROCESSES and victim not in workers(bot),  # noqa: B023
+            20,
+            "a replacement worker",
+        )
 
 
 def test_a_worker_is_replaced_while_slack_is_unreachable(tmp_path: Path) -> None:
     with FakeSlackWebAPI() as api, http_bot(api, tmp_path, workers=2) as bot:
         api.stop()  # Slack is gone from now on
-        kill_one_worker_and_wait_for_its_replacement(bot)
+        kill_each_worker_and_wait_for_its_replacement(bot)
         for _ in range(6):  # whichever worker answers, it answers
             response = bot.command("EQL")
             assert response.status == 200
@@ -56,7 +65,7 @@ def test_a_worker_is_replaced_while_the_database_is_write_locked(
         lock = sqlite3.connect(tmp_path / "state.sqlite3", timeout=1, isolation_level=None)
         try:
             lock.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-            kill_one_worker_and_wait_for_its_replacement(bot)
+            kill_each_worker_and_wait_for_its_replacement(bot)
             for _ in range(6):
                 assert bot.command("EQL").status == 200
             assert bot.alive()

@@ -251,12 +251,12 @@ def test_a_reload_is_announced_once_and_a_comment_edit_not_at_all(
             "    definition: A tier for the largest partners.\n"
         )
         tiers.write_text(edited)
-        wait_until(lambda: reloads(bot) >= 2, 20, "both workers to reload the edit")
+        wait_until(lambda: reloads(bot) >= 3, 20, "every worker (2 HTTP, 1 job) to reload the edit")
         assert [call.params["text"] for call in posts(api, CHANNEL)] == [
             "Glossary updated: 1 new (Platinum tier), 1 changed (Silver tier), "
             "1 deprecated (Gold tier → Elite tier)"
         ]
 
         tiers.write_text("# Reviewed in the December sweep.\n\n" + edited + "\n\n")
-        wait_until(lambda: reloads(bot) >= 4, 20, "both workers to reload the comment edit")
+        wait_until(lambda: reloads(bot) >= 6, 20, "every worker to reload the comment edit")
         assert len(posts(api, CHANNEL)) == 1

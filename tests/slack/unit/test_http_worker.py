@@ -110,7 +110,7 @@ def test_gunicorn_options() -> None:
     worker = options.pop("worker_class")
     assert options == {
         "bind": "127.0.0.1:3100",
-        "workers": 4,  # 3 HTTP workers and JOB_PROCESSES' default 1 job worker
+        "workers": 3,
         "threads": 8,
         "worker_connections": 256,
         "keepalive": 75,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +39,7 @@ from bot.slack.bootstrap import (
     open_store,
 )
 from bot.slack.http_options import gunicorn_options
-from bot.slack.job_process import JOB_NICENESS, JobWake, assign_role
+from bot.slack.job_process import JobWake, assign_role
 from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
@@ -135,8 +134,6 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
 
     def post_fork(server: Any, worker: Any) -> None:
         role["jobs_only"] = bool(getattr(worker, "jobs_only", False))
-        if role["jobs_only"]:
-            os.nice(JOB_NICENESS)
 
     def worker_exit(server: Any, worker: Any) -> None:
         for runtime in runtimes:

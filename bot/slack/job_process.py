@@ -11,8 +11,10 @@ dies is replaced, SIGTERM drains it (``worker_exit``), and the master stops them
 - **Roles** are decided in the master just before each fork (``assign_role``, gunicorn's
   ``pre_fork``): a worker is a job worker while fewer than ``JOB_PROCESSES`` job workers live,
   so a dead one's replacement takes its role. A job worker never accepts connections.
-- **Acks first**: job workers run at a lower CPU priority (``JOB_NICENESS``), so when both want
-  the cores the kernel favours the HTTP workers, as ``AckPriority`` does inside one process.
+- **Same CPU priority**: a job worker at nice +5 (the kernel then favours the HTTP workers)
+  starved its jobs whenever the cores were busy: at 1,000 requests/s offered its backlog grew
+  to 4,783 and drained 6.5 s late, against 195 and 0.09 s at the same priority
+  (bench/RESULTS-serve.md). Acks stay fast without it: the HTTP workers no longer run jobs.
 - **Wake-ups**: an HTTP worker that enqueued jobs writes a byte to a pipe the master opened
   (``JobWake``); a job worker's reader thread wakes its job threads, so a job starts at once
   rather than at their next poll (``jobs.POLL_S``). Jobs of other replicas are found by polling.
@@ -26,8 +28,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-JOB_NICENESS = 5
-"""Added to a job worker's nice value: under contention the HTTP workers get ~3× its CPU."""
 _READ = 4096
 
 

@@ -109,8 +109,8 @@ class Settings:
     shutdown_grace_s: float = 20.0
     job_workers: int = 6
     job_processes: int = 1
-    """``serve``: gunicorn workers that only perform jobs (bot/slack/job_process.py); 0 runs
-    the job threads in the HTTP workers instead."""
+    """``serve``: gunicorn workers that only perform jobs (bot/slack/job_process.py), with the
+    replica's ``job_workers × workers`` job threads; 0 runs them in the HTTP workers instead."""
     job_lease_s: float = 30.0
     job_max_attempts: int = 5
     socket_ping_s: float = 5.0

@@ -19,6 +19,7 @@ the jobs in hand within ``SHUTDOWN_GRACE_S`` and gives the rest back for other r
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from bot.slack.bootstrap import (
     open_store,
 )
 from bot.slack.http_options import gunicorn_options
-from bot.slack.job_process import JobWake, assign_role
+from bot.slack.job_process import JobWake, assign_role, job_threads
 from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
@@ -116,7 +117,11 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
         service = make_service(settings, glossary, version, store)
         metrics.glossary_loaded(len(glossary), version)  # the master's own values are dropped
         wake = job_wake.signal if job_wake is not None else None
-        runtime = build_runtime(settings, service, token, known, engine=store.engine, wake=wake)
+        mine = settings
+        if role["jobs_only"]:
+            threads = job_threads(settings.job_workers, settings.workers, settings.job_processes)
+            mine = dataclasses.replace(settings, job_workers=threads)
+        runtime = build_runtime(mine, service, token, known, engine=store.engine, wake=wake)
         if job_wake is None:
             runtime.runner.give_way_to(priority)
         elif role["jobs_only"]:

@@ -15,6 +15,9 @@ dies is replaced, SIGTERM drains it (``worker_exit``), and the master stops them
   starved its jobs whenever the cores were busy: at 1,000 requests/s offered its backlog grew
   to 4,783 and drained 6.5 s late, against 195 and 0.09 s at the same priority
   (bench/RESULTS-serve.md). Acks stay fast without it: the HTTP workers no longer run jobs.
+- **Threads**: the replica keeps the job threads it had, ``JOB_WORKERS × WEB_CONCURRENCY``,
+  shared out over its job workers (``job_threads``), so its posting capacity against a slow
+  Slack (threads / Slack's latency) is the same in both modes.
 - **Wake-ups**: an HTTP worker that enqueued jobs writes a byte to a pipe the master opened
   (``JobWake``); a job worker's reader thread wakes its job threads, so a job starts at once
   rather than at their next poll (``jobs.POLL_S``). Jobs of other replicas are found by polling.
@@ -23,12 +26,19 @@ dies is replaced, SIGTERM drains it (``worker_exit``), and the master stops them
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
 _READ = 4096
+
+
+def job_threads(job_workers: int, http_workers: int, job_processes: int) -> int:
+    """Job threads per job worker: the ``job_workers`` each HTTP worker would have run, shared
+    out over the ``job_processes`` job workers (at least one each)."""
+    return max(1, math.ceil(job_workers * http_workers / max(1, job_processes)))
 
 
 def assign_role(server: Any, worker: Any, job_processes: int) -> None:

@@ -24,10 +24,10 @@ from .replicas import Sent, check_posts, messages, replica, running, tally
 LEASE_S = "3"
 GRACE_S = 3.0
 SETTINGS = {"JOB_LEASE_S": LEASE_S, "SHUTDOWN_GRACE_S": str(GRACE_S)}
-JOB_PROCESSES, JOB_WORKERS = 1, 6
-"""Each replica: job workers × job threads per job worker (the defaults; its 2 HTTP workers
-run no jobs: bot/slack/job_process.py)."""
-IN_FLIGHT_BOUND = JOB_PROCESSES * JOB_WORKERS
+WORKERS, JOB_WORKERS = 2, 6
+"""Each replica: HTTP workers × JOB_WORKERS (the defaults), its job threads, all in its job
+worker (bot/slack/job_process.job_threads)."""
+IN_FLIGHT_BOUND = WORKERS * JOB_WORKERS
 """Posts a killed replica can have had on the wire: one per job thread."""
 SLOW_POST_S = 0.25
 BACKLOG = 60

@@ -17,7 +17,7 @@ import pytest
 from bot.service import GlossaryService
 from bot.slack import jobs, work
 from bot.slack.app import make_client
-from bot.slack.job_process import JobWake, assign_role
+from bot.slack.job_process import JobWake, assign_role, job_threads
 from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
@@ -48,6 +48,13 @@ def test_the_first_workers_forked_take_the_job_role_and_a_replacement_takes_it_b
     assert [fork(two, pid, 2).jobs_only for pid in (1, 2, 3, 4)] == [True, True, False, False]
     none = SimpleNamespace(WORKERS={})
     assert [fork(none, pid, 0).jobs_only for pid in (1, 2)] == [False, False]
+
+
+def test_a_replica_keeps_its_job_threads_shared_out_over_its_job_workers() -> None:
+    assert job_threads(6, 2, 1) == 12  # the defaults: 2 HTTP workers' 6 each, in 1 job worker
+    assert job_threads(6, 2, 2) == 6
+    assert job_threads(6, 2, 5) == 3  # rounded up: never fewer threads than before
+    assert job_threads(1, 1, 16) == 1
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 Why: one process that both acks requests and performs jobs shares one GIL between them, and
 every hand-off between a request thread and a job thread costs a context switch and a wait for
 the GIL. With `JOB_PROCESSES` (default 1) gunicorn runs that many extra workers that only
-perform jobs, and the HTTP workers only ack and enqueue. On the 2-core bench this completed
-15–25 % more requests per second at a lower ack p99 and less CPU per request
+perform jobs, and the HTTP workers only ack and enqueue. On the 2-core bench, with 1,000
+requests/s offered, the work then kept pace (984–999 completed/s, at most 184 jobs queued)
+where it had fallen behind (805–902/s, 2,417–4,948 queued), for less CPU per request
 (bench/RESULTS-serve.md). Being gunicorn workers, they are supervised like the others: one that
 dies is replaced, SIGTERM drains it (``worker_exit``), and the master stops them all.
 

@@ -104,9 +104,11 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
     open_store(settings, migrate_first=settings.auto_migrate).close()
     known = None if settings.oauth else check_bot_token(settings, token)
     runtimes: list[Runtime] = []
-    priority = AckPriority()  # unused in the master: each worker counts its own after the fork
     separate = settings.job_processes > 0
     job_wake = JobWake() if separate else None
+    # Job threads in an HTTP worker give way to its requests (each worker counts its own, after
+    # the fork); with job workers no process has both, so nothing counts requests.
+    priority = None if separate else AckPriority()
     role = {"jobs_only": False}  # this process's, set after the fork (``post_fork``)
 
     def factory() -> WSGIApp:
@@ -122,9 +124,9 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
             threads = job_threads(settings.job_workers, settings.workers, settings.job_processes)
             mine = dataclasses.replace(settings, job_workers=threads)
         runtime = build_runtime(mine, service, token, known, engine=store.engine, wake=wake)
-        if job_wake is None:
+        if priority is not None:
             runtime.runner.give_way_to(priority)
-        elif role["jobs_only"]:
+        if job_wake is not None and role["jobs_only"]:
             job_wake.listen(runtime.runner.wake)
         runtimes.append(runtime.start(jobs=role["jobs_only"] or not separate))
         return create_wsgi_app(

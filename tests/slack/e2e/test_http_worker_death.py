@@ -9,8 +9,9 @@ import sqlite3
 from pathlib import Path
 
 from tests.standin import FakeSlackWebAPI
+from tests.standin import requests as rq
 
-from .harness import HttpBot, http_bot, wait_until
+from .harness import HttpBot, http_bot, new_channel, wait_posts, wait_until
 
 
 def workers(bot: HttpBot) -> set[int]:
@@ -72,3 +73,16 @@ def test_a_worker_is_replaced_while_the_database_is_write_locked(
         finally:
             lock.execute("ROLLBACK")
             lock.close()
+
+
+def test_without_job_workers_each_http_worker_performs_jobs(
+    api: FakeSlackWebAPI, tmp_path: Path
+) -> None:
+    """``JOB_PROCESSES=0``: the layout before job workers, two workers that ack and post."""
+    with http_bot(api, tmp_path, workers=2, JOB_PROCESSES="0") as bot:
+        wait_until(lambda: len(workers(bot)) == 2, 10, "2 workers")
+        channel = new_channel()
+        assert bot.event(rq.message("Any EQLs?", channel=channel)).status == 200
+        (post,) = wait_posts(api, channel)
+        assert "EQL" in str(post.params["text"])
+        assert len(workers(bot)) == 2  # all started by now: no job worker among them

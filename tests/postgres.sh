@@ -43,9 +43,11 @@ pg_test_start() {
     "${as_owner[@]}" "$bindir/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth-local=trust \
         --auth-host=scram-sha-256 -E UTF8 --no-instructions >"$PG_TEST_DIR/initdb.log" 2>&1 \
         || { cat "$PG_TEST_DIR/initdb.log" >&2; return 1; }
-    # fsync off: a test cluster is thrown away, so durability only costs time here.
+    # fsync off: a test cluster is thrown away, so durability only costs time here. Autovacuum
+    # off: a worker it starts in a test's fresh database has no role, so the test's
+    # `DROP DATABASE ... WITH (FORCE)` (tests/postgres.py) may not terminate it, and failed once.
     "${as_owner[@]}" "$bindir/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -c port=$PG_TEST_PORT -c unix_socket_directories=$PG_TEST_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$PG_TEST_PORT -c unix_socket_directories=$PG_TEST_DIR -c fsync=off -c autovacuum=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; return 1; }
     PG_TEST_PG_CTL="$bindir/pg_ctl"
     PG_TEST_AS_OWNER="${as_owner[*]}"

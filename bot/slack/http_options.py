@@ -8,6 +8,8 @@ runtime (bot/slack/gunicorn.py) adds its hooks and logging to them.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gunicorn.glogging import Logger
@@ -24,6 +26,19 @@ WORKER_CONNECTIONS = 256
 KEEPALIVE_S = 75
 """Longer than load balancers' idle timeouts (AWS ALB: 60 s), so the balancer, not the bot,
 closes an idle connection: otherwise it may reuse one the bot just closed and answer 502."""
+SHARED_MEMORY = Path("/dev/shm")
+
+
+def heartbeat_dir(candidate: Path = SHARED_MEMORY) -> str | None:
+    """Where each worker's heartbeat file lives: memory (``/dev/shm``, there in containers and
+    in Kubernetes pods) when the bot may write there, else gunicorn's default, the temp folder.
+
+    The heartbeat is a metadata write the worker's main loop makes (see ``HEARTBEAT_EVERY_S``
+    in bot/slack/http_worker.py); on a disk-backed folder it can block the loop, which is why
+    gunicorn's documentation recommends a memory-backed one.
+    """
+    usable = candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK)
+    return str(candidate) if usable else None
 
 
 def gunicorn_options(settings: Settings, priority: AckPriority | None = None) -> dict[str, Any]:
@@ -37,6 +52,7 @@ def gunicorn_options(settings: Settings, priority: AckPriority | None = None) ->
         "worker_connections": WORKER_CONNECTIONS,
         "keepalive": KEEPALIVE_S,
         "timeout": 30,
+        "worker_tmp_dir": heartbeat_dir(),
         # The runtime drains its jobs for shutdown_grace_s; gunicorn waits a little longer.
         "graceful_timeout": math.ceil(settings.shutdown_grace_s) + 5,
         "accesslog": None,  # the WSGI app writes one access line per request itself

@@ -67,6 +67,12 @@ SWITCH_INTERVAL_S = 0.002
 """The GIL's switch interval in a worker (Python's default: 5 ms), set after the fork. 2 ms gave
 acks a lower p99 than 1 ms in bench/bench_acks.py, for no more CPU than 5 ms."""
 LINGER_S = 2.0
+HEARTBEAT_EVERY_S = 1.0
+"""How often a worker tells the master it is alive. gunicorn does it on every turn of the main
+loop, which turns once per wake-up: thousands of times a second under load, each a write of a
+file's metadata, and on a disk-backed folder (the pod's ``/tmp`` is an ``emptyDir``) a write
+that can wait on the filesystem's journal (gunicorn's FAQ, "blocking os.fchmod"). The master
+kills a worker silent for its ``timeout`` (30 s), so once a second is plenty."""
 _BUSY_BODY = b'{"ok": false, "error": "server busy"}'
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -93,10 +99,17 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._throttled = Throttled(logger)
         self.buffered_bytes = 0
         """Sum of every connection's ``charged``: at most BUFFER_CAP."""
+        self._heartbeat_due = 0.0
 
     def init_process(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process only: after the fork
         super().init_process()
+
+    def notify(self) -> None:
+        now = time.monotonic()
+        if now >= self._heartbeat_due:
+            self._heartbeat_due = now + HEARTBEAT_EVERY_S
+            super().notify()
 
     def set_accept_enabled(self, enabled: bool) -> None:
         super().set_accept_enabled(enabled and not self.jobs_only)

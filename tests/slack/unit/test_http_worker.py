@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.config import load_settings
-from bot.slack.http_options import NoAccessLog, gunicorn_options
+from bot.slack import http_worker
+from bot.slack.http_options import NoAccessLog, gunicorn_options, heartbeat_dir
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
 from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
 from bot.slack.wsgi import create_wsgi_app
@@ -115,6 +117,7 @@ def test_gunicorn_options() -> None:
         "worker_connections": 256,
         "keepalive": 75,
         "timeout": 30,
+        "worker_tmp_dir": heartbeat_dir(),  # pinned down below
         "graceful_timeout": 25,
         "accesslog": None,
         "logger_class": NoAccessLog,
@@ -122,6 +125,29 @@ def test_gunicorn_options() -> None:
     assert issubclass(worker, SlowClientWorker)
     assert worker.request_timeout_s == 2.5
     assert SlowClientWorker.request_timeout_s == 10.0  # the default class is untouched
+
+
+def test_the_heartbeat_file_lives_in_memory_when_the_host_has_it(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    assert heartbeat_dir(tmp_path) == str(tmp_path)
+    assert heartbeat_dir(tmp_path / "missing") is None  # gunicorn's default: the temp folder
+    assert heartbeat_dir(tmp_path / "a-file") is None
+
+
+def test_a_worker_tells_the_master_it_is_alive_at_most_once_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loop = Loop()
+    try:
+        beats: list[float] = []
+        now = [100.0]
+        monkeypatch.setattr(loop.worker.tmp, "notify", lambda: beats.append(now[0]))
+        monkeypatch.setattr(http_worker, "time", SimpleNamespace(monotonic=lambda: now[0]))
+        for now[0] in (100.0, 100.5, 100.99, 101.0, 101.2, 102.5, 102.6):
+            loop.worker.notify()  # what gunicorn's main loop does on every turn
+        assert beats == [100.0, 101.0, 102.5]
+    finally:
+        loop.close()
 
 
 def test_ipv6_hosts_are_bracketed_and_grace_rounds_up() -> None:

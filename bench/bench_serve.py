@@ -24,7 +24,8 @@ CPU is not in them).
 
 Modes: ``--backend sqlite`` (one replica) or ``--backend postgres --replicas 2`` (one fresh
 database on TEST_DATABASE_URL's server: ``source tests/postgres.sh``); ``--bare`` runs the same
-load against a bare Bolt app (bench/bare_bolt.py), the ratio to beat; ``--above-capacity`` sends
+load against a bare Bolt app (bench/bare_bolt.py), the ratio to beat, and ``--bare-async`` against
+the same app on uvicorn (bench/bare_bolt_async.py); ``--above-capacity`` sends
 3,000 events and 300 commands at 200 requests/s to a Slack answering in 150 ms, faster than
 the job threads can post (JOB_WORKERS x workers / 150 ms), and reports how the durable backlog
 grows and drains. Settings such as JOB_WORKERS pass through from the environment. Everything
@@ -264,7 +265,8 @@ def start_server(
 ) -> subprocess.Popen[bytes]:
     """``python -m bot serve`` (or the bare Bolt app), stopped when ``stack`` closes."""
     if args.bare:
-        command = ["bench.bare_bolt", "--api-url", env["SLACK_API_URL"], "--secret", SECRET]
+        bare = "bench.bare_bolt_async" if args.bare_async else "bench.bare_bolt"
+        command = [bare, "--api-url", env["SLACK_API_URL"], "--secret", SECRET]
     else:
         command = ["bot", "serve"]
     command += ["--port", str(port), "--workers", str(args.workers)]
@@ -551,7 +553,8 @@ def summarise(
         },
         "setup": {
             "replicas": args.replicas, "workers": args.workers, "backend": args.backend,
-            "bare": args.bare, "slack_latency_ms": args.slack_latency_ms, "rate": args.rate,
+            "bare": "async" if args.bare_async else args.bare,
+            "slack_latency_ms": args.slack_latency_ms, "rate": args.rate,
             "clients": args.clients, "in_flight": args.clients * args.threads,
             "channels": args.channels,
             "job_workers": os.environ.get("JOB_WORKERS", "6"), "cpus": os.cpu_count(),
@@ -560,7 +563,7 @@ def summarise(
 
 
 def label(args: argparse.Namespace) -> str:
-    app = "bare" if args.bare else args.backend
+    app = ("bare-async" if args.bare_async else "bare") if args.bare else args.backend
     load = "above" if args.above_capacity else ("quick" if args.quick else "full")
     rate = f"-{args.rate:g}rps" if args.rate else ""
     return f"{app}-{args.replicas}x{args.workers}-slack{args.slack_latency_ms:g}ms-{load}{rate}"
@@ -596,6 +599,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replicas", type=int, default=1, help="serve processes (postgres)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per replica")
     parser.add_argument("--bare", action="store_true", help="a bare Bolt app (bench/bare_bolt.py)")
+    parser.add_argument(
+        "--bare-async", action="store_true", help="the bare app on uvicorn (bare_bolt_async.py)"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     parser.add_argument("--above-capacity", action="store_true", help="send faster than posts go")
     parser.add_argument("--events", type=int, help="20,000 (quick 1,000; above-capacity 3,000)")
@@ -610,6 +616,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for posts")
     parser.add_argument("--database-url", help="a Postgres server (default: TEST_DATABASE_URL)")
     args = parser.parse_args(argv)
+    args.bare = args.bare or args.bare_async
     preset = ("above-" if args.above_capacity else "") + ("quick" if args.quick else "full")
     for name, value in PRESETS[preset.replace("above-full", "above")].items():
         if getattr(args, name) is None:

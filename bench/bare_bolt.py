@@ -74,13 +74,18 @@ class _Bare(BaseApplication):  # type: ignore[misc]
         return build_wsgi(self._api_url, self._secret)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def bare_arguments(argv: list[str] | None, doc: str | None) -> argparse.Namespace:
+    """What ``bench_serve`` passes a bare app, this one or bench/bare_bolt_async.py."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--api-url", required=True, help="the Slack stand-in's /api/ URL")
     parser.add_argument("--secret", required=True, help="the signing secret")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = bare_arguments(argv, __doc__)
     environ = {"HOST": "127.0.0.1", "PORT": str(args.port), "WEB_CONCURRENCY": str(args.workers)}
     options = {
         **gunicorn_options(load_settings(environ, None)),

@@ -17,7 +17,6 @@ so the load is not split evenly between them; the benchmark counts their CPU tog
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -29,7 +28,7 @@ from slack_bolt.adapter.asgi.utils import scope_type
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bench.bare_bolt import DEFINITION, TOKEN
+from bench.bare_bolt import DEFINITION, TOKEN, bare_arguments
 
 Scope = scope_type  # Bolt's name for what uvicorn passes
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -70,12 +69,7 @@ def build_asgi() -> ASGIApp:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--api-url", required=True, help="the Slack stand-in's /api/ URL")
-    parser.add_argument("--secret", required=True, help="the signing secret")
-    args = parser.parse_args(argv)
+    args = bare_arguments(argv, __doc__)
     os.environ[API_URL], os.environ[SECRET] = args.api_url, args.secret
     uvicorn.run(
         "bench.bare_bolt_async:build_asgi",

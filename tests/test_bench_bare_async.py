@@ -1,13 +1,11 @@
 """The async bare Bolt app (bench/bare_bolt_async.py) answers what its gunicorn twin answers, so
 ``bench_serve --bare-async`` compares the two servers on the same work: a signed ``/define``
-gets the static definition, a signed message event an empty 200, an unsigned request 401."""
+gets the static definition, a signed message event an empty 200, a forged signature 401."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.bare_bolt import DEFINITION
+from bench.bench_serve import wait_ready
 from tests.slack.e2e.harness import free_port
 from tests.standin import FakeSlackWebAPI
 from tests.standin import requests as rq
@@ -25,34 +24,25 @@ SECRET = "bare-async-secret"
 
 
 @pytest.fixture
-def base_url() -> Iterator[str]:
+def base_url(tmp_path: Path) -> Iterator[str]:
     """The app on a free port, its Web API the stand-in (Bolt asks ``auth.test`` first)."""
-    with FakeSlackWebAPI(lean=True) as api, _serving(api.base_url) as url:
+    with FakeSlackWebAPI(lean=True) as api, _serving(api.base_url, tmp_path / "app.log") as url:
         yield url
 
 
 @contextmanager
-def _serving(api_url: str) -> Iterator[str]:
+def _serving(api_url: str, log: Path) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "bench.bare_bolt_async", "--port", str(port)]
     command += ["--workers", "1", "--api-url", api_url, "--secret", SECRET]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.communicate()[0].decode()[-2000:]
-            assert time.monotonic() < deadline, "the async bare app did not start within 30 s"
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        yield url
+        wait_ready(proc, port, "/healthz", log)  # as bench_serve waits for it
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
+        proc.wait(timeout=30)
 
 
 def test_the_async_bare_app_acks_as_its_gunicorn_twin_does(base_url: str) -> None:

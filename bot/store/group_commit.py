@@ -1,5 +1,6 @@
-"""SQLite writers of one process share transactions (group commit), so the write lock turns over
-once per batch instead of once per write.
+"""Writers of one process share transactions (group commit): on SQLite the write lock turns over
+once per batch instead of once per write; on PostgreSQL a batch costs one COMMIT and one
+connection instead of one per write (see ``sql.py`` for what batches there may cost instead).
 
 SQLite has one writer at a time, so every write of this host waits its turn (``sqlite_turn``).
 What made the turn costly is not SQLite's work, tens of microseconds, but the GIL: a writer

@@ -22,6 +22,13 @@ share transactions, one turn per batch (``group_commit``, through ``_write``); r
 lock at all (WAL). The file's identity is checked before each use: a database file deleted or
 replaced while the bot runs makes every operation fail and ``health`` not ok, instead of
 writes going to a file nobody will open again.
+
+PostgreSQL: the hot writes of a process share transactions too (``group_commit``), for the
+round trips and COMMITs they save on both sides. A claim of explanations takes its rows in
+sorted order so that two claims never wait on each other in a cycle; a batch of several writes
+cannot promise that, so two replicas' batches touching the same cooldown rows in opposite order
+can deadlock. PostgreSQL then aborts one after its ``deadlock_timeout`` (1 s by default) and the
+batch's writes run again each alone, which cannot deadlock: a rare second's delay, not an error.
 """
 
 from __future__ import annotations
@@ -103,8 +110,11 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
         self._read_lock = self._write_lock if in_memory else contextlib.nullcontext()
-        self._group = GroupCommit(self._driver_transaction) if self._turn is not None else None
-        """A SQLite file: the hot writes share transactions (``group_commit``)."""
+        self._group = None if in_memory else GroupCommit(self._driver_transaction)
+        """The hot writes share transactions (``group_commit``): on a SQLite file one turn of the
+        write lock per batch; on PostgreSQL one round trip per statement and one COMMIT per
+        batch rather than per write, which kept acks at p99 ~50 ms at 1,000 requests/s where
+        they had reached 119–188 ms (bench/RESULTS-serve.md). In memory: one connection."""
         self._schema_seen: tuple[float, str | None] | None = None
         self._engine = make_engine(
             parsed,

@@ -5,7 +5,8 @@ fails at once for all.
 The transactions are a fake that records what each one ran and how it ended, so the batches
 are exact. A batch forms while the first writer's work is held open on an event; writers are
 known to be queued by ``GroupCommit.waiting``, never by a sleep. The last test runs the real
-thing: many threads writing to one SQLite file.
+thing: many threads writing to one SQLite file, and writers sharing transactions on
+PostgreSQL, where one bad write also fails alone.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.store import NewJob, StoreError
+from bot.store.compiled import run_text
 from bot.store.group_commit import GroupCommit
+from tests.store.conftest import empty_postgres_store
 from tests.store.helpers import ACME, run_together, sqlite_store
 
 WAIT_S = 30.0
@@ -125,7 +129,7 @@ def second_batch(
     return group, outcomes
 
 
-def queued(group: GroupCommit[list[str]], count: int) -> bool:
+def queued(group: GroupCommit[Any], count: int) -> bool:
     return group.waiting == count
 
 
@@ -230,4 +234,103 @@ def test_threads_writing_to_one_sqlite_file_each_store_exactly_their_own(tmp_pat
     assert run_together(40, enqueue) == [1] * 40  # each stored once, its repeat refused
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
     assert sorted(job.payload["n"] for job in claimed) == list(range(40))
+    store.close()
+
+
+def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
+    migrated_postgres_url: str,
+) -> None:
+    store = empty_postgres_store(migrated_postgres_url)
+    group = store._group
+    assert group is not None
+    opened: list[str] = []
+    entered, go = threading.Event(), threading.Event()
+    real_open = group._open
+
+    @contextlib.contextmanager
+    def counted(action: str) -> Iterator[Any]:
+        opened.append(action)
+        if len(opened) == 1:  # the first batch stays open until the others have queued
+            entered.set()
+            assert go.wait(WAIT_S)
+        with real_open(action) as tx:
+            yield tx
+
+    group._open = counted
+    added: dict[int, int] = {}
+
+    def enqueue(number: int) -> None:
+        job = NewJob("explain", {"n": number}, f"Ev{number}:explain", ACME)
+        added[number] = store.enqueue([job], 1000.0)
+
+    threads = [threading.Thread(target=enqueue, args=(number,)) for number in range(8)]
+    threads[0].start()
+    assert entered.wait(WAIT_S)
+    for thread in threads[1:]:
+        thread.start()
+    assert wait_until(partial(queued, group, 7))
+    go.set()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert added == dict.fromkeys(range(8), 1)
+    assert opened == ["queue work", "queue work"]  # the first alone, the seven others in one
+    repeat = NewJob("explain", {"n": 3}, "Ev3:explain", ACME)
+    assert store.enqueue([repeat], 1001.0) == 0  # a Slack retry is still recognised
+    claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
+    assert sorted(job.payload["n"] for job in claimed) == list(range(8))
+    store.close()
+
+
+def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
+    migrated_postgres_url: str,
+) -> None:
+    store = empty_postgres_store(migrated_postgres_url)
+    group = store._group
+    assert group is not None
+    real_open = group._open
+    opened: list[str] = []
+    entered, go = threading.Event(), threading.Event()
+
+    @contextlib.contextmanager
+    def counted(action: str) -> Iterator[Any]:
+        opened.append(action)
+        if len(opened) == 1:
+            entered.set()
+            assert go.wait(WAIT_S)
+        with real_open(action) as tx:
+            yield tx
+
+    group._open = counted
+    outcomes: dict[str, object] = {}
+
+    def enqueue(name: str) -> None:
+        job = NewJob("explain", {"n": name}, f"Ev{name}:explain", ACME)
+        outcomes[name] = store.enqueue([job], 1000.0)
+
+    def broken() -> None:
+        try:
+            store._write("break", lambda tx: run_text(tx, "SELECT * FROM no_such_table"))
+        except StoreError as exc:
+            outcomes["broken"] = str(exc)
+
+    first = threading.Thread(target=enqueue, args=("first",))
+    first.start()
+    assert entered.wait(WAIT_S)
+    others = [
+        threading.Thread(target=enqueue, args=("a",)),
+        threading.Thread(target=broken),
+        threading.Thread(target=enqueue, args=("b",)),
+    ]
+    for number, thread in enumerate(others, start=1):
+        thread.start()
+        assert wait_until(partial(queued, group, number))  # in this order in the batch
+    go.set()
+    for thread in [first, *others]:
+        thread.join(WAIT_S)
+    assert outcomes["first"] == outcomes["a"] == outcomes["b"] == 1
+    assert str(outcomes["broken"]).startswith("state store failed to break: ")
+    # the first alone, the batch of three (aborted by the bad write), then each write alone
+    assert opened == ["queue work", "queue work, break", "queue work", "break", "queue work"]
+    claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
+    assert sorted(job.payload["n"] for job in claimed) == ["a", "b", "first"]
     store.close()

@@ -28,7 +28,7 @@ round trips and COMMITs they save on both sides. A claim of explanations takes i
 sorted order so that two claims never wait on each other in a cycle; a batch of several writes
 cannot promise that, so two replicas' batches touching the same cooldown rows in opposite order
 can deadlock. PostgreSQL then aborts one after its ``deadlock_timeout`` (1 s by default) and the
-batch's writes run again each alone, which cannot deadlock: a rare second's delay, not an error.
+batch's writes run again each alone, as they all did before: a rare second's delay, not an error.
 """
 
 from __future__ import annotations
@@ -112,9 +112,9 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         self._read_lock = self._write_lock if in_memory else contextlib.nullcontext()
         self._group = None if in_memory else GroupCommit(self._driver_transaction)
         """The hot writes share transactions (``group_commit``): on a SQLite file one turn of the
-        write lock per batch; on PostgreSQL one round trip per statement and one COMMIT per
-        batch rather than per write, which kept acks at p99 ~50 ms at 1,000 requests/s where
-        they had reached 119–188 ms (bench/RESULTS-serve.md). In memory: one connection."""
+        write lock per batch; on PostgreSQL one COMMIT and one connection per batch rather than
+        per write, which kept acks at p99 42–54 ms at 1,000 requests/s where they had reached
+        86–137 ms (bench/RESULTS-serve.md). In memory: one connection, no batches."""
         self._schema_seen: tuple[float, str | None] | None = None
         self._engine = make_engine(
             parsed,

@@ -237,26 +237,34 @@ def test_threads_writing_to_one_sqlite_file_each_store_exactly_their_own(tmp_pat
     store.close()
 
 
+class FirstBatchHeld:
+    """The real transactions of ``group``, counted, the first held open until ``go``: writers
+    that arrive meanwhile queue for the next batch."""
+
+    def __init__(self, group: GroupCommit[Any]) -> None:
+        self.opened: list[str] = []
+        self.entered, self.go = threading.Event(), threading.Event()
+        real_open = group._open
+
+        @contextlib.contextmanager
+        def counted(action: str) -> Iterator[Any]:
+            self.opened.append(action)
+            if len(self.opened) == 1:
+                self.entered.set()
+                assert self.go.wait(WAIT_S)
+            with real_open(action) as tx:
+                yield tx
+
+        group._open = counted
+
+
 def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
     migrated_postgres_url: str,
 ) -> None:
     store = empty_postgres_store(migrated_postgres_url)
     group = store._group
     assert group is not None
-    opened: list[str] = []
-    entered, go = threading.Event(), threading.Event()
-    real_open = group._open
-
-    @contextlib.contextmanager
-    def counted(action: str) -> Iterator[Any]:
-        opened.append(action)
-        if len(opened) == 1:  # the first batch stays open until the others have queued
-            entered.set()
-            assert go.wait(WAIT_S)
-        with real_open(action) as tx:
-            yield tx
-
-    group._open = counted
+    held = FirstBatchHeld(group)
     added: dict[int, int] = {}
 
     def enqueue(number: int) -> None:
@@ -265,15 +273,15 @@ def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
 
     threads = [threading.Thread(target=enqueue, args=(number,)) for number in range(8)]
     threads[0].start()
-    assert entered.wait(WAIT_S)
+    assert held.entered.wait(WAIT_S)
     for thread in threads[1:]:
         thread.start()
     assert wait_until(partial(queued, group, 7))
-    go.set()
+    held.go.set()
     for thread in threads:
         thread.join(WAIT_S)
     assert added == dict.fromkeys(range(8), 1)
-    assert opened == ["queue work", "queue work"]  # the first alone, the seven others in one
+    assert held.opened == ["queue work", "queue work"]  # the first alone, the seven others in one
     repeat = NewJob("explain", {"n": 3}, "Ev3:explain", ACME)
     assert store.enqueue([repeat], 1001.0) == 0  # a Slack retry is still recognised
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
@@ -287,20 +295,7 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
     store = empty_postgres_store(migrated_postgres_url)
     group = store._group
     assert group is not None
-    real_open = group._open
-    opened: list[str] = []
-    entered, go = threading.Event(), threading.Event()
-
-    @contextlib.contextmanager
-    def counted(action: str) -> Iterator[Any]:
-        opened.append(action)
-        if len(opened) == 1:
-            entered.set()
-            assert go.wait(WAIT_S)
-        with real_open(action) as tx:
-            yield tx
-
-    group._open = counted
+    held = FirstBatchHeld(group)
     outcomes: dict[str, object] = {}
 
     def enqueue(name: str) -> None:
@@ -315,7 +310,7 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
 
     first = threading.Thread(target=enqueue, args=("first",))
     first.start()
-    assert entered.wait(WAIT_S)
+    assert held.entered.wait(WAIT_S)
     others = [
         threading.Thread(target=enqueue, args=("a",)),
         threading.Thread(target=broken),
@@ -324,13 +319,13 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
     for number, thread in enumerate(others, start=1):
         thread.start()
         assert wait_until(partial(queued, group, number))  # in this order in the batch
-    go.set()
+    held.go.set()
     for thread in [first, *others]:
         thread.join(WAIT_S)
     assert outcomes["first"] == outcomes["a"] == outcomes["b"] == 1
     assert str(outcomes["broken"]).startswith("state store failed to break: ")
     # the first alone, the batch of three (aborted by the bad write), then each write alone
-    assert opened == ["queue work", "queue work, break", "queue work", "break", "queue work"]
+    assert held.opened == ["queue work", "queue work, break", "queue work", "break", "queue work"]
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
     assert sorted(job.payload["n"] for job in claimed) == ["a", "b", "first"]
     store.close()

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import NewJob, StoreError
+from bot.store import NewJob, SqlStore, StoreError
 from bot.store.compiled import run_text
 from bot.store.group_commit import GroupCommit
 from tests.store.conftest import empty_postgres_store
@@ -258,20 +258,32 @@ class FirstBatchHeld:
         group._open = counted
 
 
-def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
-    migrated_postgres_url: str,
-) -> None:
+Batches = tuple[SqlStore, GroupCommit[Any], FirstBatchHeld]
+
+
+@pytest.fixture
+def postgres_batches(migrated_postgres_url: str) -> Iterator[Batches]:
+    """An empty PostgreSQL store, its group commit, and that group's first batch held."""
     store = empty_postgres_store(migrated_postgres_url)
-    group = store._group
-    assert group is not None
-    held = FirstBatchHeld(group)
-    added: dict[int, int] = {}
+    assert store._group is not None
+    yield store, store._group, FirstBatchHeld(store._group)
+    store.close()
 
-    def enqueue(number: int) -> None:
-        job = NewJob("explain", {"n": number}, f"Ev{number}:explain", ACME)
-        added[number] = store.enqueue([job], 1000.0)
 
-    threads = [threading.Thread(target=enqueue, args=(number,)) for number in range(8)]
+def enqueue_one(store: SqlStore, outcomes: dict[Any, object], name: Any) -> None:
+    """Store one job named ``name``; what ``enqueue`` answered goes in ``outcomes``."""
+    job = NewJob("explain", {"n": name}, f"Ev{name}:explain", ACME)
+    outcomes[name] = store.enqueue([job], 1000.0)
+
+
+def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
+    postgres_batches: Batches,
+) -> None:
+    store, group, held = postgres_batches
+    added: dict[Any, object] = {}
+    threads = [
+        threading.Thread(target=enqueue_one, args=(store, added, number)) for number in range(8)
+    ]
     threads[0].start()
     assert held.entered.wait(WAIT_S)
     for thread in threads[1:]:
@@ -286,21 +298,13 @@ def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
     assert store.enqueue([repeat], 1001.0) == 0  # a Slack retry is still recognised
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
     assert sorted(job.payload["n"] for job in claimed) == list(range(8))
-    store.close()
 
 
 def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
-    migrated_postgres_url: str,
+    postgres_batches: Batches,
 ) -> None:
-    store = empty_postgres_store(migrated_postgres_url)
-    group = store._group
-    assert group is not None
-    held = FirstBatchHeld(group)
-    outcomes: dict[str, object] = {}
-
-    def enqueue(name: str) -> None:
-        job = NewJob("explain", {"n": name}, f"Ev{name}:explain", ACME)
-        outcomes[name] = store.enqueue([job], 1000.0)
+    store, group, held = postgres_batches
+    outcomes: dict[Any, object] = {}
 
     def broken() -> None:
         try:
@@ -308,13 +312,13 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
         except StoreError as exc:
             outcomes["broken"] = str(exc)
 
-    first = threading.Thread(target=enqueue, args=("first",))
+    first = threading.Thread(target=enqueue_one, args=(store, outcomes, "first"))
     first.start()
     assert held.entered.wait(WAIT_S)
     others = [
-        threading.Thread(target=enqueue, args=("a",)),
+        threading.Thread(target=enqueue_one, args=(store, outcomes, "a")),
         threading.Thread(target=broken),
-        threading.Thread(target=enqueue, args=("b",)),
+        threading.Thread(target=enqueue_one, args=(store, outcomes, "b")),
     ]
     for number, thread in enumerate(others, start=1):
         thread.start()
@@ -328,4 +332,3 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
     assert held.opened == ["queue work", "queue work, break", "queue work", "break", "queue work"]
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
     assert sorted(job.payload["n"] for job in claimed) == ["a", "b", "first"]
-    store.close()

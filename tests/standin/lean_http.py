@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 
 import httptools
@@ -112,11 +112,7 @@ class LeanServer:
 
     def close_connections(self) -> None:
         """Close kept-alive connections too: a stopped Slack answers nobody."""
-        with self._lock:
-            live = list(self._open)
-        for sock in live:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        shut_down_all(self._lock, self._open)
 
     def _serve(self, sock: socket.socket) -> None:
         request = _Request()
@@ -141,3 +137,13 @@ class LeanServer:
             with self._lock:
                 self._open.discard(sock)
             sock.close()
+
+
+def shut_down_all(lock: threading.Lock, connections: Iterable[socket.socket]) -> None:
+    """Shut down every connection in ``connections`` (read under ``lock``), so kept-alive
+    clients see a stopped Slack as a dead one; either front's ``close_connections``."""
+    with lock:
+        live = list(connections)
+    for sock in live:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

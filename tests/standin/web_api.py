@@ -8,7 +8,6 @@ code unchanged; point the SDK here with ``WebClient(token=..., base_url=api.base
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import socket
@@ -24,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .ids import new_id
 from .installs import Install
-from .lean_http import LeanServer
+from .lean_http import LeanServer, shut_down_all
 from .web_methods import Answer, Call, DefaultAnswers
 
 log = logging.getLogger("tests.standin.web_api")
@@ -122,11 +121,7 @@ class _Server(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """Close kept-alive connections too: a stopped Slack answers nobody, as a dead one."""
-        with self._open_lock:
-            live = list(self._open)
-        for sock in live:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        shut_down_all(self._open_lock, self._open)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that died mid-request (a bot killed with ``kill -9``) is not news."""

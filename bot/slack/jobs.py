@@ -111,14 +111,16 @@ class JobRunner:
         self._heartbeat.start()
         return self
 
-    def wake(self) -> None:
-        """Jobs were just enqueued here: let an idle thread take them without waiting a poll."""
+    def wake(self, enqueued: int = 1) -> None:
+        """Jobs were just enqueued (``enqueued`` times): let idle threads take them without
+        waiting a poll, as many threads as claims of ``BATCH`` they need."""
+        threads = min(self.threads, -(-max(1, enqueued) // BATCH))
         with self._wake:
             self._wakes += 1
             if self._priority.busy:
-                self._unnotified += 1
+                self._unnotified = min(self.threads, self._unnotified + threads)
             else:
-                self._wake.notify()
+                self._wake.notify(threads)
 
     def _requests_paused(self) -> None:
         """The last request in flight ended: wake threads for the jobs enqueued meanwhile. (Read
@@ -214,9 +216,12 @@ class JobRunner:
             except Exception:
                 logger.exception("job thread crashed; it carries on")
                 claimed = 0
-            if claimed:
-                continue
-            with self._wake:  # no job: sleep, unless one was enqueued since the claim began
+            if claimed >= BATCH:
+                continue  # a full batch: more may be waiting
+            # Fewer: the queue was empty when we looked. Sleep, unless a job was enqueued since
+            # the claim began (claiming again at once mostly found nothing: an empty
+            # transaction per job at 1,000 requests/s).
+            with self._wake:
                 if self._wakes == seen and not self._stopping.is_set():
                     self._wake.wait(backoff)
 

@@ -2,7 +2,9 @@
 
 Pinned down: roles go to the first workers forked, and a dead job worker's replacement takes
 its role; a signal on the pipe wakes a job runner idling for a poll far longer than the test
-waits (so only the wake can have done it); a signal never blocks, even with nobody reading.
+waits (so only the wake can have done it); signals that arrive together, or while the reader
+lets them gather after a wake, wake the runner once, with their count; a signal never blocks,
+even with nobody reading.
 The worker that serves no requests runs in the e2e tests (``serve``'s default).
 """
 
@@ -15,9 +17,9 @@ from types import SimpleNamespace
 import pytest
 
 from bot.service import GlossaryService
-from bot.slack import jobs, work
+from bot.slack import job_process, jobs, work
 from bot.slack.app import make_client
-from bot.slack.job_process import JobWake, assign_role, job_threads
+from bot.slack.job_process import GATHER_S, JobWake, assign_role, job_threads
 from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
@@ -85,9 +87,35 @@ def test_a_signal_wakes_job_threads_that_would_otherwise_poll_a_minute_later(
     assert call.params["text"] == "one"
 
 
+def test_signals_that_gather_while_the_reader_waits_wake_the_runner_once_with_their_count(
+    wake: JobWake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pauses: list[float] = []
+    paused, go_on = threading.Semaphore(0), threading.Semaphore(0)
+
+    def pause(seconds: float) -> None:  # the reader's wait after each wake, held by the test
+        pauses.append(seconds)
+        paused.release()
+        go_on.acquire(timeout=10.0)
+
+    monkeypatch.setattr(job_process, "time", SimpleNamespace(sleep=pause))
+    woken: list[int] = []
+    for _ in range(3):
+        wake.signal()  # before anyone reads: one read takes all three
+    wake.listen(woken.append)
+    assert paused.acquire(timeout=10.0)
+    for _ in range(5):
+        wake.signal()  # while the reader waits
+    go_on.release()
+    assert paused.acquire(timeout=10.0)
+    go_on.release()
+    assert woken == [3, 5]
+    assert pauses == [GATHER_S, GATHER_S] == [0.02, 0.02]
+
+
 def test_a_signal_never_blocks_even_when_nobody_reads(wake: JobWake) -> None:
     for _ in range(70_000):  # more than a pipe holds (64 KiB on Linux)
         wake.signal()
     woken = threading.Event()
-    wake.listen(woken.set)
+    wake.listen(lambda signals: woken.set())
     assert woken.wait(5.0)

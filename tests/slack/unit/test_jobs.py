@@ -9,6 +9,10 @@ Leases: a slow Slack call (held open by ``Gate`` until the test opens it) does n
 runner take the jobs in hand while the first one's heartbeat renews them, so two runners on one
 store post each job once; jobs a renewal finds taken over, or whose lease ended, are skipped;
 a job left to its lease (``Retry``) is no longer renewed.
+
+Wakes: a thread whose claim came back short of a batch goes back to sleep rather than claim
+again at once (the queue was empty when it looked), and a wake for many enqueues rouses a thread
+per batch of them, no more than there are.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from bot.service import GlossaryService
-from bot.slack import work
+from bot.slack import jobs, work
 from bot.slack.app import make_client
 from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
@@ -170,6 +174,65 @@ def test_threads_take_a_job_when_woken_and_stop_when_idle(
         assert runner.stop(5.0) is True
     assert posted(slack_api) == ["one"]
     assert store.job_stats(T0) == JobStats(queued=0, running=0, failed=0, oldest_queued_s=0.0)
+
+
+class WakeWatch(threading.Condition):
+    """The runner's wake condition, watched: each time a thread goes to sleep (``asleep``), and
+    how many threads each wake asked for (``notified``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asleep = threading.Semaphore(0)
+        self.notified: list[int] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.asleep.release()  # under the lock: no wake can come between this and the wait
+        return super().wait(timeout)
+
+    def notify(self, n: int = 1) -> None:
+        self.notified.append(n)
+        super().notify(n)
+
+
+def test_a_thread_whose_claim_came_back_short_sleeps_instead_of_claiming_again(
+    service: GlossaryService,
+    store: MemoryStore,
+    slack_api: FakeSlackWebAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs, "POLL_S", 60.0)
+    claims: list[int] = []
+    claim_jobs = store.claim_jobs
+
+    def counted(limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
+        taken = claim_jobs(limit, now, lease_s, max_attempts)
+        claims.append(len(taken))
+        return taken
+
+    monkeypatch.setattr(store, "claim_jobs", counted)
+    client = make_client("xoxb-test", slack_api.base_url)
+    runner = JobRunner(store, Performer(service, lambda workspace: client), threads=1)
+    runner._wake = watch = WakeWatch()
+    runner.start()
+    try:
+        assert watch.asleep.acquire(timeout=10.0)  # found nothing at start
+        enqueue(store, "one", "two")
+        runner.wake()
+        assert watch.asleep.acquire(timeout=10.0)  # both done, asleep again
+    finally:
+        assert runner.stop(5.0) is True
+    assert posted(slack_api) == ["one", "two"]
+    assert claims == [0, 2]  # no third, empty claim: two were fewer than a batch
+
+
+def test_a_wake_for_many_enqueues_rouses_a_thread_per_batch_of_them(
+    runner: JobRunner,
+) -> None:
+    runner.threads = 4
+    runner._wake = watch = WakeWatch()
+    for enqueued in (1, 4, 5, 9, 100):
+        runner.wake(enqueued)
+    assert watch.notified == [1, 1, 2, 3, 4]  # batches of 4, never more than the threads
 
 
 class Gate:

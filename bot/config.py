@@ -97,8 +97,12 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     host: str = "0.0.0.0"
     workers: int = 2
-    database_pool_size: int = 5
-    database_max_overflow: int = 5
+    database_pool_size: int = 10
+    """Connections a process keeps once opened. With 5, the job worker's steady need (its
+    threads' reads plus a batch's write) spilled into overflow connections, each closed when
+    returned: 246 new PostgreSQL connections in 9 s (bench/RESULTS-serve.md)."""
+    database_max_overflow: int = 0
+    """More connections for peaks, closed again when returned (SQLAlchemy's overflow)."""
     database_connect_timeout_s: float = 5.0
     database_statement_timeout_s: float = 10.0
     auto_migrate: bool = True
@@ -208,8 +212,8 @@ def load_settings(
         data_dir=data_dir,
         host=env.get("HOST", "0.0.0.0"),
         workers=_whole(env, "WEB_CONCURRENCY", 2, 1, 64),
-        database_pool_size=_whole(env, "DATABASE_POOL_SIZE", 5, 1, 100),
-        database_max_overflow=_whole(env, "DATABASE_MAX_OVERFLOW", 5, 0, 100),
+        database_pool_size=_whole(env, "DATABASE_POOL_SIZE", 10, 1, 100),
+        database_max_overflow=_whole(env, "DATABASE_MAX_OVERFLOW", 0, 0, 100),
         database_connect_timeout_s=_seconds(env, "DATABASE_CONNECT_TIMEOUT_S", 5.0, 0.1),
         database_statement_timeout_s=_seconds(env, "DATABASE_STATEMENT_TIMEOUT_S", 10.0, 0.1),
         auto_migrate=_flag(env, "AUTO_MIGRATE", True),

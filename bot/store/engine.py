@@ -97,8 +97,8 @@ def backend_label(url: URL) -> str:
 def make_engine(
     url: URL,
     *,
-    pool_size: int = 5,
-    max_overflow: int = 5,
+    pool_size: int = 10,
+    max_overflow: int = 0,
     connect_timeout_s: float = 5.0,
     statement_timeout_s: float | None = 10.0,
     pooled: bool = True,

@@ -83,8 +83,8 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         self,
         url: str,
         *,
-        pool_size: int = 5,
-        max_overflow: int = 5,
+        pool_size: int = 10,
+        max_overflow: int = 0,
         connect_timeout_s: float = 5.0,
         statement_timeout_s: float = 10.0,
     ) -> None:

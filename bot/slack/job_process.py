@@ -43,7 +43,7 @@ after a quiet spell starts at once; under load, jobs wait at most this long and 
 claimed several at a time (``jobs.BATCH``), by a thread per batch. Before, each enqueue woke a
 thread for one job, and often a second thread found nothing: at 1,000 requests/s the job worker
 made ~15,500 claims for ~9,500 jobs; with it ~4,500, for 13 % less of its CPU, an event ack p99
-of 17 ms instead of 23, and a time from ack to post of 12 ms at p50 (7 before) and 82-95 ms at
+of 17 ms instead of 23, and a time from ack to post of 12 ms at p50 (7 before) and 82–95 ms at
 p99 (137 before) (bench/RESULTS-serve.md)."""
 
 

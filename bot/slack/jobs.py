@@ -218,8 +218,8 @@ class JobRunner:
                 claimed = 0
             if claimed >= BATCH:
                 continue  # a full batch: more may be waiting
-            # Fewer: the queue was empty when we looked. Sleep, unless a job was enqueued since
-            # the claim began (claiming again at once mostly found nothing: an empty
+            # Fewer: nothing more was free when we looked. Sleep, unless a job was enqueued
+            # since the claim began (claiming again at once mostly found nothing: an empty
             # transaction per job at 1,000 requests/s).
             with self._wake:
                 if self._wakes == seen and not self._stopping.is_set():

@@ -110,8 +110,11 @@ def make_engine(
     statements (and the advisory-lock wait) that run as long as they need. Nothing connects yet.
     ``ping_idle_after_s`` (PostgreSQL) is for tests: 0 pings always, an hour never in a test.
     """
+    # Most recently returned first (LIFO): a process that once needed many connections keeps
+    # reusing its few warm ones when traffic is light, instead of rotating through all of them
+    # (each then idle past IDLE_PING_AFTER_S, so a ping more per transaction).
     pool: dict[str, Any] = (
-        {"pool_size": pool_size, "max_overflow": max_overflow}
+        {"pool_size": pool_size, "max_overflow": max_overflow, "pool_use_lifo": True}
         if pooled
         else {"poolclass": NullPool}
     )

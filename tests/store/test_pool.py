@@ -1,14 +1,19 @@
-"""The pool a process gets from its settings keeps the connections it opened, on either database.
+"""The pool a process gets from its settings keeps the connections it opened, on either database,
+and hands out the one returned last.
 
 Why it matters: SQLAlchemy closes an overflow connection when it is returned, so a process whose
 steady need is above ``DATABASE_POOL_SIZE`` opens a new connection for nearly every use; on
 PostgreSQL that is a new server process each time. The job worker did this with the old default
 of 5 + 5 (246 connections opened in 9 s), hence the default of 10 + 0 (bench/RESULTS-serve.md).
+Last returned, first out: once traffic is light again, a process reuses a warm connection rather
+than rotating through all it kept, each of which would then have sat idle long enough to be
+pinged before use (``engine.IDLE_PING_AFTER_S``).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,7 @@ from sqlalchemy import event
 
 from bot.config import load_settings
 from bot.slack.bootstrap import make_store
+from bot.store import SqlStore
 from bot.store.migrate import upgrade
 
 HOLDERS = 8
@@ -31,27 +37,57 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def test_a_process_that_needs_eight_connections_at_once_opens_eight_and_keeps_them(
-    database_url: str,
-) -> None:
-    store = make_store(load_settings({"DATABASE_URL": database_url}, dotenv_path=None))
-    opened: list[object] = []
-    event.listen(store.engine, "connect", lambda connection, record: opened.append(connection))
-    together = threading.Barrier(HOLDERS)
+def configured_store(database_url: str) -> SqlStore:
+    return make_store(load_settings({"DATABASE_URL": database_url}, dotenv_path=None))
+
+
+def hold_together(store: SqlStore, holders: int) -> Callable[[], None]:
+    """A round in which ``holders`` threads each hold a connection at the same moment."""
+    together = threading.Barrier(holders)
 
     def hold() -> None:
         with store.engine.connect():
             together.wait(timeout=30.0)  # every holder has its connection at this moment
 
+    def round_() -> None:
+        threads = [threading.Thread(target=hold) for _ in range(holders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30.0)
+        assert not together.broken
+
+    return round_
+
+
+def test_a_process_that_needs_eight_connections_at_once_opens_eight_and_keeps_them(
+    database_url: str,
+) -> None:
+    store = configured_store(database_url)
+    opened: list[object] = []
+    event.listen(store.engine, "connect", lambda connection, record: opened.append(connection))
+    round_ = hold_together(store, HOLDERS)
     try:
         for _ in range(3):
-            holders = [threading.Thread(target=hold) for _ in range(HOLDERS)]
-            for holder in holders:
-                holder.start()
-            for holder in holders:
-                holder.join(30.0)
-            assert not together.broken
+            round_()
     finally:
         store.close()
     # With 5 + 5: 14 (five kept; three more opened, then closed on return, in every round).
     assert len(opened) == 8
+
+
+def test_when_traffic_is_light_again_the_last_connection_returned_is_the_one_reused(
+    database_url: str,
+) -> None:
+    store = configured_store(database_url)
+    used: list[object] = []
+    event.listen(store.engine, "checkout", lambda connection, record, proxy: used.append(record))
+    try:
+        hold_together(store, 3)()  # three kept; the last one back is on top
+        used.clear()
+        for _ in range(3):
+            with store.engine.connect():
+                pass
+    finally:
+        store.close()
+    assert used == [used[0]] * 3  # oldest first (FIFO) would have given three different ones

@@ -146,9 +146,12 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         self, action: str, *, read_only: bool = False
     ) -> contextlib.AbstractContextManager[compiled.Transaction]:
         """As ``_transaction``, begun and committed on the driver: for statements that run on
-        its cursor (``compiled``), ~16 µs of CPU less per transaction."""
+        its cursor (``compiled``), ~16 µs of CPU less per transaction. PostgreSQL's reads run in
+        autocommit (one round trip, not three; see ``compiled``)."""
         begin = begin_statement(self._engine, read_only=read_only)
-        return self._guarded(action, read_only, compiled.transaction(self._engine, begin))
+        autocommit = read_only and self._engine.dialect.name == "postgresql"
+        transaction = compiled.transaction(self._engine, begin, autocommit=autocommit)
+        return self._guarded(action, read_only, transaction)
 
     def _write(self, action: str, work: Callable[[compiled.Transaction], T]) -> T:
         """``work`` in a committed write transaction on the driver: on a SQLite file shared

@@ -3,19 +3,25 @@
 The contract tests run every hot statement on both databases; here, what they cannot show: a
 statement's own literals reach the driver, and a connection lost in the middle of a
 transaction is one ``DBAPIError`` (invalidated), after which the pool hands out a working one.
+On PostgreSQL a read in autocommit leaves no transaction open after its statement (a plain
+one does), and the connection goes back to the pool out of autocommit, even when the read
+failed, so the next transaction on it is one again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from bot.store import compiled
 from bot.store.compiled import Prepared
-from bot.store.engine import make_engine, parse_url, reason
+from bot.store.engine import begin_statement, make_engine, parse_url, reason
 from bot.store.migrate import upgrade
 from bot.store.schema import jobs
 
@@ -55,3 +61,36 @@ def test_a_connection_lost_mid_transaction_is_replaced(fresh_postgres_url: str) 
             assert compiled.rows(conn, Prepared(select(literal_column("1"))), {}) == [(1,)]
     finally:
         engine.dispose()
+
+
+ONE = Prepared(select(literal_column("1")))
+
+
+def driver_of(connection: PoolProxiedConnection) -> Any:
+    """The psycopg connection under the pool's."""
+    driver = connection.driver_connection
+    assert driver is not None
+    return driver
+
+
+def test_a_postgresql_read_in_autocommit_leaves_no_transaction_open_and_ends_in_one(
+    fresh_postgres_url: str,
+) -> None:
+    engine = make_engine(parse_url(fresh_postgres_url), pool_size=1, max_overflow=0)
+    begin = begin_statement(engine, read_only=True)
+    statuses: list[TransactionStatus] = []
+    try:
+        for autocommit in (True, False, True):
+            with compiled.transaction(engine, begin, autocommit=autocommit) as tx:
+                assert compiled.rows(tx, ONE, {}) == [(1,)]
+                statuses.append(driver_of(tx.connection).info.transaction_status)
+            with engine.connect() as conn:  # the pool's one connection, as a writer gets it
+                assert driver_of(conn.connection).autocommit is False
+        with pytest.raises(DBAPIError), compiled.transaction(engine, begin, autocommit=True) as tx:
+            compiled.rows(tx, Prepared(text("SELECT 1 / 0")), {})
+        with engine.connect() as conn:
+            assert driver_of(conn.connection).autocommit is False
+            assert driver_of(conn.connection).info.transaction_status == TransactionStatus.IDLE
+    finally:
+        engine.dispose()
+    assert statuses == [TransactionStatus.IDLE, TransactionStatus.INTRANS, TransactionStatus.IDLE]

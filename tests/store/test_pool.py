@@ -13,7 +13,6 @@ pinged before use (``engine.IDLE_PING_AFTER_S``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from bot.config import load_settings
 from bot.slack.bootstrap import make_store
 from bot.store import SqlStore
 from bot.store.migrate import upgrade
+from tests.store.helpers import run_together
 
 HOLDERS = 8
 """Connections held at once: more than the old pool of 5, fewer than the new one of 10."""
@@ -41,23 +41,15 @@ def configured_store(database_url: str) -> SqlStore:
     return make_store(load_settings({"DATABASE_URL": database_url}, dotenv_path=None))
 
 
-def hold_together(store: SqlStore, holders: int) -> Callable[[], None]:
-    """A round in which ``holders`` threads each hold a connection at the same moment."""
+def hold_together(store: SqlStore, holders: int) -> None:
+    """``holders`` threads each holding a connection at the same moment."""
     together = threading.Barrier(holders)
 
     def hold() -> None:
         with store.engine.connect():
             together.wait(timeout=30.0)  # every holder has its connection at this moment
 
-    def round_() -> None:
-        threads = [threading.Thread(target=hold) for _ in range(holders)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30.0)
-        assert not together.broken
-
-    return round_
+    run_together(holders, hold)
 
 
 def test_a_process_that_needs_eight_connections_at_once_opens_eight_and_keeps_them(
@@ -66,10 +58,9 @@ def test_a_process_that_needs_eight_connections_at_once_opens_eight_and_keeps_th
     store = configured_store(database_url)
     opened: list[object] = []
     event.listen(store.engine, "connect", lambda connection, record: opened.append(connection))
-    round_ = hold_together(store, HOLDERS)
     try:
         for _ in range(3):
-            round_()
+            hold_together(store, HOLDERS)
     finally:
         store.close()
     # With 5 + 5: 14 (five kept; three more opened, then closed on return, in every round).
@@ -83,7 +74,7 @@ def test_when_traffic_is_light_again_the_last_connection_returned_is_the_one_reu
     used: list[object] = []
     event.listen(store.engine, "checkout", lambda connection, record, proxy: used.append(record))
     try:
-        hold_together(store, 3)()  # three kept; the last one back is on top
+        hold_together(store, 3)  # three kept; the last one back is on top
         used.clear()
         for _ in range(3):
             with store.engine.connect():

@@ -25,6 +25,10 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 __all__ = [
+    "BOLT_LOGGER",
+    "LEVEL_TESTED",
+    "SOCKET_MODE_SDK_LOGGER",
+    "WEB_API_LOGGER",
     "JsonFormatter",
     "LogHandler",
     "TextFormatter",
@@ -35,6 +39,18 @@ __all__ = [
 ]
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+BOLT_LOGGER = "bot.slack.bolt"
+"""The logger the Bolt app is given (its own lines, and its middleware's)."""
+SOCKET_MODE_SDK_LOGGER = "bot.slack.socket_mode.sdk"
+"""The logger slack_sdk's Socket Mode client is given."""
+WEB_API_LOGGER = "slack_sdk.web.base_client"
+"""The logger slack_sdk's ``WebClient`` uses when given none."""
+LEVEL_TESTED = (WEB_API_LOGGER, BOLT_LOGGER, SOCKET_MODE_SDK_LOGGER)
+"""Loggers whose library tests ``logger.level <= DEBUG`` itself rather than asking
+``isEnabledFor``. Left unset (level 0) they pass that test whatever ``LOG_LEVEL`` says: slack_sdk
+then renders every Web API call's whole request (blocks, text, headers) into a debug line that
+is thrown away, ~30 µs of CPU per post (``bench/RESULTS-serve.md``), and Bolt a line per
+middleware per request. They get ``LOG_LEVEL``'s level, so the test means what it should."""
 REDACTED = "[redacted]"
 _SECRETS = (
     # key=value, key: value, "key": "value" (also inside a JSON string, quotes escaped) where the
@@ -126,6 +142,8 @@ def configure(level: str, fmt: str, stream: TextIO | None = None) -> None:
     handler.setFormatter(_formatter(fmt))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in LEVEL_TESTED:
+        logging.getLogger(name).setLevel(level.upper())
     logging.captureWarnings(True)
 
 
@@ -149,6 +167,10 @@ def gunicorn_logconfig(level: str, fmt: str, *, access_log: bool = False) -> dic
                 "level": "INFO" if access_log else "WARNING",
                 "handlers": [],
                 "propagate": True,
+            },
+            **{
+                name: {"level": level.upper(), "handlers": [], "propagate": True}
+                for name in LEVEL_TESTED
             },
         },
     }

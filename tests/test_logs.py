@@ -15,12 +15,15 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
 from bot import logs
 from bot.logs import JsonFormatter, LogHandler, Throttled, configure, redact
+from bot.slack.app import make_client
 from tests.fakes import Clock
+from tests.standin.web_api import FakeSlackWebAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ("xoxb-1111-2222-abcdef", "xapp-1-A0B-3333-fedcba", "s3cr3t-signing", "hunter2")
@@ -31,11 +34,14 @@ def configured() -> Iterator[io.StringIO]:
     """Root configured by ``configure`` into a buffer; our handler removed afterwards."""
     root = logging.getLogger()
     level = root.level
+    tested = {name: logging.getLogger(name).level for name in logs.LEVEL_TESTED}
     stream = io.StringIO()
     yield stream
     for handler in [h for h in root.handlers if isinstance(h, LogHandler)]:
         root.removeHandler(handler)
     root.setLevel(level)
+    for name, old in tested.items():
+        logging.getLogger(name).setLevel(old)
     logging.captureWarnings(False)
 
 
@@ -136,6 +142,33 @@ def test_configure_twice_keeps_one_handler(configured: io.StringIO) -> None:
     assert [json.loads(line)["message"] for line in configured.getvalue().splitlines()] == ["once"]
 
 
+class RenderCounting(dict[str, Any]):
+    """A Web API request body that counts how often it is rendered as text (for a log line)."""
+
+    renders = 0
+
+    def __repr__(self) -> str:
+        self.renders += 1
+        return super().__repr__()
+
+
+@pytest.mark.parametrize(("level", "renders"), [("INFO", 0), ("DEBUG", 1)])
+def test_web_api_requests_are_rendered_only_for_debug_lines(
+    configured: io.StringIO, level: str, renders: int
+) -> None:
+    """slack_sdk renders a call's whole request for a debug line when its logger's own level is
+    unset, whatever the root's; ``configure`` gives that logger LOG_LEVEL's level."""
+    configure(level, "text", stream=configured)
+    body = RenderCounting(channel="C1", text="hello")
+    with FakeSlackWebAPI() as slack:
+        answer = make_client("xoxb-1", slack.base_url).api_call("chat.postMessage", json=body)
+    assert answer["ok"] is True
+    assert body.renders == renders
+    assert [logging.getLogger(name).level for name in logs.LEVEL_TESTED] == [
+        logging.getLevelName(level)
+    ] * 3
+
+
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="log format must be text or json, got 'xml'"):
         logs.gunicorn_logconfig("INFO", "xml")
@@ -155,7 +188,10 @@ def test_gunicorn_logs_through_our_handler(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         dedent("""\
         import logging
+        from bot.logs import LEVEL_TESTED
         logging.getLogger("app").warning("loaded with token=xoxb-1111-2222-abcdef")
+        levels = [logging.getLevelName(logging.getLogger(n).level) for n in LEVEL_TESTED]
+        logging.getLogger("app").warning("levels %s", levels)
         def app(environ, start_response):
             start_response("200 OK", [])
             return [b""]
@@ -192,6 +228,7 @@ def test_gunicorn_logs_through_our_handler(tmp_path: Path) -> None:
     assert out == ""
     assert "xoxb-1111" not in "".join(seen)
     assert ("app", "loaded with token=[redacted]") in pairs
+    assert ("app", "levels ['INFO', 'INFO', 'INFO']") in pairs
     assert ("gunicorn.error", "Shutting down: Master") in pairs
     assert len([m for _, m in pairs if m.startswith("Booting worker with pid: ")]) == 1
 

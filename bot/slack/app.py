@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web import WebClient
 
-from bot.logs import Throttled
+from bot.logs import BOLT_LOGGER, Throttled
 from bot.service import GlossaryService
 from bot.slack import listeners
 from bot.slack.bolt_adapter import DirectMiddleware
@@ -38,7 +38,6 @@ from bot.store.base import Workspace
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
-BOLT_LOGGER = "bot.slack.bolt"
 REJECTED = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )

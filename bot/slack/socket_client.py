@@ -33,10 +33,9 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp, WebSocketTimeoutException
 
-from bot.logs import Throttled
+from bot.logs import SOCKET_MODE_SDK_LOGGER, Throttled
 
 logger = logging.getLogger("bot.slack.socket_mode")
-SDK_LOGGER = "bot.slack.socket_mode.sdk"
 TOKEN_REFUSED = frozenset(
     {
         "invalid_auth",
@@ -109,7 +108,7 @@ class SocketClient(SocketModeClient):
         self.log = Throttled(logger)
         super().__init__(
             app_token,
-            logger=logging.getLogger(SDK_LOGGER),
+            logger=logging.getLogger(SOCKET_MODE_SDK_LOGGER),
             web_client=web_client,
             auto_reconnect_enabled=False,
             ping_interval=ping_interval_s,
@@ -244,7 +243,7 @@ def websocket_defaults() -> Iterator[None]:
     """While serving: connects bounded by ``CONNECT_TIMEOUT_S``, one log line per lost
     connection (websocket-client's settings are process-wide; both are put back after)."""
     quiet = _LossReported()
-    sdk, ws = logging.getLogger(SDK_LOGGER), logging.getLogger("websocket")
+    sdk, ws = logging.getLogger(SOCKET_MODE_SDK_LOGGER), logging.getLogger("websocket")
     sdk.addFilter(quiet)
     ws.addFilter(quiet)
     previous_timeout = websocket.getdefaulttimeout()

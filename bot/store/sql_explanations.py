@@ -13,7 +13,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store import compiled
@@ -35,9 +35,11 @@ def claim(
     """The terms of ``wanted`` recorded as explained now (or earlier by the same ``claim_id``:
     a job taken over after its worker died recognises its own claim and posts it).
 
-    All terms at once, in at most three statements whatever their number (plus one per term
-    for a job's retry): the thread's rows first, then the workspace's cooldown rows, each in sorted
-    order, so concurrent callers lock rows in the same order (no deadlock)."""
+    All terms at once, whatever their number: the thread's rows first, then the workspace's
+    cooldown rows, each in sorted order, so concurrent callers lock rows in the same order (no
+    deadlock). On PostgreSQL that is one statement (``_claim_at_once``), and a second only to
+    take back terms still cooling down; on SQLite, which has no data-modifying ``WITH``, at
+    most three (plus one per term for a job's retry)."""
     terms = sorted(wanted)
     params: dict[str, object] = {
         **{f"k_{column}": value for column, value in stored(workspace).items()},
@@ -48,6 +50,21 @@ def claim(
         "k_claim": claim_id,
         "k_cutoff": cooldown_cutoff(now, cooldown_s),
     }
+    if conn.dialect.name == "postgresql":
+        found = compiled.rows(conn, _claim_at_once(len(terms)), params)
+        granted = {term for term, passed in found if passed}
+        refused = sorted(term for term, passed in found if not passed)
+    else:
+        granted, refused = _claim_step_by_step(conn, terms, params, claim_id)
+    if refused:  # cooling down here: the thread's rows this claim wrote go again
+        compiled.run(conn, _take_back(len(refused)), {**params, **_numbered(refused)})
+    return granted
+
+
+def _claim_step_by_step(
+    conn: Conn, terms: list[str], params: dict[str, object], claim_id: str
+) -> tuple[set[str], list[str]]:
+    """``claim``'s statements one at a time (SQLite): the terms granted, and those refused."""
     # New in this thread (not explained there before, by us or a workspace sharing it)...
     fresh = {row[0] for row in compiled.rows(conn, _record(len(terms)), params)}
     # ...or ours, from an attempt that died before posting: this one posts it (re-stamped
@@ -58,13 +75,10 @@ def claim(
             mine.append(term)
     candidates = [term for term in terms if term in fresh or term in mine]
     if not candidates:
-        return set()
+        return set(), []
     passing = {**params, **_numbered(candidates), **_numbered(mine, "k_mine_")}
     granted = {row[0] for row in compiled.rows(conn, _pass(len(candidates), len(mine)), passing)}
-    refused = [term for term in candidates if term not in granted]  # cooling down here
-    if refused:
-        compiled.run(conn, _take_back(len(refused)), {**params, **_numbered(refused)})
-    return granted
+    return granted, [term for term in candidates if term not in granted]
 
 
 def _numbered(terms: Sequence[str], prefix: str = "k_term_") -> dict[str, str]:
@@ -83,24 +97,25 @@ def _each(count: int, prefix: str = "k_term_") -> list[Any]:
 @functools.lru_cache(maxsize=64)
 def _record(count: int) -> Prepared:
     """The thread's rows of ``count`` terms, each only if the thread has none yet."""
+    return Prepared(lambda dialect: _recording(dialect, count))
 
-    def build(dialect: str) -> Any:
-        rows = [
-            {
-                "channel": bindparam("k_channel"),
-                "thread_ts": bindparam("k_thread_ts"),
-                "term": term,
-                "explained_at": bindparam("k_now"),
-                "enterprise_id": bindparam("k_enterprise_id"),
-                "team_id": bindparam("k_team_id"),
-                "claimed_by": bindparam("k_claim"),
-            }
-            for term in _each(count)
-        ]
-        insert = _insert(dialect)(explanations).values(rows)
-        return insert.on_conflict_do_nothing().returning(explanations.c.term)
 
-    return Prepared(build)
+def _recording(dialect: str, count: int) -> Any:
+    """``_record``'s statement for ``dialect``; it returns the terms whose row went in."""
+    rows = [
+        {
+            "channel": bindparam("k_channel"),
+            "thread_ts": bindparam("k_thread_ts"),
+            "term": term,
+            "explained_at": bindparam("k_now"),
+            "enterprise_id": bindparam("k_enterprise_id"),
+            "team_id": bindparam("k_team_id"),
+            "claimed_by": bindparam("k_claim"),
+        }
+        for term in _each(count)
+    ]
+    insert = _insert(dialect)(explanations).values(rows)
+    return insert.on_conflict_do_nothing().returning(explanations.c.term)
 
 
 _AT_KEY = (
@@ -146,6 +161,62 @@ def _pass(count: int, mine: int) -> Prepared:
             where=passed,
         )
         return upsert.returning(cooldowns.c.term)
+
+    return Prepared(build)
+
+
+@functools.lru_cache(maxsize=64)
+def _claim_at_once(count: int) -> Prepared:
+    """PostgreSQL: ``_record``, ``_RESTAMP_OWN`` and ``_pass`` for ``count`` terms in one
+    statement; rows of (term, granted) for the terms that were candidates.
+
+    Each part of a ``WITH`` sees the tables as they were before the statement, so the restamp
+    finds only rows that were there already, ours from an earlier attempt, never one ``fresh``
+    has just written: the two are apart as in the steps one by one. The cooldown rows are
+    written in term order once the thread's rows are (the ``ORDER BY`` reads all candidates
+    first), the same locking order as those steps."""
+
+    def build(dialect: str) -> Any:
+        if dialect != "postgresql":
+            raise ValueError(f"a claim in one statement needs PostgreSQL, not {dialect}")
+        fresh = _recording(dialect, count).cte("fresh")
+        claim = bindparam("k_claim", type_=explanations.c.claimed_by.type)
+        mine = (
+            update(explanations)
+            .where(
+                *_AT_KEY,
+                explanations.c.term.in_(_each(count)),
+                explanations.c.claimed_by == claim,
+                claim != "",
+            )
+            .values(explained_at=bindparam("k_now"))
+            .returning(explanations.c.term)
+            .cte("mine")
+        )
+        candidates = union_all(select(fresh.c.term), select(mine.c.term)).cte("candidates")
+        columns = ("enterprise_id", "team_id", "channel", "term", "explained_at")
+        rows = select(
+            bindparam("k_enterprise_id", type_=cooldowns.c.enterprise_id.type),
+            bindparam("k_team_id", type_=cooldowns.c.team_id.type),
+            bindparam("k_channel", type_=cooldowns.c.channel.type),
+            candidates.c.term,
+            bindparam("k_now", type_=cooldowns.c.explained_at.type),
+        ).order_by(candidates.c.term)
+        insert = postgresql.insert(cooldowns).from_select(list(columns), rows)
+        passed = (
+            insert.on_conflict_do_update(
+                index_elements=list(cooldowns.primary_key),
+                set_={"explained_at": insert.excluded.explained_at},
+                where=or_(
+                    cooldowns.c.explained_at <= bindparam("k_cutoff"),
+                    cooldowns.c.term.in_(select(mine.c.term)),
+                ),
+            )
+            .returning(cooldowns.c.term)
+            .cte("passed")
+        )
+        joined = candidates.outerjoin(passed, passed.c.term == candidates.c.term)
+        return select(candidates.c.term, passed.c.term.is_not(None)).select_from(joined)
 
     return Prepared(build)
 

@@ -46,11 +46,12 @@ Opener = Callable[[str], contextlib.AbstractContextManager[Tx]]
 class _Write(Generic[Tx]):
     """One caller's write, and how it ended."""
 
-    __slots__ = ("action", "done", "error", "result", "signal", "work")
+    __slots__ = ("action", "done", "error", "one_statement", "result", "signal", "work")
 
-    def __init__(self, action: str, work: Work[Tx, Any]) -> None:
+    def __init__(self, action: str, work: Work[Tx, Any], one_statement: bool) -> None:
         self.action = action
         self.work = work
+        self.one_statement = one_statement
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -66,8 +67,12 @@ class _Write(Generic[Tx]):
 class GroupCommit(Generic[Tx]):
     """Runs writes for many threads in shared transactions (see the module doc)."""
 
-    def __init__(self, open_transaction: Opener[Tx]) -> None:
+    def __init__(self, open_transaction: Opener[Tx], open_alone: Opener[Tx] | None = None) -> None:
         self._open = open_transaction
+        self._open_alone = open_alone
+        """For a batch of one write of one statement, if the database can do without a
+        transaction around it (PostgreSQL in autocommit: one round trip instead of three).
+        Only a batch of one: a batch of several still commits once, for all of them."""
         self._mutex = threading.Lock()
         self._queue: list[_Write[Tx]] = []
         self._leading = False
@@ -78,9 +83,11 @@ class GroupCommit(Generic[Tx]):
         with self._mutex:
             return len(self._queue)
 
-    def run(self, action: str, work: Work[Tx, T]) -> T:
-        """``work(tx)`` inside a committed transaction, shared with other writers; its result."""
-        write = _Write(action, work)
+    def run(self, action: str, work: Work[Tx, T], *, one_statement: bool = False) -> T:
+        """``work(tx)`` inside a committed transaction, shared with other writers; its result.
+        ``one_statement``: ``work`` sends one statement, so alone in its batch it may run
+        without a transaction around it (``open_alone``)."""
+        write = _Write(action, work, one_statement)
         with self._mutex:
             self._queue.append(write)
             lead = not self._leading
@@ -113,8 +120,9 @@ class GroupCommit(Generic[Tx]):
 
     def _commit(self, batch: list[_Write[Tx]]) -> None:
         started = False
+        alone = self._open_alone if len(batch) == 1 and batch[0].one_statement else None
         try:
-            with self._open(_actions(batch)) as tx:
+            with (alone or self._open)(_actions(batch)) as tx:
                 started = True
                 results = [write.work(tx) for write in batch]
         except Exception as exc:

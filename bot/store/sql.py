@@ -24,7 +24,9 @@ replaced while the bot runs makes every operation fail and ``health`` not ok, in
 writes going to a file nobody will open again.
 
 PostgreSQL: the hot writes of a process share transactions too (``group_commit``), for the
-round trips and COMMITs they save on both sides. A claim of explanations takes its rows in
+round trips and COMMITs they save on both sides; a write of one statement (a job queued,
+finished or failed, a lookup, a once-only key) that is alone in its batch runs in autocommit,
+one round trip instead of three. A claim of explanations takes its rows in
 sorted order so that two claims never wait on each other in a cycle; a batch of several writes
 cannot promise that, so two replicas' batches touching the same cooldown rows in opposite order
 can deadlock. PostgreSQL then aborts one after its ``deadlock_timeout`` (1 s by default) and the
@@ -38,6 +40,7 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -100,6 +103,7 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
                 "(create it with `python -m bot migrate`)"
             )
         sqlite = parsed.get_backend_name() == "sqlite"
+        self._postgres = parsed.get_backend_name() == "postgresql"
         in_memory = sqlite and self._path is None
         # A SQLite file: this host's bot processes take turns to write (``sqlite_turn``).
         # In memory: one shared connection, which two threads must not use at once.
@@ -110,7 +114,14 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
         self._read_lock = self._write_lock if in_memory else contextlib.nullcontext()
-        self._group = None if in_memory else GroupCommit(self._driver_transaction)
+        self._group = (
+            None
+            if in_memory
+            else GroupCommit(
+                self._driver_transaction,
+                partial(self._driver_transaction, one_statement=True) if self._postgres else None,
+            )
+        )
         """The hot writes share transactions (``group_commit``): on a SQLite file one turn of the
         write lock per batch; on PostgreSQL one COMMIT and one connection per batch rather than
         per write, which kept acks at p99 42–54 ms at 1,000 requests/s where they had reached
@@ -143,21 +154,33 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         return self._guarded(action, read_only, transaction(self._engine, read_only=read_only))
 
     def _driver_transaction(
-        self, action: str, *, read_only: bool = False
+        self, action: str, *, read_only: bool = False, one_statement: bool = False
     ) -> contextlib.AbstractContextManager[compiled.Transaction]:
         """As ``_transaction``, begun and committed on the driver: for statements that run on
-        its cursor (``compiled``), ~16 µs of CPU less per transaction. PostgreSQL's reads run in
-        autocommit (one round trip, not three; see ``compiled``)."""
+        its cursor (``compiled``), ~16 µs of CPU less per transaction. On PostgreSQL reads, and
+        writes of ``one_statement``, run in autocommit (one round trip, not three; see
+        ``compiled``)."""
         begin = begin_statement(self._engine, read_only=read_only)
-        autocommit = read_only and self._engine.dialect.name == "postgresql"
+        autocommit = self._postgres and (read_only or one_statement)
         transaction = compiled.transaction(self._engine, begin, autocommit=autocommit)
         return self._guarded(action, read_only, transaction)
 
-    def _write(self, action: str, work: Callable[[compiled.Transaction], T]) -> T:
-        """``work`` in a committed write transaction on the driver: on a SQLite file shared
-        with this process's other writers (``group_commit``), else a transaction of its own."""
+    def _write(
+        self, action: str, work: Callable[[compiled.Transaction], T], *, one_statement: bool = False
+    ) -> T:
+        """``work`` in a committed write transaction on the driver: shared with this process's
+        other writers (``group_commit``), except in memory, where it has one of its own.
+
+        ``one_statement``: on PostgreSQL ``work`` sends exactly one statement (SQLite ignores
+        it). When its batch holds it alone, the statement runs in autocommit, its own
+        transaction in one round trip instead of BEGIN, statement, COMMIT: a lone enqueue
+        ~330 µs of wall time instead of ~560 (bench/RESULTS-serve.md). Writers that queue
+        behind a batch still share the next one, so a busy PostgreSQL commits, and flushes its
+        log, once per batch: autocommit for every such write, batch or not, cost PostgreSQL
+        ~15 % more CPU and doubled the acks' median wait at 1,000 requests/s with durable
+        commits (each write its own log flush)."""
         if self._group is not None:
-            return self._group.run(action, work)
+            return self._group.run(action, work, one_statement=one_statement)
         with self._driver_transaction(action) as tx:
             return work(tx)
 
@@ -189,7 +212,11 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
         if not jobs:
             return 0
-        return self._write("queue work", lambda tx: sql_jobs.enqueue(tx, jobs, now))
+        return self._write(
+            "queue work",
+            lambda tx: sql_jobs.enqueue(tx, jobs, now),
+            one_statement=len(jobs) == 1,  # on PostgreSQL a job is one statement, key or not
+        )
 
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
         if limit <= 0:
@@ -204,10 +231,12 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         return self._write("renew job leases", lambda tx: sql_jobs.renew(tx, jobs, now, lease_s))
 
     def finish_job(self, job: Job, now: float) -> bool:
-        return self._write("finish a job", lambda tx: sql_jobs.finish(tx, job))
+        return self._write("finish a job", lambda tx: sql_jobs.finish(tx, job), one_statement=True)
 
     def fail_job(self, job: Job, error: str, now: float) -> bool:
-        return self._write("record a failed job", lambda tx: sql_jobs.fail(tx, job, error))
+        return self._write(
+            "record a failed job", lambda tx: sql_jobs.fail(tx, job, error), one_statement=True
+        )
 
     def release_jobs(self, jobs: Sequence[Job], now: float) -> int:
         if not jobs:
@@ -221,7 +250,9 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
     # -- once only --------------------------------------------------------------------------
     def claim_once(self, key: str, now: float) -> bool:
         return self._write(
-            "claim a once-only key", lambda tx: insert_new(tx, once_keys, key=key, claimed_at=now)
+            "claim a once-only key",
+            lambda tx: insert_new(tx, once_keys, key=key, claimed_at=now),
+            one_statement=True,
         )
 
     # -- explanations -----------------------------------------------------------------------
@@ -264,7 +295,9 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         self, workspace: Workspace, query: str, term: str | None, now: float, user: str = ""
     ) -> None:
         self._write(
-            "record a lookup", lambda tx: sql_lookups.record(tx, workspace, query, term, now, user)
+            "record a lookup",
+            lambda tx: sql_lookups.record(tx, workspace, query, term, now, user),
+            one_statement=True,
         )
 
     def top_terms(self, workspace: Workspace, limit: int) -> list[tuple[str, int]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.store import NewJob, SqlStore, StoreError
 from bot.store.compiled import run_text
@@ -151,6 +152,32 @@ def test_a_writer_alone_gets_a_transaction_of_its_own() -> None:
     assert ledger.opened == ["queue work"]
 
 
+def test_a_lone_write_of_one_statement_opens_the_alone_kind_a_batch_of_two_does_not() -> None:
+    ledger, alone = Ledger(), Ledger()
+    group = GroupCommit(ledger.open, alone.open)
+    assert group.run("finish a job", named("a"), one_statement=True) == "a done"
+    assert group.run("claim work", named("b")) == "b done"  # several statements: a transaction
+    held = Held(group)
+    threads = [
+        threading.Thread(
+            target=group.run, args=(action, named(name)), kwargs={"one_statement": True}
+        )
+        for name, action in (("c", "queue work"), ("d", "finish a job"))
+    ]
+    for number, thread in enumerate(threads, start=1):
+        thread.start()
+        assert wait_until(partial(queued, group, number))
+    held.release()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert alone.ended == [("committed", ["a"])]
+    assert ledger.ended == [
+        ("committed", ["b"]),
+        ("committed", ["first"]),
+        ("committed", ["c", "d"]),  # one statement each, but two of them: one transaction
+    ]
+
+
 def test_writers_that_wait_share_the_next_transaction() -> None:
     ledger = Ledger()
     group, outcomes = second_batch(
@@ -270,10 +297,12 @@ def postgres_batches(migrated_postgres_url: str) -> Iterator[Batches]:
     store.close()
 
 
-def enqueue_one(store: SqlStore, outcomes: dict[Any, object], name: Any) -> None:
-    """Store one job named ``name``; what ``enqueue`` answered goes in ``outcomes``."""
-    job = NewJob("explain", {"n": name}, f"Ev{name}:explain", ACME)
-    outcomes[name] = store.enqueue([job], 1000.0)
+def enqueue_two(store: SqlStore, outcomes: dict[Any, object], name: Any) -> None:
+    """Store two jobs for ``name`` (as a mention in a partner channel makes: an answer and an
+    explanation); what ``enqueue`` answered goes in ``outcomes``. Two jobs are two statements,
+    so on PostgreSQL too they go through the batches (one statement alone would not)."""
+    jobs = [NewJob(kind, {"n": name}, f"Ev{name}:{kind}", ACME) for kind in ("answer", "explain")]
+    outcomes[name] = store.enqueue(jobs, 1000.0)
 
 
 def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
@@ -282,7 +311,7 @@ def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
     store, group, held = postgres_batches
     added: dict[Any, object] = {}
     threads = [
-        threading.Thread(target=enqueue_one, args=(store, added, number)) for number in range(8)
+        threading.Thread(target=enqueue_two, args=(store, added, number)) for number in range(8)
     ]
     threads[0].start()
     assert held.entered.wait(WAIT_S)
@@ -292,12 +321,48 @@ def test_writes_on_postgresql_share_transactions_and_store_exactly_their_own(
     held.go.set()
     for thread in threads:
         thread.join(WAIT_S)
-    assert added == dict.fromkeys(range(8), 1)
+    assert added == dict.fromkeys(range(8), 2)
     assert held.opened == ["queue work", "queue work"]  # the first alone, the seven others in one
     repeat = NewJob("explain", {"n": 3}, "Ev3:explain", ACME)
     assert store.enqueue([repeat], 1001.0) == 0  # a Slack retry is still recognised
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
-    assert sorted(job.payload["n"] for job in claimed) == list(range(8))
+    assert sorted(job.payload["n"] for job in claimed) == sorted([*range(8), *range(8)])
+
+
+def test_on_postgresql_a_write_of_one_statement_alone_in_its_batch_runs_in_autocommit(
+    postgres_batches: Batches,
+) -> None:
+    store, group, held = postgres_batches
+    added: dict[Any, object] = {}
+
+    def enqueue_one(name: str) -> None:
+        added[name] = store.enqueue([NewJob("explain", {"n": name}, f"Ev{name}", ACME)], 1000.0)
+
+    enqueue_one("alone")  # no batch under way: one statement in autocommit, no transaction
+    assert held.opened == []
+    first = threading.Thread(target=enqueue_two, args=(store, added, "first"))
+    first.start()
+    assert held.entered.wait(WAIT_S)  # a batch of two statements, held open
+    queued_behind = [threading.Thread(target=enqueue_one, args=(name,)) for name in "abc"]
+    for number, thread in enumerate(queued_behind, start=1):
+        thread.start()
+        assert wait_until(partial(queued, group, number))
+    held.go.set()
+    for thread in [first, *queued_behind]:
+        thread.join(WAIT_S)
+    # The three that waited share one transaction, as any batch of several does.
+    assert held.opened == ["queue work", "queue work"]
+    assert added == {"alone": 1, "first": 2, "a": 1, "b": 1, "c": 1}
+    with store.engine.connect() as conn:  # every one committed
+        payloads = conn.execute(text("SELECT payload FROM jobs ORDER BY id")).scalars().all()
+    assert payloads == [
+        '{"n":"alone"}',
+        '{"n":"first"}',
+        '{"n":"first"}',
+        '{"n":"a"}',
+        '{"n":"b"}',
+        '{"n":"c"}',
+    ]
 
 
 def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
@@ -312,13 +377,13 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
         except StoreError as exc:
             outcomes["broken"] = str(exc)
 
-    first = threading.Thread(target=enqueue_one, args=(store, outcomes, "first"))
+    first = threading.Thread(target=enqueue_two, args=(store, outcomes, "first"))
     first.start()
     assert held.entered.wait(WAIT_S)
     others = [
-        threading.Thread(target=enqueue_one, args=(store, outcomes, "a")),
+        threading.Thread(target=enqueue_two, args=(store, outcomes, "a")),
         threading.Thread(target=broken),
-        threading.Thread(target=enqueue_one, args=(store, outcomes, "b")),
+        threading.Thread(target=enqueue_two, args=(store, outcomes, "b")),
     ]
     for number, thread in enumerate(others, start=1):
         thread.start()
@@ -326,9 +391,9 @@ def test_on_postgresql_a_bad_write_in_a_batch_fails_alone_and_the_others_commit(
     held.go.set()
     for thread in [first, *others]:
         thread.join(WAIT_S)
-    assert outcomes["first"] == outcomes["a"] == outcomes["b"] == 1
+    assert outcomes["first"] == outcomes["a"] == outcomes["b"] == 2
     assert str(outcomes["broken"]).startswith("state store failed to break: ")
     # the first alone, the batch of three (aborted by the bad write), then each write alone
     assert held.opened == ["queue work", "queue work, break", "queue work", "break", "queue work"]
     claimed = store.claim_jobs(100, 1001.0, 30.0, 5)
-    assert sorted(job.payload["n"] for job in claimed) == ["a", "b", "first"]
+    assert sorted(job.payload["n"] for job in claimed) == ["a", "a", "b", "b", "first", "first"]

@@ -222,7 +222,11 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         if limit <= 0:
             return []
         return self._write(
-            "claim work", lambda tx: sql_jobs.claim(tx, limit, now, lease_s, max_attempts)
+            "claim work",
+            lambda tx: sql_jobs.claim(tx, limit, now, lease_s, max_attempts),
+            # On PostgreSQL one statement; another only after jobs that gave up, each one whole
+            # by itself (the jobs failed stay failed whatever the next one finds).
+            one_statement=True,
         )
 
     def renew_jobs(self, jobs: Sequence[Job], now: float, lease_s: float) -> list[int]:

@@ -22,12 +22,20 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Double,
+    Integer,
     Select,
+    String,
     and_,
     bindparam,
+    case,
+    cast,
     delete,
     func,
+    literal,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -104,20 +112,26 @@ def _once_then_job(dialect: str) -> Any:
 _ONCE_THEN_JOB = Prepared(_once_then_job)
 
 
-def _oldest(claimable: ColumnElement[bool]) -> Select[Any]:
+_RUNNING_ABANDONED = and_(jobs.c.status == "running", jobs.c.lease_until <= bindparam("k_now"))
+"""Running with a lease that has ended: its worker died."""
+_QUEUED_DUE = and_(jobs.c.status == "queued", jobs.c.available_at <= bindparam("k_now"))
+_JOB_ROW = (
+    jobs.c.id,
+    jobs.c.kind,
+    jobs.c.payload,
+    jobs.c.attempts,
+    jobs.c.enterprise_id,
+    jobs.c.team_id,
+)
+
+
+def _oldest(claimable: ColumnElement[bool], *columns: ColumnElement[Any]) -> Select[Any]:
     """The oldest ``k_limit`` claimable rows of one status, locked (others skip them). One
     status per query, so the ``(status, id)`` index yields them in order and the scan stops
     at ``k_limit``: with both statuses in one ``OR``, SQLite read and sorted every queued row,
     so each claim cost more the longer the backlog was."""
     return (
-        select(
-            jobs.c.id,
-            jobs.c.kind,
-            jobs.c.payload,
-            jobs.c.attempts,
-            jobs.c.enterprise_id,
-            jobs.c.team_id,
-        )
+        select(*columns)
         .where(claimable)
         .order_by(jobs.c.id)
         .limit(bindparam("k_limit"))
@@ -125,12 +139,10 @@ def _oldest(claimable: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_ABANDONED = Prepared(
-    _oldest(and_(jobs.c.status == "running", jobs.c.lease_until <= bindparam("k_now")))
-)
-"""Running with a lease that has ended: its worker died. Rows of it and ``_DUE`` locked but
-not taken (beyond the limit, by id) are skipped by other claimers until our commit, no longer."""
-_DUE = Prepared(_oldest(and_(jobs.c.status == "queued", jobs.c.available_at <= bindparam("k_now"))))
+_ABANDONED = Prepared(_oldest(_RUNNING_ABANDONED, *_JOB_ROW))
+"""Rows of it and ``_DUE`` locked but not taken (beyond the limit, by id) are skipped by other
+claimers until our commit, no longer."""
+_DUE = Prepared(_oldest(_QUEUED_DUE, *_JOB_ROW))
 _TAKE = Prepared(
     update(jobs)
     .where(jobs.c.id == bindparam("k_id"))
@@ -150,8 +162,10 @@ _GIVE_UP = Prepared(
 
 def claim(conn: Conn, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
     """Lease up to ``limit`` jobs, oldest first; exhausted ones are marked failed on the way.
-    The rows picked are locked (or, on SQLite, the whole database is), so their updates go in
-    one batch of parameters."""
+    On PostgreSQL one statement picks, locks and leases them (``_CLAIM_AT_ONCE``); on SQLite,
+    which holds the whole database locked, a read and one batch of updates."""
+    if conn.dialect.name == "postgresql":
+        return _claim_at_once(conn, limit, now, lease_s, max_attempts)
     claimed: list[Job] = []
     while len(claimed) < limit:
         params = {"k_now": now, "k_limit": limit - len(claimed)}
@@ -180,6 +194,69 @@ def claim(conn: Conn, limit: int, now: float, lease_s: float, max_attempts: int)
             break
         compiled.run_many(conn, _GIVE_UP, given_up)
     return claimed
+
+
+def _claim_at_once(
+    conn: Conn, limit: int, now: float, lease_s: float, max_attempts: int
+) -> list[Job]:
+    """``claim`` on PostgreSQL: each statement leases what it picked and fails the exhausted
+    jobs among them; only when some were, it looks again for the room they left."""
+    claimed: list[Job] = []
+    while len(claimed) < limit:
+        params = {
+            "k_now": now,
+            "k_limit": limit - len(claimed),
+            "k_until": now + lease_s,
+            "k_max": max_attempts,
+        }
+        rows = compiled.rows(conn, _CLAIM_AT_ONCE, params)
+        taken = sorted(row for row in rows if row[6] == "running")  # by id, the first column
+        claimed += [
+            Job(job_id, kind, json.loads(payload), attempts, lease, stored_workspace(ent, team))
+            for job_id, kind, payload, attempts, ent, team, _, lease in taken
+        ]
+        if len(taken) == len(rows):  # none gave up: there is no more room to look for
+            break
+    return claimed
+
+
+def _claiming(dialect: str) -> Any:
+    """PostgreSQL: the oldest ``k_limit`` claimable jobs (``_ABANDONED`` and ``_DUE``, each
+    locked with ``SKIP LOCKED``), leased in the same statement, a new token each, or failed if
+    they have had ``k_max`` attempts; returns each job's row, with its status and lease."""
+    if dialect != "postgresql":
+        raise ValueError(f"a claim in one statement needs PostgreSQL, not {dialect}")
+    abandoned = _oldest(_RUNNING_ABANDONED, jobs.c.id).cte("abandoned")
+    due = _oldest(_QUEUED_DUE, jobs.c.id).cte("due")
+    both = union_all(select(abandoned.c.id), select(due.c.id)).subquery("claimable")
+    picked = select(both.c.id).order_by(both.c.id).limit(bindparam("k_limit")).cte("picked")
+    spent = jobs.c.attempts >= bindparam("k_max", type_=Integer)
+    token = func.replace(cast(func.gen_random_uuid(), String), "-", "")
+    gave_up = literal("gave up after ") + cast(jobs.c.attempts, String) + literal(" attempts")
+    return (
+        update(jobs)
+        .where(jobs.c.id == picked.c.id)
+        .values(
+            status=case((spent, "failed"), else_="running"),
+            lease=case((spent, null()), else_=token),
+            lease_until=case((spent, null()), else_=bindparam("k_until", type_=Double)),
+            attempts=case((spent, jobs.c.attempts), else_=jobs.c.attempts + 1),
+            error=case((spent, gave_up), else_=jobs.c.error),
+        )
+        .returning(
+            jobs.c.id,
+            jobs.c.kind,
+            jobs.c.payload,
+            jobs.c.attempts,
+            jobs.c.enterprise_id,
+            jobs.c.team_id,
+            jobs.c.status,
+            jobs.c.lease,
+        )
+    )
+
+
+_CLAIM_AT_ONCE = Prepared(_claiming)
 
 
 _OURS = and_(

@@ -97,3 +97,38 @@ def test_an_explanation_claim_is_one_statement_and_a_refusal_one_more(
         ("2.0", "ABM", 140.0, "Ev2:explain"),
     ]
     assert cooling == [("ABM", 140.0), ("EQL", 130.0), ("MDF", 130.0), ("VAR", 130.0)]
+
+
+def test_a_claim_is_one_statement_and_one_more_after_a_job_that_gave_up(
+    recorded: tuple[Engine, list[str]],
+) -> None:
+    engine, sent = recorded
+    with compiled.transaction(engine, None) as tx:
+        sql_jobs.enqueue(tx, [NewJob("explain", {"n": n}, None, ACME) for n in range(5)], 100.0)
+    with engine.begin() as conn:  # the oldest has had its 5 attempts
+        conn.execute(text("UPDATE jobs SET attempts = 5 WHERE id = 1"))
+    sent.clear()
+
+    def claim(limit: int) -> list[tuple[int, Any, int, str | None]]:
+        with compiled.transaction(engine, None) as tx:
+            jobs = sql_jobs.claim(tx, limit, 101.0, 30.0, 5)
+        return [(job.id, job.payload["n"], job.attempts, job.workspace.team_id) for job in jobs]
+
+    assert claim(2) == [(2, 1, 1, "T1"), (3, 2, 1, "T1")]  # job 1 failed on the way
+    assert sent == ["WITH", "WITH"]
+    assert claim(2) == [(4, 3, 1, "T1"), (5, 4, 1, "T1")]
+    assert sent == ["WITH", "WITH", "WITH"]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, status, attempts, lease_until, error, length(lease)"
+                " FROM jobs ORDER BY id"
+            )
+        ).all()
+    assert rows == [
+        (1, "failed", 5, None, "gave up after 5 attempts", None),
+        (2, "running", 1, 131.0, None, 32),
+        (3, "running", 1, 131.0, None, 32),
+        (4, "running", 1, 131.0, None, 32),
+        (5, "running", 1, 131.0, None, 32),
+    ]

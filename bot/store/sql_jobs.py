@@ -243,16 +243,7 @@ def _claiming(dialect: str) -> Any:
             attempts=case((spent, jobs.c.attempts), else_=jobs.c.attempts + 1),
             error=case((spent, gave_up), else_=jobs.c.error),
         )
-        .returning(
-            jobs.c.id,
-            jobs.c.kind,
-            jobs.c.payload,
-            jobs.c.attempts,
-            jobs.c.enterprise_id,
-            jobs.c.team_id,
-            jobs.c.status,
-            jobs.c.lease,
-        )
+        .returning(*_JOB_ROW, jobs.c.status, jobs.c.lease)
     )
 
 

@@ -6,6 +6,11 @@ write lock that serialises whole transactions (SQLAlchemy drops ``FOR UPDATE`` t
 change to a claimed job matches its lease token, so a worker whose lease was taken over
 changes nothing: neither a renewal (which only extends a lease still ours) nor a settlement.
 
+On PostgreSQL a claim (an ``UPDATE`` of the rows its ``WITH`` picked and locked) and a job
+queued with its once-key (a data-modifying ``WITH``) are one statement each: most of
+PostgreSQL's CPU per job went to round trips, not to the statements' work
+(bench/RESULTS-serve.md). SQLite, in-process, has no round trips to save, nor such ``WITH``.
+
 Each statement is compiled once per dialect and run on the driver's cursor with parameters
 ("k_": not a column's name; see ``bot.store.compiled``). Building one per call (``.where(...)``,
 ``.values(...)``, then its cache key) cost more CPU than the database did: a claim of four jobs

@@ -25,9 +25,9 @@ writes going to a file nobody will open again.
 
 PostgreSQL: the hot writes of a process share transactions too (``group_commit``), for the
 round trips and COMMITs they save on both sides; a write of one statement (a job queued,
-finished or failed, a lookup, a once-only key) that is alone in its batch runs in autocommit,
-one round trip instead of three. A claim of explanations takes its rows in
-sorted order so that two claims never wait on each other in a cycle; a batch of several writes
+claimed, finished or failed, a lookup, a once-only key) that is alone in its batch runs in
+autocommit, one round trip instead of three. A claim of explanations takes its rows in sorted
+order so that two claims never wait on each other in a cycle; a batch of several writes
 cannot promise that, so two replicas' batches touching the same cooldown rows in opposite order
 can deadlock. PostgreSQL then aborts one after its ``deadlock_timeout`` (1 s by default) and the
 batch's writes run again each alone, as they all did before: a rare second's delay, not an error.
@@ -171,14 +171,14 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         """``work`` in a committed write transaction on the driver: shared with this process's
         other writers (``group_commit``), except in memory, where it has one of its own.
 
-        ``one_statement``: on PostgreSQL ``work`` sends exactly one statement (SQLite ignores
-        it). When its batch holds it alone, the statement runs in autocommit, its own
-        transaction in one round trip instead of BEGIN, statement, COMMIT: a lone enqueue
-        ~330 µs of wall time instead of ~560 (bench/RESULTS-serve.md). Writers that queue
-        behind a batch still share the next one, so a busy PostgreSQL commits, and flushes its
-        log, once per batch: autocommit for every such write, batch or not, cost PostgreSQL
-        ~15 % more CPU and doubled the acks' median wait at 1,000 requests/s with durable
-        commits (each write its own log flush)."""
+        ``one_statement``: on PostgreSQL ``work`` sends one statement, or several that each
+        stand whole by themselves (SQLite ignores it). When its batch holds it alone, it runs in
+        autocommit, one round trip instead of BEGIN, statement, COMMIT: a lone enqueue ~350 µs
+        of wall time instead of ~600 (bench/RESULTS-serve.md). Writers that queue behind a
+        batch still share the next one, so a busy PostgreSQL commits, and flushes its log, once
+        per batch: autocommit for every such write, batch or not, cost PostgreSQL ~15 % more
+        CPU and raised the acks' median wait (6–15 → 14–17 ms) at 1,000 requests/s with
+        durable commits (each write its own log flush)."""
         if self._group is not None:
             return self._group.run(action, work, one_statement=one_statement)
         with self._driver_transaction(action) as tx:

@@ -1,4 +1,5 @@
-"""The jobs table's statements, each run inside a transaction ``SqlStore`` opens.
+"""The jobs table's statements, each run inside a transaction ``SqlStore`` opens (or, alone on
+PostgreSQL, in autocommit: see ``SqlStore._write``).
 
 Claiming locks the rows it picks: PostgreSQL with ``FOR UPDATE SKIP LOCKED`` (a concurrent
 claimer skips them and takes the next ones, nobody waits), SQLite by the ``BEGIN IMMEDIATE``

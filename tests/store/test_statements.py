@@ -21,9 +21,10 @@ ACME = Workspace("E1", "T1")
 
 @pytest.fixture
 def recorded(fresh_postgres_url: str) -> Iterator[tuple[Engine, list[str]]]:
-    """An engine on a migrated database whose cursors record each statement's first word."""
+    """An engine on a migrated database whose cursors record each statement's first word (no
+    idle pings: a slow machine's pause between two operations must not add one)."""
     upgrade(fresh_postgres_url)
-    engine = make_engine(parse_url(fresh_postgres_url))
+    engine = make_engine(parse_url(fresh_postgres_url), ping_idle_after_s=3600.0)
     sent: list[str] = []
 
     class Recording(psycopg.Cursor[Any]):

@@ -49,7 +49,7 @@ LEVEL_TESTED = (WEB_API_LOGGER, BOLT_LOGGER, SOCKET_MODE_SDK_LOGGER)
 """Loggers whose library tests ``logger.level <= DEBUG`` itself rather than asking
 ``isEnabledFor``. Left unset (level 0) they pass that test whatever ``LOG_LEVEL`` says: slack_sdk
 then renders every Web API call's whole request (blocks, text, headers) into a debug line that
-is thrown away, ~30 µs of CPU per post (``bench/RESULTS-serve.md``), and Bolt a line per
+is thrown away, ~18 µs of CPU per post (``bench/bench_web_call.py``), and Bolt a line per
 middleware per request. They get ``LOG_LEVEL``'s level, so the test means what it should."""
 REDACTED = "[redacted]"
 _SECRETS = (

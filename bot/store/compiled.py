@@ -29,7 +29,9 @@ read holds no lock worth keeping, so a read sees the same rows either way. Measu
 channel's gate (``explain_gate``, read once per explanation job): 297–317 → 166–174 µs of
 client CPU per read, 512–538 → 262–276 µs of wall time (bench/RESULTS-serve.md). The
 connection is switched back before it returns to the pool, as SQLAlchemy's own ``do_ping``
-does, or invalidated if it cannot be: a writer never gets a connection in autocommit.
+does, or invalidated if it cannot be: a transaction never gets a connection left in
+autocommit. A write of one statement may run in autocommit too, the statement being its own
+transaction (``SqlStore`` does so for a lone write, see ``SqlStore._write``).
 """
 
 from __future__ import annotations
@@ -204,7 +206,8 @@ def transaction(
 ) -> Iterator[Transaction]:
     """A committed transaction begun with ``begin`` (None: the driver begins it implicitly),
     rolled back on any error; driver errors as SQLAlchemy's, as on ``Connection``. With
-    ``autocommit`` (PostgreSQL reads, see the module doc) each statement commits on its own."""
+    ``autocommit`` (PostgreSQL reads and lone writes, see the module doc) each statement
+    commits on its own."""
     dialect = engine.dialect
     try:
         fairy = engine.raw_connection()

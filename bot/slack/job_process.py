@@ -16,6 +16,13 @@ dies is replaced, SIGTERM drains it (``worker_exit``), and the master stops them
   starved its jobs whenever the cores were busy: at 1,000 requests/s offered its backlog grew
   to 4,783 and drained 6.5 s late, against 195 and 0.09 s at the same priority
   (bench/RESULTS-serve.md). Acks stay fast without it: the HTTP workers no longer run jobs.
+- **One by default**: two job workers (the same threads in two processes, two GILs) kept the
+  work in pace while the cores were short (27 of 28 runs at 1,000 requests/s on SQLite, against
+  20 of 28 with one), but took that CPU from the acks: on PostgreSQL sharing the cores the acks
+  fell behind and their p99 passed 50 ms. Under overload the durable work should wait, not the
+  acks. Two also hold ~70 MB more and, with cores to spare, cost 2–10 % more CPU per request
+  (bench/RESULTS-serve.md, seventh session). ``JOB_PROCESSES=2`` is for a replica whose backlog
+  grows while its acks have room.
 - **Threads**: the replica keeps the job threads it had, ``JOB_WORKERS × WEB_CONCURRENCY``,
   shared out over its job workers (``job_threads``), so its posting capacity against a slow
   Slack (threads / Slack's latency) is the same in both modes.

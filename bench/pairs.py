@@ -90,14 +90,8 @@ def parse_side(words: Sequence[str]) -> Side:
 
 
 def order(rounds: int, sides: int) -> list[list[int]]:
-    """The sides' order in each round: 0 1, then 1 0, … (with more sides, each round rotates)."""
-    turns = []
-    for number in range(rounds):
-        if sides == 2:
-            turns.append([0, 1] if number % 2 == 0 else [1, 0])
-        else:
-            turns.append([(number + i) % sides for i in range(sides)])
-    return turns
+    """The sides' order in each round, rotated one place a round: with two, 0 1, then 1 0."""
+    return [[(number + i) % sides for i in range(sides)] for number in range(rounds)]
 
 
 def report_of(output: str) -> dict[str, Any]:

@@ -20,7 +20,9 @@ duplicates = extra posts to one thread. A ``/readyz`` poller
 records the job queue (queued, running, failed) and the servers' memory (VmRSS of each gunicorn
 master and its workers, from /proc); their CPU seconds and context switches (every thread's, a
 sign of GIL hand-offs) per request are figures that hold even on a busy machine (Postgres' own
-CPU is not in them).
+CPU is not in them). The CPU is also split by role (``server_cpu_ms_per_request_by_role``: the
+master, the HTTP workers, the job workers, told apart by the process names ``serve`` gives
+them), so a change to one side is judged on that side's CPU rather than on the whole.
 
 Modes: ``--backend sqlite`` (one replica) or ``--backend postgres --replicas 2`` (one fresh
 database on TEST_DATABASE_URL's server: ``source tests/postgres.sh``); ``--bare`` runs the same
@@ -56,7 +58,7 @@ from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httptools
 import yaml
@@ -304,21 +306,46 @@ def wait_ready(proc: subprocess.Popen[bytes], port: int, path: str, log: Path) -
     raise SystemExit(f"the server on port {port} was not ready within 120 s")
 
 
-def tree_usage(root: int) -> dict[int, tuple[int, float]]:
-    """(VmRSS kB, CPU seconds) of a gunicorn master and each of its workers, from /proc."""
+ROLES = {"glossary-master": "master", "glossary-http": "http", "glossary-jobs": "jobs"}
+"""Process names ``serve`` gives its roles (bot/slack/job_process.py ``name_process``) and what
+the report calls them; a process without one (the bare app, an older tree) is "unnamed"."""
+
+
+class Usage(NamedTuple):
+    rss_kb: int
+    cpu_s: float
+    role: str
+
+
+def tree_usage(root: int) -> dict[int, Usage]:
+    """Memory, CPU seconds and role of a gunicorn master and each of its workers, from /proc."""
     pids = [root]
     with suppress(OSError):  # the workers: children of the master's main thread
         pids += [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
-    usage: dict[int, tuple[int, float]] = {}
+    usage: dict[int, Usage] = {}
     for pid in pids:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        rss = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
-        usage[pid] = (rss[0] if rss else 0, (int(stat[11]) + int(stat[12])) / CLOCK_TICKS)
+        fields = dict(line.partition(":")[::2] for line in status.splitlines())
+        rss = int(fields.get("VmRSS", "0 kB").split()[0])
+        role = ROLES.get(fields.get("Name", "").strip(), "unnamed")
+        usage[pid] = Usage(rss, (int(stat[11]) + int(stat[12])) / CLOCK_TICKS, role)
     return usage
+
+
+def cpu_by_role(
+    first: dict[int, float], last: dict[int, float], roles: dict[int, str]
+) -> dict[str, float]:
+    """CPU seconds each role spent between the first sample and the last: a process first seen
+    later (a replaced worker) counts in full, one that ended counts up to its last sample."""
+    spent: dict[str, float] = {}
+    for pid, cpu in last.items():
+        role = roles.get(pid, "unnamed")
+        spent[role] = spent.get(role, 0.0) + cpu - first.get(pid, 0.0)
+    return dict(sorted(spent.items()))
 
 
 def thread_switches(root: int) -> dict[int, tuple[int, int]]:
@@ -354,6 +381,9 @@ class Monitor(threading.Thread):
         self.rss_start = self.rss_peak = self.rss_end = self.process_peak = 0
         self.cpu: dict[int, float] = {}
         self.cpu_start = 0.0
+        self.cpu_first: dict[int, float] = {}
+        """Each process's CPU at the first sample (``cpu_by_role``)."""
+        self.roles: dict[int, str] = {}
         self.switches: dict[int, tuple[int, int]] = {}  # last seen, by thread (ended ones kept)
         self.switches_start = (0, 0)
 
@@ -366,10 +396,12 @@ class Monitor(threading.Thread):
 
     def sample(self) -> None:
         usage = {pid: use for root in self.pids for pid, use in tree_usage(root).items()}
-        sizes = [kb for kb, _ in usage.values()]
-        self.cpu.update((pid, cpu) for pid, (_, cpu) in usage.items())
+        sizes = [use.rss_kb for use in usage.values()]
+        self.cpu.update((pid, use.cpu_s) for pid, use in usage.items())
+        self.roles.update((pid, use.role) for pid, use in usage.items())
         self.rss_end, self.rss_start = sum(sizes), self.rss_start or sum(sizes)
-        self.cpu_start = self.cpu_start or sum(self.cpu.values())
+        if not self.cpu_start:
+            self.cpu_start, self.cpu_first = sum(self.cpu.values()), dict(self.cpu)
         for root in self.pids:
             self.switches.update(thread_switches(root))
         if self.switches_start == (0, 0):
@@ -541,6 +573,10 @@ def summarise(
                  "end": monitor.jobs},
         "cpu_s": {name: round(seconds, 2) for name, seconds in cpu_s.items()},
         "server_cpu_ms_per_request": round(cpu_s["servers"] * 1000 / len(results), 3),
+        "server_cpu_ms_per_request_by_role": {
+            role: round(seconds * 1000 / len(results), 3)
+            for role, seconds in cpu_by_role(monitor.cpu_first, monitor.cpu, monitor.roles).items()
+        },
         "server_switches_per_request": {
             "voluntary": round(monitor.total_switches()[0] / len(results), 1),
             "involuntary": round(monitor.total_switches()[1] / len(results), 1),

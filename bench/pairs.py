@@ -57,6 +57,9 @@ class Run:
     cpu_ms_per_request: float
     peak_rss_mb: float
     errors: int
+    cpu_by_role: tuple[tuple[str, float], ...] = ()
+    """CPU ms per request of the master, the HTTP workers and the job workers (a tree from
+    before ``bench_serve`` reported them has none)."""
 
     @classmethod
     def from_report(cls, report: dict[str, Any]) -> Run:
@@ -69,6 +72,7 @@ class Run:
             cpu_ms_per_request=report["server_cpu_ms_per_request"],
             peak_rss_mb=report["rss_mb"]["peak"],
             errors=sum(report["errors"].values()),
+            cpu_by_role=tuple(report.get("server_cpu_ms_per_request_by_role", {}).items()),
         )
 
 
@@ -129,9 +133,28 @@ def line(side: Side, run: Run) -> str:
         f"{time.strftime('%H:%M:%S')} {os.getloadavg()[0]:.2f} {side.label} | "
         f"completed/s {run.completed_per_s} | acked/s {run.acked_per_s} | "
         f"ack p50/p99 ms {run.ack_p50_ms} / {run.ack_p99_ms} | max queued {run.max_queued} | "
-        f"CPU ms/request {run.cpu_ms_per_request} | peak RSS MB {run.peak_rss_mb} | "
+        f"CPU ms/request {run.cpu_ms_per_request}{_roles(run)} | peak RSS MB {run.peak_rss_mb} | "
         f"errors {run.errors}"
     )
+
+
+def _roles(run: Run) -> str:
+    """The roles that spent CPU, as `` (http 0.8, jobs 0.55)``; nothing without them."""
+    spent = [f"{role} {ms}" for role, ms in run.cpu_by_role if ms > 0]
+    return f" ({', '.join(spent)})" if spent else ""
+
+
+def by_role(runs: Sequence[Sequence[Run]], index: int) -> str:
+    """Side ``index`` against the first, role by role (``, of it http -0.040, jobs -0.031``):
+    the median of the paired differences, for the roles every run of both sides reported."""
+    pairs = [(dict(round_[index].cpu_by_role), dict(round_[0].cpu_by_role)) for round_ in runs]
+    roles = sorted(set.intersection(*(set(mine) & set(first) for mine, first in pairs)))
+    medians = [
+        (role, statistics.median(mine[role] - first[role] for mine, first in pairs))
+        for role in roles
+    ]
+    shown = [f"{role} {median:+.3f}" for role, median in medians if role != "master"]
+    return f", of it {', '.join(shown)}" if shown else ""
 
 
 def summary(sides: Sequence[Side], runs: Sequence[Sequence[Run]], rate: float) -> list[str]:
@@ -163,7 +186,7 @@ def summary(sides: Sequence[Side], runs: Sequence[Sequence[Run]], rate: float) -
         out.append(
             f"{side.label} − {first}, median of {len(runs)} paired differences: "
             f"CPU {statistics.median(cpu):+.3f} ms/request "
-            f"({statistics.median(cpu) / base:+.1%} of {first}'s median), "
+            f"({statistics.median(cpu) / base:+.1%} of {first}'s median{by_role(runs, index)}), "
             f"ack p99 {statistics.median(p99):+.1f} ms, "
             f"completed/s {statistics.median(done):+.1f}; "
             f"cheaper in {cheaper} of {len(runs)} rounds"

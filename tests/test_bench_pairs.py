@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bench.pairs import Run, Side, compare, order, parse_side, report_of, run_bench, summary
+from bench.pairs import (
+    Run,
+    Side,
+    compare,
+    line,
+    order,
+    parse_side,
+    report_of,
+    run_bench,
+    summary,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +83,33 @@ def test_the_report_is_the_json_between_bench_serves_rows() -> None:
     assert Run.from_report(report) == Run(998.4, 999.8, 2.1, 25.2, 106, 1.337, 312.0, 3)
     with pytest.raises(ValueError, match="printed no report"):
         report_of("| only a row |\n")
+    roles = {**REPORT, "server_cpu_ms_per_request_by_role": {"http": 0.8, "jobs": 0.537}}
+    assert Run.from_report(roles).cpu_by_role == (("http", 0.8), ("jobs", 0.537))
+
+
+def test_the_roles_cpu_is_compared_where_both_sides_report_it() -> None:
+    def split(cpu: float, http: float, jobs: float) -> Run:
+        roles = (("http", http), ("jobs", jobs), ("master", 0.0))
+        return Run(999.0, 999.9, 2.0, 30.0, 10, cpu, 300.0, 0, roles)
+
+    sides = [Side("now", ROOT), Side("new", ROOT)]
+    runs = [
+        [split(1.40, 0.85, 0.55), split(1.35, 0.86, 0.49)],
+        [split(1.50, 0.90, 0.60), split(1.48, 0.92, 0.56)],
+        [split(1.45, 0.88, 0.57), split(1.46, 0.89, 0.57)],
+    ]
+    assert summary(sides, runs, 1000.0)[2] == (
+        "new − now, median of 3 paired differences: CPU -0.020 ms/request (-1.4% of now's "
+        "median, of it http +0.010, jobs -0.040), ack p99 +0.0 ms, completed/s +0.0; "
+        "cheaper in 2 of 3 rounds"
+    )
+    assert (
+        line(sides[1], runs[0][1]).split(" | ")[5] == "CPU ms/request 1.35 (http 0.86, jobs 0.49)"
+    )
+    older = [[runs[0][0], run(999.0, 30.0, 1.30)]]  # a tree from before the split
+    assert summary(sides, older, 1000.0)[2].startswith(
+        "new − now, median of 1 paired differences: CPU -0.100 ms/request (-7.1% of now's median), "
+    )
 
 
 def test_each_side_runs_in_its_own_tree_with_its_settings(

@@ -40,7 +40,15 @@ from bot.slack.bootstrap import (
     open_store,
 )
 from bot.slack.http_options import gunicorn_options
-from bot.slack.job_process import JobWake, assign_role, job_threads
+from bot.slack.job_process import (
+    HTTP_NAME,
+    JOBS_NAME,
+    MASTER_NAME,
+    JobWake,
+    assign_role,
+    job_threads,
+    name_process,
+)
 from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
 from bot.slack.wsgi import WSGIApp, create_wsgi_app
@@ -141,6 +149,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
 
     def post_fork(server: Any, worker: Any) -> None:
         role["jobs_only"] = bool(getattr(worker, "jobs_only", False))
+        name_process(JOBS_NAME if role["jobs_only"] else HTTP_NAME)
 
     def worker_exit(server: Any, worker: Any) -> None:
         for runtime in runtimes:
@@ -160,6 +169,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
         "worker_exit": worker_exit,
         "child_exit": child_exit,
     }
+    name_process(MASTER_NAME)
     gc.collect()
     gc.freeze()  # the glossary's objects stay put: forked workers keep sharing their pages
     _BotApplication(factory, options).run()

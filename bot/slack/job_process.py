@@ -41,6 +41,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 _READ = 4096
@@ -52,6 +53,20 @@ thread for one job, and often a second thread found nothing: at 1,000 requests/s
 made ~15,500 claims for ~9,500 jobs; with it ~4,500, for 13 % less of its CPU, an event ack p99
 of 17 ms instead of 23, and a time from ack to post of 12 ms at p50 (7 before) and 82–95 ms at
 p99 (137 before) (bench/RESULTS-serve.md)."""
+
+
+MASTER_NAME, HTTP_NAME, JOBS_NAME = "glossary-master", "glossary-http", "glossary-jobs"
+"""What ``ps -o comm``, ``top`` and ``/proc/PID/comm`` show for each role of ``serve``."""
+
+
+def name_process(name: str, comm: Path = Path("/proc/self/comm")) -> None:
+    """Name this process's main thread (threads started after it inherit the name), so that
+    an operator's ``top`` or ``ps -o pid,comm`` tells the job worker from the HTTP workers and
+    the master, which would all read "python" (Python names its threads for itself only).
+    ``bench/bench_serve.py`` splits the servers' CPU by these names. Best effort: Linux only,
+    at most 15 bytes, and nothing else depends on it."""
+    with contextlib.suppress(OSError):
+        comm.write_text(name[:15])
 
 
 def job_threads(job_workers: int, http_workers: int, job_processes: int) -> int:

@@ -48,6 +48,24 @@ def kill_each_worker_and_wait_for_its_replacement(bot: HttpBot) -> None:
         )
 
 
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:  # it ended meanwhile
+        return ""
+
+
+def test_each_process_of_serve_is_named_for_its_role(api: FakeSlackWebAPI, tmp_path: Path) -> None:
+    """What an operator's ``top`` shows, and how bench_serve splits the CPU by role."""
+    with http_bot(api, tmp_path, workers=2) as bot:
+        assert bot.proc is not None
+        expected = ["glossary-http", "glossary-http", "glossary-jobs"]
+        wait_until(
+            lambda: sorted(comm(pid) for pid in workers(bot)) == expected, 10, "named workers"
+        )
+        assert comm(bot.proc.pid) == "glossary-master"
+
+
 def test_a_worker_is_replaced_while_slack_is_unreachable(tmp_path: Path) -> None:
     with FakeSlackWebAPI() as api, http_bot(api, tmp_path, workers=2) as bot:
         api.stop()  # Slack is gone from now on

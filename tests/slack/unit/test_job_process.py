@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +20,14 @@ import pytest
 from bot.service import GlossaryService
 from bot.slack import job_process, jobs, work
 from bot.slack.app import make_client
-from bot.slack.job_process import GATHER_S, JobWake, assign_role, job_threads
+from bot.slack.job_process import (
+    GATHER_S,
+    JOBS_NAME,
+    JobWake,
+    assign_role,
+    job_threads,
+    name_process,
+)
 from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
@@ -119,3 +127,11 @@ def test_a_signal_never_blocks_even_when_nobody_reads(wake: JobWake) -> None:
     woken = threading.Event()
     wake.listen(lambda signals: woken.set())
     assert woken.wait(5.0)
+
+
+def test_a_process_name_goes_where_linux_keeps_it_and_never_fails(tmp_path: Path) -> None:
+    comm = tmp_path / "comm"
+    name_process("glossary-jobs-and-more", comm)
+    assert comm.read_text() == "glossary-jobs-a"  # Linux keeps 15 bytes
+    name_process(JOBS_NAME, tmp_path / "missing" / "comm")  # not Linux: nothing happens
+    assert not (tmp_path / "missing").exists()

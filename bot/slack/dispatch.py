@@ -21,6 +21,11 @@ enqueue's own end decides, exactly once: it commits (the job answers), it fails 
 delivery is answered in-process then, a retry not at all), or it never started (its turn in the
 pool had not come: nothing was stored, so the same as failing, decided at once). How long a
 stalled enqueue may take is bounded by the store's own timeouts (statement, pool, busy timeout).
+Where the request runs on a thread that must not wait at all (the HTTP worker's poller,
+``ack_hold.collecting``), the ack is not delayed but *held*: the listener's answer is written at
+once and sent by the worker when the enqueue has ended or the deadline has passed; the same
+rules then apply, decided by the enqueue's own end (``_ended``) and by the worker at the
+deadline (``_past_deadline``).
 
 What can still answer twice: a write whose COMMIT reached the database but whose answer was lost
 (the connection broke): it reads as a failure, so the first delivery is answered in-process and
@@ -43,6 +48,7 @@ from slack_bolt import BoltContext, BoltRequest
 
 from bot import metrics
 from bot.logs import Throttled
+from bot.slack import ack_hold
 from bot.slack.perform import Performer, perform_safely
 from bot.slack.work import ANSWER_WITHOUT_STORE, Incoming, Outcome
 from bot.store.base import NewJob, Store, StoreError, Workspace
@@ -106,20 +112,34 @@ class Dispatcher:
             future = self._enqueuer.submit(self.store.enqueue, jobs, now)
         except RuntimeError:  # the pool is shutting down: store it here rather than fail
             return self._settle(jobs, retry_num, inline)
+        holds = ack_hold.current()
+        if holds is not None:  # a thread that must not wait: the answer waits instead
+            late = lambda: self._run_all(self._past_deadline(future, jobs, retry_num))  # noqa: E731
+            holds.hold(future, self._deadline_s, late)
+            future.add_done_callback(lambda done: self._ended(done, jobs, retry_num))
+            return []
         try:
             future.exception(timeout=self._deadline_s)
         except TimeoutError:
-            if future.cancel():  # it never started: nothing was stored, and nothing will be
-                return self._without_store(jobs, retry_num, "too slow to take the work")
-            metrics.store_error("enqueue_deadline")
-            throttled.warning(
-                "enqueue-late",
-                "state store slow: acked before the work was stored (%.1f s); its outcome decides",
-                self._deadline_s,
-            )
-            future.add_done_callback(lambda done: self._late(done, jobs, retry_num))
-            return []
+            tasks = self._past_deadline(future, jobs, retry_num)
+            if not future.cancelled():
+                future.add_done_callback(lambda done: self._ended(done, jobs, retry_num))
+            return tasks
         return self._settle(jobs, retry_num, future.result)
+
+    def _past_deadline(
+        self, future: Future[int], jobs: tuple[NewJob, ...], retry_num: int
+    ) -> list[NewJob]:
+        """The ack goes out before the enqueue has ended: the jobs to run in-process now."""
+        if future.cancel():  # it never started: nothing was stored, and nothing will be
+            return self._without_store(jobs, retry_num, "too slow to take the work")
+        metrics.store_error("enqueue_deadline")
+        throttled.warning(
+            "enqueue-late",
+            "state store slow: acked before the work was stored (%.1f s); its outcome decides",
+            self._deadline_s,
+        )
+        return []
 
     def _settle(
         self, jobs: tuple[NewJob, ...], retry_num: int, enqueue: Callable[[], int]
@@ -147,13 +167,19 @@ class Dispatcher:
         throttled.error("enqueue", "state store down; answering without it: %s", reason)
         return [job for job in jobs if job.kind in ANSWER_WITHOUT_STORE]
 
-    def _late(self, done: Future[int], jobs: tuple[NewJob, ...], retry_num: int) -> None:
-        """An enqueue that outlived the ack has ended (on its pool thread): act on its outcome."""
+    def _ended(self, done: Future[int], jobs: tuple[NewJob, ...], retry_num: int) -> None:
+        """An enqueue the ack did not wait for has ended (on its pool thread): act on its
+        outcome. One cancelled at the deadline was settled then."""
+        if done.cancelled():
+            return
         try:
-            for task in self._settle(jobs, retry_num, done.result):
-                self._run(task)
+            self._run_all(self._settle(jobs, retry_num, done.result))
         except Exception:
             logger.exception("storing work failed unexpectedly after the ack")
+
+    def _run_all(self, tasks: list[NewJob]) -> None:
+        for task in tasks:
+            self._run(task)
 
     def _run(self, task: NewJob) -> None:
         if self._tasks is None:

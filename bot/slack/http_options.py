@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gunicorn.glogging import Logger
 
 from bot.slack.http_worker import worker_class
+from bot.slack.wsgi import EVENTS_PATH
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -47,7 +48,7 @@ def gunicorn_options(settings: Settings, priority: AckPriority | None = None) ->
     return {
         "bind": f"{host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": worker_class(settings.request_timeout_s, priority),
+        "worker_class": worker_class(settings.request_timeout_s, priority, inline_paths(settings)),
         "threads": THREADS,
         "worker_connections": WORKER_CONNECTIONS,
         "keepalive": KEEPALIVE_S,
@@ -58,6 +59,14 @@ def gunicorn_options(settings: Settings, priority: AckPriority | None = None) ->
         "accesslog": None,  # the WSGI app writes one access line per request itself
         "logger_class": NoAccessLog,
     }
+
+
+def inline_paths(settings: Settings) -> frozenset[str]:
+    """Routes the worker's poller answers itself (bot/slack/ack_hold.py): Slack's requests,
+    whose ack waits on nothing but the jobs it stores. Not in OAuth mode, whose ``authorize``
+    reads the installations table before every ack (bot/slack/app.py ``RequestAuthorize``): a
+    read that a stalled database would make the whole poller wait for."""
+    return frozenset() if settings.oauth else frozenset({EVENTS_PATH})
 
 
 class NoAccessLog(Logger):  # type: ignore[misc]

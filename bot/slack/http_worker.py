@@ -31,10 +31,22 @@ of ``request_timeout_s`` for anything it still reads or writes. With TLS or HTTP
 the worker is plain gthread: the bot sits behind a load balancer that terminates TLS. The
 options gunicorn runs it with (threads, connections, keep-alive) are in bot/slack/http_options.py.
 
-Acks first: the worker counts each request from its hand-over to a thread until its answer is
-written (``AckPriority``), and job threads in the same process give way to them, bounded (see
-bot/slack/priority.py). ``SWITCH_INTERVAL_S`` shortens how long a thread that wakes (a request's
-enqueue done, a new request in the poller) waits for the GIL behind one that computes.
+Slack's requests are answered by the poller itself (``inline_paths``: ``/slack/events`` in token
+mode, bot/slack/http_options.py), not by a thread: handing a request to a thread and the
+connection back cost two thread wake-ups per request, ~12 % of an HTTP worker's CPU on the
+benchmark's virtual machine (bench/RESULTS-serve.md, ninth session). Their answers never wait on
+I/O but for the jobs they store, and the poller does not wait for those either: the dispatcher
+starts the enqueue and the answer is *held*, written to memory, until the jobs are stored or the
+enqueue deadline has passed (bot/slack/ack_hold.py); then it is sent, without blocking (what the
+socket does not take at once is finished by a thread). Every other route (probes, metrics,
+OAuth pages, which may read the database or call Slack), a stopping worker's requests and
+requests that are not buffered still go to threads.
+
+Acks first: the worker counts each request from its hand-over (to a thread or to the poller's
+own answer) until its answer is written (``AckPriority``), and job threads in the same process
+give way to them, bounded (see bot/slack/priority.py). ``SWITCH_INTERVAL_S`` shortens how long a
+thread that wakes (an enqueue done, a new request in the poller) waits for the GIL behind one
+that computes.
 """
 
 from __future__ import annotations
@@ -47,12 +59,14 @@ import selectors
 import socket
 import sys
 import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 from bot.logs import Throttled
+from bot.slack import ack_hold
 from bot.slack.http_conn import BufferedConn
 from bot.slack.http_request import MAX_HEAD
 from bot.slack.priority import AckPriority
@@ -88,6 +102,9 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
     """Requests in flight, which this process's job threads give way to (``worker_class``)."""
     jobs_only = False
     """A job worker (bot/slack/job_process.py): it never accepts a connection."""
+    inline_paths: frozenset[str] = frozenset()
+    """Routes whose whole POSTs the poller answers itself, without a thread (see ``_answer_here``):
+    only routes whose answer waits on nothing but the enqueues it holds (bot/slack/ack_hold.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,10 +117,17 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self.buffered_bytes = 0
         """Sum of every connection's ``charged``: at most BUFFER_CAP."""
         self._heartbeat_due = 0.0
+        self._held: set[_Held] = set()
+        """Answers written on the poller, waiting for their jobs to be stored."""
 
     def init_process(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process only: after the fork
         super().init_process()
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        # Wake for the next deadline (a held answer's is a second away), not only once a second.
+        soonest = max(0.0, self._next_expiry - time.monotonic())
+        super().wait_for_and_dispatch_events(min(timeout, soonest))
 
     def notify(self) -> None:
         now = time.monotonic()
@@ -212,7 +236,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         if conn in self._waiting:
             self._waiting.discard(conn)
             self.poller.unregister(conn.sock)
-        self.enqueue_req(conn)
+        if self._inline(conn):
+            self._answer_here(conn)
+        else:
+            self.enqueue_req(conn)
 
     def murder_pending(self) -> None:
         super().murder_pending()
@@ -224,6 +251,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._next_expiry = min(self._next_expiry, now + STOP_KEEPALIVE_LINGER)
         if now < self._next_expiry:
             return
+        for answer in [a for a in self._held if a.holds.deadline <= now]:
+            answer.holds.expire(now)
+            if not answer.holds.waiting:
+                self._release(answer)
         for conn in [c for c in self._waiting if c.deadline <= now]:
             if conn.buffered and not conn.closing:
                 self._throttled.warning(
@@ -232,7 +263,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                     self.request_timeout_s,
                 )
             self._close(conn)
-        self._next_expiry = min((c.deadline for c in self._waiting), default=math.inf)
+        self._next_expiry = min(
+            min((c.deadline for c in self._waiting), default=math.inf),
+            min((a.holds.deadline for a in self._held), default=math.inf),
+        )
 
     def _close(self, conn: BufferedConn) -> None:
         if conn in self._waiting:
@@ -257,6 +291,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             conn.sock.setblocking(False)
         except OSError:  # gunicorn closed it in the thread (an answer that failed half-way)
             keep = False
+        self._next(conn, keep)
+
+    def _next(self, conn: BufferedConn, keep: bool) -> None:
+        """A request of ``conn`` is answered: wait for its next one, or close."""
         if not keep:
             self._linger(conn)
             return
@@ -287,6 +325,80 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._charge(conn, 0)
         self._wait(conn, time.monotonic() + LINGER_S)
 
+    # -- answered on the poller ----------------------------------------------------------------
+
+    def _inline(self, conn: BufferedConn) -> bool:
+        """Does the poller answer this request itself? A whole POST to an ``inline_paths`` route,
+        parsed ahead, while this worker runs (a stopping one leaves the rest to threads)."""
+        ahead = conn.ahead
+        if ahead is None or not self.alive or not self.inline_paths:
+            return False
+        request = ahead.request
+        return bool(request.method == "POST" and request.path in self.inline_paths)
+
+    def _answer_here(self, conn: BufferedConn) -> None:
+        """Run the request on the poller, with its answer written to memory; send it when the
+        jobs it stores are stored (bot/slack/ack_hold.py)."""
+        if self.priority is not None:
+            self.priority.begin()
+        ahead, conn.ahead = conn.ahead, None
+        assert ahead is not None
+        conn.parser, conn.buffered, conn.initialized = ahead, bytearray(), True
+        request = next(ahead)
+        request._expected_100_continue = False  # the body is here: no "100 Continue" now
+        sock, written = conn.sock, _Written()
+        conn.sock = written
+        keep = False
+        try:
+            with ack_hold.collecting() as holds:
+                try:
+                    keep = bool(super().handle_request(request, conn))
+                except StopIteration:  # gunicorn's own "close now" (a failure after the head)
+                    pass
+                except Exception as exc:  # what gthread's ``handle`` does on a thread
+                    self.handle_error(request, written, conn.client, exc)
+        finally:
+            conn.sock = sock
+        answer = _Held(conn, holds, bytes(written.data), keep and not written.closed)
+        if holds.waiting:
+            self._held.add(answer)
+            self._next_expiry = min(self._next_expiry, holds.deadline)
+            for hold in holds.pending:
+                hold.future.add_done_callback(
+                    lambda _done: self.method_queue.defer(self._stored, answer)
+                )
+        else:
+            self._release(answer)
+
+    def _stored(self, answer: _Held) -> None:
+        """An enqueue a held answer waits for has ended (run on the poller)."""
+        if answer in self._held and not answer.holds.waiting:
+            self._release(answer)
+
+    def _release(self, answer: _Held) -> None:
+        """Send a held answer (the poller's socket is non-blocking: what does not fit at once
+        goes out from a thread, under the socket timeout) and serve the connection's next."""
+        self._held.discard(answer)
+        conn, data = answer.conn, answer.data
+        try:
+            sent = conn.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = -1
+        if self.priority is not None:
+            self.priority.end()
+        answer.holds.sent()
+        if sent < 0:
+            self._linger(conn)
+        elif sent < len(data):
+            future = self.tpool.submit(_send_rest, conn, data[sent:], answer.keep)
+            future.add_done_callback(
+                lambda done: self.method_queue.defer(self.finish_request, conn, done)
+            )
+        else:
+            self._next(conn, answer.keep)
+
     # -- in the thread ------------------------------------------------------------------------
 
     def handle_request(self, req: Any, conn: BufferedConn) -> bool:
@@ -303,10 +415,65 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             return False
 
 
+class _Written:
+    """The socket an answer written on the poller goes to: memory, sent later by the worker."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.closed = False
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+    def send(self, data: bytes) -> int:
+        self.data += data
+        return len(data)
+
+    def gettimeout(self) -> float:
+        return 0.0  # gunicorn's error answers ask, to write without blocking
+
+    def setblocking(self, flag: bool) -> None:
+        pass
+
+    def shutdown(self, how: int) -> None:
+        self.closed = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass(eq=False, slots=True)
+class _Held:
+    """An answer written on the poller, not yet sent."""
+
+    conn: BufferedConn
+    holds: ack_hold.Holds
+    data: bytes
+    keep: bool
+    """Keep the connection open after it (gunicorn's decision when it wrote the answer)."""
+
+
+def _send_rest(conn: BufferedConn, rest: bytes, keep: bool) -> bool:
+    """On a thread: the part of an answer the socket did not take at once."""
+    conn.sock.settimeout(conn.timeout_s)
+    try:
+        conn.sock.sendall(rest)
+    except OSError:
+        return False
+    return keep
+
+
 def worker_class(
-    request_timeout_s: float, priority: AckPriority | None = None
+    request_timeout_s: float,
+    priority: AckPriority | None = None,
+    inline_paths: frozenset[str] = frozenset(),
 ) -> type[SlowClientWorker]:
-    """SlowClientWorker bound to this deployment's timeout and, if given, the ``priority`` its
-    job threads give way to (gunicorn takes a class as well)."""
-    attrs = {"request_timeout_s": request_timeout_s, "priority": priority, "__module__": __name__}
+    """SlowClientWorker bound to this deployment's timeout, the ``priority`` its job threads
+    give way to (if any) and the routes its poller answers itself (gunicorn takes a class)."""
+    attrs = {
+        "request_timeout_s": request_timeout_s,
+        "priority": priority,
+        "inline_paths": inline_paths,
+        "__module__": __name__,
+    }
     return cast(type[SlowClientWorker], type("SlowClientWorker", (SlowClientWorker,), attrs))

@@ -33,6 +33,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
 from bot.logs import Throttled
+from bot.slack import ack_hold
 from bot.slack.http_answer import Answer, access, json_answer, log_access, refusal, request_kind
 from bot.slack.http_request import MAX_BODY
 
@@ -249,11 +250,19 @@ def create_wsgi_app(
                 routes.refused.exception(("error", path), "failed to answer %s %s", method, path)
                 answer = refusal("500 Internal Server Error", "internal error", outcome="error")
         answer.headers.append(("Content-Length", str(len(answer.body))))
-        seconds = time.perf_counter() - started
-        if path == EVENTS_PATH:
-            metrics.observe_request(answer.category, answer.outcome, seconds)
-        if access_log and access.isEnabledFor(logging.INFO):  # cheap when LOG_LEVEL is higher
-            log_access(method, path, answer, seconds)
+
+        def answered() -> None:
+            seconds = time.perf_counter() - started
+            if path == EVENTS_PATH:
+                metrics.observe_request(answer.category, answer.outcome, seconds)
+            if access_log and access.isEnabledFor(logging.INFO):  # cheap at a higher LOG_LEVEL
+                log_access(method, path, answer, seconds)
+
+        holds = ack_hold.current()
+        if holds is None:
+            answered()
+        else:  # the poller sends the answer once its jobs are stored (bot/slack/ack_hold.py)
+            holds.on_send(answered)
         start_response(answer.status, answer.headers)
         return [answer.body]
 

@@ -5,10 +5,15 @@ not wait for it (``handle`` returns while the store is still stalled: no clock i
 stall is a ``threading.Event``), and afterwards exactly one answer must come from the first
 delivery and its Slack retry together: the job if the late write committed, the in-process
 answer if it failed, and at once, in-process, when the write never even started.
+
+Each case runs twice: on a request thread, where the dispatcher waits for the write up to the
+deadline, and on the HTTP worker's poller (``ack_hold.collecting``), where it must not wait at
+all: there it holds the answer, and the worker (here: the test) passes the deadline.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -18,7 +23,7 @@ import pytest
 from slack_sdk.web import WebClient
 
 from bot.service import GlossaryService
-from bot.slack import work
+from bot.slack import ack_hold, work
 from bot.slack.dispatch import Dispatcher
 from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
@@ -107,13 +112,18 @@ class Posts(Performer):
 
 
 class Replica:
-    """One process: a dispatcher with ``free`` enqueue threads; in-process answers run inline."""
+    """One process: a dispatcher with ``free`` enqueue threads; in-process answers run inline.
 
-    def __init__(self, service: GlossaryService, store: StallingStore, free: int) -> None:
+    ``held``: requests run as on the HTTP worker's poller, which must not wait for the store."""
+
+    def __init__(
+        self, service: GlossaryService, store: StallingStore, free: int, held: bool = False
+    ) -> None:
         self.store = store
         self.performer = Posts(service)
         self.pool = Pool(free)
         self.acks: list[str] = []
+        self.held = held
         self.dispatcher = Dispatcher(
             store, self.performer, None, clock=lambda: T0, enqueuer=self.pool, deadline_s=0.01
         )
@@ -124,9 +134,17 @@ class Replica:
         def ack(**kwargs: Any) -> None:
             self.acks.append(f"ack {retry}")
 
-        thread = threading.Thread(
-            target=self.dispatcher.handle, args=(outcome, ack), kwargs={"retry_num": retry}
-        )
+        def handle() -> None:
+            if not self.held:
+                self.dispatcher.handle(outcome, ack, retry_num=retry)
+                return
+            with ack_hold.collecting() as holds:
+                self.dispatcher.handle(outcome, ack, retry_num=retry)
+            assert holds.waiting  # the store is stalled: the answer waits, not the thread
+            holds.expire(math.inf)  # the worker, once the deadline has passed
+            assert not holds.pending
+
+        thread = threading.Thread(target=handle)
         thread.start()
         thread.join(STUCK_S)
         assert not thread.is_alive(), "the ack waited for the stalled store"
@@ -141,6 +159,12 @@ class Replica:
         """Run the stored jobs: every answer there will ever be."""
         JobRunner(self.store, self.performer, clock=lambda: T0).drain()
         return self.performer.posted
+
+
+@pytest.fixture(params=[False, True], ids=["waits", "holds"])
+def held(request: pytest.FixtureRequest) -> bool:
+    """Whether the request runs where it must not wait (the poller) or on a request thread."""
+    return bool(request.param)
 
 
 @pytest.fixture
@@ -160,8 +184,9 @@ def test_a_stalled_first_delivery_and_its_retry_are_answered_once(
     stalling: StallingStore,
     fail: bool,
     after_writes: tuple[list[str], int],
+    held: bool,
 ) -> None:
-    replica = Replica(service, stalling, free=2)
+    replica = Replica(service, stalling, free=2, held=held)
     stalling.fail = fail
     replica.deliver(Outcome(jobs=(ANSWER,)))
     replica.deliver(Outcome(jobs=(ANSWER,)), retry=1)
@@ -181,8 +206,9 @@ def test_a_stalled_retry_is_answered_only_by_its_job(
     fail: bool,
     after_writes: tuple[list[str], int],
     answers: list[str],
+    held: bool,
 ) -> None:
-    replica = Replica(service, stalling, free=1)
+    replica = Replica(service, stalling, free=1, held=held)
     stalling.fail = fail
     replica.deliver(Outcome(jobs=(ANSWER,)), retry=2)
     assert replica.acks == ["ack 2"]
@@ -194,9 +220,13 @@ def test_a_stalled_retry_is_answered_only_by_its_job(
     ("retry", "at_once"), [(0, ["post D0OTHER"]), (1, [])], ids=["first", "retry"]
 )
 def test_a_write_still_waiting_for_its_turn_at_the_deadline_is_never_made(
-    service: GlossaryService, stalling: StallingStore, retry: int, at_once: list[str]
+    service: GlossaryService,
+    stalling: StallingStore,
+    retry: int,
+    at_once: list[str],
+    held: bool,
 ) -> None:
-    replica = Replica(service, stalling, free=1)
+    replica = Replica(service, stalling, free=1, held=held)
     replica.deliver(Outcome(jobs=(ANSWER,)))  # holds the only enqueue thread
     replica.deliver(Outcome(jobs=(OTHER_ANSWER,)), retry=retry)  # its turn never comes
     assert (replica.acks, replica.performer.posted) == (["ack 0", f"ack {retry}"], at_once)
@@ -246,3 +276,45 @@ def test_an_enqueue_pool_that_is_shutting_down_stores_in_the_caller(
     dispatcher = Dispatcher(stalling, Posts(service), None, clock=lambda: T0, enqueuer=enqueuer)
     dispatcher.handle(Outcome(jobs=(ANSWER,)), lambda: None)
     assert (stalling.writes, stalling.job_stats(T0).queued) == (1, 1)
+
+
+def test_on_the_poller_a_healthy_store_is_not_waited_for_and_the_answer_is_held(
+    service: GlossaryService, stalling: StallingStore
+) -> None:
+    """The ack's value is ready at once; the answer waits for the write, which wakes a worker."""
+    log: list[str] = []
+    woken = threading.Event()
+
+    def wake() -> None:
+        log.append(f"wake with {stalling.job_stats(T0).queued} queued")
+        woken.set()
+
+    with ThreadPoolExecutor(1) as enqueuer:
+        dispatcher = Dispatcher(
+            stalling, Posts(service), None, wake=wake, clock=lambda: T0, enqueuer=enqueuer
+        )
+        with ack_hold.collecting() as holds:
+            dispatcher.handle(Outcome(jobs=(ANSWER,)), lambda: log.append("ack"))
+        assert ack_hold.current() is None  # only for the request's duration
+        assert (log, holds.waiting, len(holds.pending)) == (["ack"], True, 1)
+        stalling.release.set()
+        assert woken.wait(STUCK_S)
+    assert (log, holds.waiting) == (["ack", "wake with 1 queued"], False)
+    holds.expire(math.inf)  # ended before its deadline: nothing is late
+    assert (holds.pending, stalling.writes) == ([], 1)
+
+
+def test_on_the_poller_an_unexpected_enqueue_error_is_logged_after_the_ack(
+    service: GlossaryService, stalling: StallingStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    stalling.release.set()
+    stalling.enqueue = lambda jobs, now: 1 // 0  # type: ignore[method-assign]
+    acks: list[str] = []
+    with ThreadPoolExecutor(1) as enqueuer:
+        dispatcher = Dispatcher(stalling, Posts(service), None, enqueuer=enqueuer)
+        with ack_hold.collecting() as holds:
+            dispatcher.handle(Outcome(jobs=(ANSWER,)), lambda: acks.append("ack"))
+    assert (acks, holds.waiting) == (["ack"], False)
+    assert [r.getMessage() for r in caplog.records] == [
+        "storing work failed unexpectedly after the ack"
+    ]

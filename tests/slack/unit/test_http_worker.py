@@ -17,12 +17,13 @@ import logging
 import os
 import selectors
 import socket
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from gunicorn.config import Config
@@ -31,14 +32,23 @@ from gunicorn.http.message import Request
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
+from bot import metrics
 from bot.config import load_settings
-from bot.slack import http_worker
-from bot.slack.http_options import NoAccessLog, gunicorn_options, heartbeat_dir
+from bot.slack import http_worker, work
+from bot.slack.dispatch import Dispatcher
+from bot.slack.http_options import NoAccessLog, gunicorn_options, heartbeat_dir, inline_paths
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
 from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
+from bot.slack.perform import Performer
+from bot.slack.render.cards import Message
+from bot.slack.work import Outcome
 from bot.slack.wsgi import create_wsgi_app
+from bot.store import MemoryStore
+from bot.store.base import NewJob
 from tests.standin import requests as rq
 from tests.standin.signing import SignedSender
+
+from .conftest import WORKSPACE
 
 HEAD = b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
 
@@ -206,9 +216,10 @@ class Loop:
     request each happen within one, so no moment above BUFFER_CAP goes unseen.
     """
 
-    def __init__(self) -> None:
-        bolt = App(authorize=_authorize, request_verification_enabled=False)
-        bolt.command("/define")(lambda ack: ack("pong"))
+    def __init__(self, bolt: App | None = None) -> None:
+        if bolt is None:
+            bolt = App(authorize=_authorize, request_verification_enabled=False)
+            bolt.command("/define")(lambda ack: ack("pong"))
         cfg = Config()
         for key, value in gunicorn_options(settings(REQUEST_TIMEOUT_S="30")).items():
             cfg.set(key, value)
@@ -217,7 +228,7 @@ class Loop:
             0, os.getpid(), [self.listener], None, 30, cfg, Logger(cfg)
         )
         worker.wsgi = create_wsgi_app(bolt, signing_secret=SECRET, ready=lambda: (True, {}))
-        worker.tpool = ThreadPoolExecutor(2)
+        worker.tpool = self.tpool = CountingPool(2)
         worker.poller = selectors.DefaultSelector()
         worker.method_queue.init()
         queue = worker.method_queue
@@ -231,6 +242,7 @@ class Loop:
         for key, _ in self.worker.poller.select(timeout):
             key.data(key.fileobj)
             self.peak = max(self.peak, self.worker.buffered_bytes)
+        self.worker.murder_pending()  # deadlines: what gunicorn's loop does on every turn
         for sock in self.received:
             with contextlib.suppress(BlockingIOError):
                 self.received[sock] += sock.recv(65536)
@@ -285,9 +297,22 @@ class Loop:
         self.worker.tmp.close()
 
 
-def signed_define() -> bytes:
+class CountingPool(ThreadPoolExecutor):
+    """The worker's request threads, counting what they were given."""
+
+    def __init__(self, threads: int) -> None:
+        super().__init__(threads)
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def signed_define(text: str = "eql", command: str = "/define") -> bytes:
     """A signed ``/define eql`` as it goes on the wire (the Loop's app answers "pong")."""
-    prepared = SignedSender("http://unused", SECRET).prepare("command", rq.slash_command("eql"))
+    payload = rq.slash_command(text, command=command)
+    prepared = SignedSender("http://unused", SECRET).prepare("command", payload)
     head = "POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
     body = prepared.body.encode()
@@ -374,3 +399,148 @@ def test_the_reader_is_refused_when_no_one_holds_more(loop: Loop) -> None:
         15 * MAX_BODY,
         BUFFER_CAP,
     )
+
+
+# -- answered on the poller (bot/slack/ack_hold.py) ---------------------------------------------
+
+JOB = work.post(WORKSPACE, "D0DM", Message("Glossary: EQL", []), dedupe_key="Ev1:answer")
+BIG = 8 << 20
+"""An answer no socket takes at once: 8 MiB (Linux's largest default send buffer is 4 MiB)."""
+
+
+class GatedStore(MemoryStore):
+    """Job writes wait for ``open`` (set: a healthy store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = threading.Event()
+        self.writes = 0
+
+    def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
+        self.writes += 1
+        assert self.open.wait(30), "the test never opened the store"
+        return super().enqueue(jobs, now)
+
+
+class Held:
+    """A Loop whose ``/define`` stores a job before its "pong" goes out, as the bot's listeners
+    do (through the dispatcher); ``/free`` stores nothing, ``/big`` answers BIG bytes."""
+
+    def __init__(self) -> None:
+        self.store = GatedStore()
+        self.enqueuer = ThreadPoolExecutor(1)
+        dispatcher = Dispatcher(
+            self.store,
+            cast(Performer, None),  # runs no task: only the store matters here
+            None,
+            enqueuer=self.enqueuer,
+            deadline_s=30.0,  # a test that needs it passed says so
+        )
+        bolt = App(
+            authorize=_authorize, request_verification_enabled=False, process_before_response=True
+        )
+
+        @bolt.command("/define")
+        def define(ack: Any) -> None:
+            dispatcher.handle(Outcome(ack={"text": "pong"}, jobs=(JOB,)), ack)
+
+        bolt.command("/free")(lambda ack: ack("free"))
+        bolt.command("/big")(lambda ack: ack("x" * BIG))
+        self.loop = Loop(bolt)
+
+    def close(self) -> None:
+        self.store.open.set()
+        self.enqueuer.shutdown()
+        self.loop.close()
+
+
+@pytest.fixture
+def held() -> Iterator[Held]:
+    held = Held()
+    try:
+        yield held
+    finally:
+        held.close()
+
+
+def test_the_poller_answers_once_the_job_is_stored_and_serves_others_meanwhile(
+    held: Held, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop, store = held.loop, held.store
+    observed: list[str] = []
+    monkeypatch.setattr(
+        metrics, "observe_request", lambda kind, outcome, s: observed.append(f"{kind} {outcome}")
+    )
+    waiting = loop.send(signed_define())
+    loop.run_until(lambda: store.writes == 1, "the job's write to start")
+    other = loop.send(signed_define(command="/free"))
+    loop.run_until(lambda: loop.received[other].endswith(b"free"), "the other answer")
+    for _ in range(20):
+        loop.step(0.01)
+    assert (loop.received[waiting], store.job_stats(0).queued, observed) == (b"", 0, ["command ok"])
+    store.open.set()
+    loop.run_until(lambda: loop.received[waiting].endswith(b"pong"), "the held answer")
+    assert loop.received[waiting].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert (store.job_stats(0).queued, observed) == (1, ["command ok", "command ok"])
+    assert loop.tpool.submitted == 0  # both answered on the poller, no thread involved
+    loop.run_until(lambda: len(loop.worker._waiting) == 2, "both back to waiting for more")
+
+
+def test_a_held_answer_goes_out_at_the_deadline_while_the_store_stalls(
+    held: Held, caplog: pytest.LogCaptureFixture
+) -> None:
+    loop, store = held.loop, held.store
+    sock = loop.send(signed_define())
+    loop.run_until(lambda: store.writes == 1, "the job's write to start")
+    (answer,) = loop.worker._held
+    for hold in answer.holds.pending:  # the deadline passes (now, rather than after a wait)
+        hold.deadline = 0.0
+    loop.worker._next_expiry = 0.0
+    loop.run_until(lambda: loop.received[sock].endswith(b"pong"), "the answer")
+    assert (store.writes, store.job_stats(0).queued) == (1, 0)
+    assert "acked before the work was stored" in caplog.text
+    store.open.set()
+    held.enqueuer.shutdown()  # the late write ends: it commits, and its job answers
+    assert store.job_stats(0).queued == 1
+
+
+def test_an_answer_the_socket_cannot_take_at_once_is_finished_by_a_thread(held: Held) -> None:
+    loop = held.loop
+    sock = loop.send(signed_define(command="/big"))
+    head = b"HTTP/1.1 200 OK\r\n"
+    loop.run_until(lambda: len(loop.received[sock]) >= BIG, "most of the answer")
+    loop.run_until(lambda: len(loop.worker._waiting) == 1, "the connection kept for more")
+    answer = loop.received[sock]
+    assert answer.startswith(head) and b"\r\nContent-Length: 8388608\r\n" in answer
+    assert answer.endswith(b"\r\n\r\n" + b"x" * BIG)  # every byte, once, in order
+    assert loop.tpool.submitted == 1
+
+
+def test_an_error_while_answering_on_the_poller_is_a_500_and_a_close(loop: Loop) -> None:
+    def broken(environ: Any, start_response: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    loop.worker.wsgi = broken
+    sock = loop.send(signed_define())
+    loop.run_until(lambda: b"\r\n\r\n" in loop.received[sock], "the answer")
+    assert loop.received[sock].startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    closing = lambda: [c.closing for c in loop.worker._waiting] == [True]  # noqa: E731
+    loop.run_until(closing, "the connection to linger before its close")
+    assert loop.tpool.submitted == 0
+
+
+def test_other_routes_and_a_stopping_worker_use_threads(loop: Loop) -> None:
+    sock = loop.send(b"GET /healthz HTTP/1.1\r\nHost: bot\r\n\r\n")
+    loop.run_until(lambda: loop.received[sock].endswith(b'{"ok": true}'), "the probe")
+    assert loop.tpool.submitted == 1
+    loop.worker.alive = False
+    sock = loop.send(signed_define())
+    loop.run_until(lambda: loop.received[sock].endswith(b"pong"), "the answer")
+    assert loop.tpool.submitted == 2
+
+
+def test_oauth_mode_answers_every_request_on_threads() -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_STATE_SECRET": "t"}
+    assert inline_paths(settings()) == frozenset({"/slack/events"})
+    assert inline_paths(settings(**oauth)) == frozenset()
+    assert gunicorn_options(settings(**oauth))["worker_class"].inline_paths == frozenset()

@@ -388,7 +388,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             sent = -1
         if self.priority is not None:
             self.priority.end()
-        answer.holds.sent()
+        try:
+            answer.holds.sent()  # its access line and metrics
+        except Exception:  # on a thread gunicorn would catch it; here it must not stop the loop
+            self._throttled.exception("after-answer", "recording an answer failed")
         if sent < 0:
             self._linger(conn)
         elif sent < len(data):

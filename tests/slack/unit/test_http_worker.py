@@ -546,3 +546,19 @@ def test_oauth_mode_answers_every_request_on_threads() -> None:
     assert inline_paths(settings()) == frozenset({"/slack/events"})
     assert inline_paths(settings(**oauth)) == frozenset()
     assert gunicorn_options(settings(**oauth))["worker_class"].inline_paths == frozenset()
+
+
+def test_a_failure_to_record_an_answer_is_logged_and_the_poller_goes_on(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The metrics' files on a full disk, say: gunicorn would catch it on a thread."""
+
+    def full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics, "observe_request", full)
+    first = loop.send(signed_define())
+    loop.run_until(lambda: loop.received[first].endswith(b"pong"), "the first answer")
+    second = loop.send(signed_define())
+    loop.run_until(lambda: loop.received[second].endswith(b"pong"), "the second answer")
+    assert [r.getMessage() for r in caplog.records] == ["recording an answer failed"]

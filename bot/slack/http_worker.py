@@ -33,7 +33,7 @@ options gunicorn runs it with (threads, connections, keep-alive) are in bot/slac
 
 Slack's requests are answered by the poller itself (``inline_paths``: ``/slack/events`` in token
 mode, bot/slack/http_options.py), not by a thread: handing a request to a thread and the
-connection back cost two thread wake-ups per request, ~12 % of an HTTP worker's CPU on the
+connection back cost two thread wake-ups per request, ~11 % of an HTTP worker's CPU on the
 benchmark's virtual machine (bench/RESULTS-serve.md, ninth session). Their answers never wait on
 I/O but for the jobs they store, and the poller does not wait for those either: the dispatcher
 starts the enqueue and the answer is *held*, written to memory, until the jobs are stored or the
@@ -241,6 +241,12 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         else:
             self.enqueue_req(conn)
 
+    def _advance_waiting(self, conn: BufferedConn) -> None:
+        """``_advance`` on a later turn, if the connection is still waiting in the poller (a read
+        meanwhile may have taken its request up already)."""
+        if conn in self._waiting and not conn.closing:
+            self._advance(conn)
+
     def murder_pending(self) -> None:
         super().murder_pending()
         now = time.monotonic()
@@ -293,8 +299,14 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             keep = False
         self._next(conn, keep)
 
-    def _next(self, conn: BufferedConn, keep: bool) -> None:
-        """A request of ``conn`` is answered: wait for its next one, or close."""
+    def _next(self, conn: BufferedConn, keep: bool, *, at_once: bool = True) -> None:
+        """A request of ``conn`` is answered: wait for its next one, or close.
+
+        Not ``at_once`` (an answer the poller itself just sent): a pipelined next request is
+        taken up on the loop's next turn, not from inside this one's answer, or a client that
+        pipelines hundreds of requests in one write would nest the poller's calls past Python's
+        recursion limit and kill the worker.
+        """
         if not keep:
             self._linger(conn)
             return
@@ -304,7 +316,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         now = time.monotonic()
         if conn.buffered:
             self._wait(conn, now + self.request_timeout_s)
-            self._advance(conn)
+            if at_once:
+                self._advance(conn)
+            else:
+                self.method_queue.defer(self._advance_waiting, conn)
         else:
             idle = self.cfg.keepalive if self.alive else STOP_KEEPALIVE_LINGER
             self._wait(conn, now + idle)
@@ -400,7 +415,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                 lambda done: self.method_queue.defer(self.finish_request, conn, done)
             )
         else:
-            self._next(conn, answer.keep)
+            self._next(conn, answer.keep, at_once=False)
 
     # -- in the thread ------------------------------------------------------------------------
 

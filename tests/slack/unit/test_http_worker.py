@@ -17,6 +17,7 @@ import logging
 import os
 import selectors
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -562,3 +563,26 @@ def test_a_failure_to_record_an_answer_is_logged_and_the_poller_goes_on(
     second = loop.send(signed_define())
     loop.run_until(lambda: loop.received[second].endswith(b"pong"), "the second answer")
     assert [r.getMessage() for r in caplog.records] == ["recording an answer failed"]
+
+
+def test_pipelined_requests_are_answered_one_turn_at_a_time(loop: Loop) -> None:
+    """Answered on the poller, a pipelined request must not be answered from inside the last
+    one's answer: the ~690 that one 64 KiB read holds would nest past Python's recursion limit
+    (1,000 frames). Where that limit struck first, a request fell back to a thread (the parser's
+    catch-all took the RecursionError for a malformed head) or got a 500 and a close. Here the
+    limit is 200 frames above this test's own depth and 1,200 requests come in one write: every
+    one must be answered on the poller, none by a thread."""
+    tiny = HEAD + b"Content-Length: 2\r\n\r\n{}"  # 95 bytes, unsigned: each gets a 401
+    depth, frame = 0, sys._getframe()
+    while frame.f_back is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 200)
+    try:
+        sock = loop.send(tiny * 1200)
+        answered = lambda: loop.received[sock].count(b"HTTP/1.1 401 ") == 1200  # noqa: E731
+        loop.run_until(answered, "1,200 answers")
+    finally:
+        sys.setrecursionlimit(limit)
+    loop.run_until(lambda: len(loop.worker._waiting) == 1, "the connection waiting for more")
+    assert loop.tpool.submitted == 0

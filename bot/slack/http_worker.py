@@ -59,7 +59,6 @@ import selectors
 import socket
 import sys
 import time
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
@@ -68,6 +67,7 @@ from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 from bot.logs import Throttled
 from bot.slack import ack_hold
 from bot.slack.http_conn import BufferedConn
+from bot.slack.http_held import HeldAnswer, WrittenAnswer, send_rest
 from bot.slack.http_request import MAX_HEAD
 from bot.slack.priority import AckPriority
 
@@ -117,7 +117,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self.buffered_bytes = 0
         """Sum of every connection's ``charged``: at most BUFFER_CAP."""
         self._heartbeat_due = 0.0
-        self._held: set[_Held] = set()
+        self._held: set[HeldAnswer] = set()
         """Answers written on the poller, waiting for their jobs to be stored."""
 
     def init_process(self) -> None:
@@ -361,7 +361,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         conn.parser, conn.buffered, conn.initialized = ahead, bytearray(), True
         request = next(ahead)
         request._expected_100_continue = False  # the body is here: no "100 Continue" now
-        sock, written = conn.sock, _Written()
+        sock, written = conn.sock, WrittenAnswer()
         conn.sock = written
         keep = False
         try:
@@ -374,7 +374,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                     self.handle_error(request, written, conn.client, exc)
         finally:
             conn.sock = sock
-        answer = _Held(conn, holds, bytes(written.data), keep and not written.closed)
+        answer = HeldAnswer(conn, holds, bytes(written.data), keep and not written.closed)
         if holds.waiting:
             self._held.add(answer)
             self._next_expiry = min(self._next_expiry, holds.deadline)
@@ -385,12 +385,12 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         else:
             self._release(answer)
 
-    def _stored(self, answer: _Held) -> None:
+    def _stored(self, answer: HeldAnswer) -> None:
         """An enqueue a held answer waits for has ended (run on the poller)."""
         if answer in self._held and not answer.holds.waiting:
             self._release(answer)
 
-    def _release(self, answer: _Held) -> None:
+    def _release(self, answer: HeldAnswer) -> None:
         """Send a held answer (the poller's socket is non-blocking: what does not fit at once
         goes out from a thread, under the socket timeout) and serve the connection's next."""
         self._held.discard(answer)
@@ -410,7 +410,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         if sent < 0:
             self._linger(conn)
         elif sent < len(data):
-            future = self.tpool.submit(_send_rest, conn, data[sent:], answer.keep)
+            future = self.tpool.submit(send_rest, conn, data[sent:], answer.keep)
             future.add_done_callback(
                 lambda done: self.method_queue.defer(self.finish_request, conn, done)
             )
@@ -431,54 +431,6 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             # An unbuffered body that stopped, or a client that stopped reading the answer.
             self.log.debug("closing a connection that timed out in the thread")
             return False
-
-
-class _Written:
-    """The socket an answer written on the poller goes to: memory, sent later by the worker."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.closed = False
-
-    def sendall(self, data: bytes) -> None:
-        self.data += data
-
-    def send(self, data: bytes) -> int:
-        self.data += data
-        return len(data)
-
-    def gettimeout(self) -> float:
-        return 0.0  # gunicorn's error answers ask, to write without blocking
-
-    def setblocking(self, flag: bool) -> None:
-        pass
-
-    def shutdown(self, how: int) -> None:
-        self.closed = True
-
-    def close(self) -> None:
-        self.closed = True
-
-
-@dataclass(eq=False, slots=True)
-class _Held:
-    """An answer written on the poller, not yet sent."""
-
-    conn: BufferedConn
-    holds: ack_hold.Holds
-    data: bytes
-    keep: bool
-    """Keep the connection open after it (gunicorn's decision when it wrote the answer)."""
-
-
-def _send_rest(conn: BufferedConn, rest: bytes, keep: bool) -> bool:
-    """On a thread: the part of an answer the socket did not take at once."""
-    conn.sock.settimeout(conn.timeout_s)
-    try:
-        conn.sock.sendall(rest)
-    except OSError:
-        return False
-    return keep
 
 
 def worker_class(

@@ -48,6 +48,7 @@ from bot.slack.job_process import (
     assign_role,
     job_threads,
     name_process,
+    yield_on_wake,
 )
 from bot.slack.priority import AckPriority
 from bot.slack.runtime import Runtime
@@ -150,6 +151,8 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
     def post_fork(server: Any, worker: Any) -> None:
         role["jobs_only"] = bool(getattr(worker, "jobs_only", False))
         name_process(JOBS_NAME if role["jobs_only"] else HTTP_NAME)
+        if role["jobs_only"]:
+            yield_on_wake()  # before its threads start: they inherit it
 
     def worker_exit(server: Any, worker: Any) -> None:
         for runtime in runtimes:

@@ -3,6 +3,7 @@ write-locked: booting a worker needs neither (issue 6 §3, "One worker's death")
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -55,8 +56,18 @@ def comm(pid: int) -> str:
         return ""
 
 
+def policies(pid: int) -> list[int]:
+    """The scheduling policies of a process's threads (each thread has its own), sorted."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found.add(os.sched_getscheduler(int(task.name)))
+    return sorted(found)
+
+
 def test_each_process_of_serve_is_named_for_its_role(api: FakeSlackWebAPI, tmp_path: Path) -> None:
-    """What an operator's ``top`` shows, and how bench_serve splits the CPU by role."""
+    """What an operator's ``top`` shows, and how bench_serve splits the CPU by role; and the
+    job worker's threads, all of them, run as a batch process."""
     with http_bot(api, tmp_path, workers=2) as bot:
         assert bot.proc is not None
         expected = ["glossary-http", "glossary-http", "glossary-jobs"]
@@ -64,6 +75,12 @@ def test_each_process_of_serve_is_named_for_its_role(api: FakeSlackWebAPI, tmp_p
             lambda: sorted(comm(pid) for pid in workers(bot)) == expected, 10, "named workers"
         )
         assert comm(bot.proc.pid) == "glossary-master"
+        if hasattr(os, "SCHED_BATCH"):  # the job worker yields on wake (job_process.py)
+            assert sorted((comm(pid), policies(pid)) for pid in workers(bot)) == [
+                ("glossary-http", [os.SCHED_OTHER]),
+                ("glossary-http", [os.SCHED_OTHER]),
+                ("glossary-jobs", [os.SCHED_BATCH]),
+            ]
 
 
 def test_a_worker_is_replaced_while_slack_is_unreachable(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ The worker that serves no requests runs in the e2e tests (``serve``'s default).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.slack.job_process import (
     assign_role,
     job_threads,
     name_process,
+    yield_on_wake,
 )
 from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
@@ -135,3 +137,42 @@ def test_a_process_name_goes_where_linux_keeps_it_and_never_fails(tmp_path: Path
     assert comm.read_text() == "glossary-jobs-a"  # Linux keeps 15 bytes
     name_process(JOBS_NAME, tmp_path / "missing" / "comm")  # not Linux: nothing happens
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="Linux scheduling policies")
+def test_a_job_worker_yields_on_wake_and_so_do_the_threads_it_starts_later() -> None:
+    """Run in a thread of its own: the policy is per thread, and the test's must stay as it is."""
+    policies: dict[str, int] = {}
+
+    def child() -> None:
+        policies["started after"] = os.sched_getscheduler(0)
+
+    def worker() -> None:
+        policies["before"] = os.sched_getscheduler(0)
+        yield_on_wake()
+        policies["after"] = os.sched_getscheduler(0)
+        thread = threading.Thread(target=child)
+        thread.start()
+        thread.join()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert policies == {
+        "before": os.SCHED_OTHER,
+        "after": os.SCHED_BATCH,
+        "started after": os.SCHED_BATCH,
+    }
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the test's own thread: untouched
+
+
+def test_yielding_on_wake_is_best_effort_where_the_system_refuses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refuse, raising=False)
+    yield_on_wake()  # no exception: the worker runs at the usual policy
+    monkeypatch.delattr(os, "sched_setscheduler", raising=False)
+    yield_on_wake()  # not Linux

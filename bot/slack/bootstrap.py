@@ -157,14 +157,16 @@ def open_store(settings: Settings, *, migrate_first: bool) -> SqlStore:
     return _with_database_retry(settings, connect)
 
 
-def make_store(settings: Settings) -> SqlStore:
-    """The store with the configured pool and timeouts; opening it neither connects nor writes."""
+def make_store(settings: Settings, *, gives_way: bool = False) -> SqlStore:
+    """The store with the configured pool and timeouts; opening it neither connects nor writes.
+    ``gives_way``: a process whose writes can wait for the acks' (``SqlStore``)."""
     return SqlStore(
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         connect_timeout_s=settings.database_connect_timeout_s,
         statement_timeout_s=settings.database_statement_timeout_s,
+        gives_way=gives_way,
     )
 
 

@@ -122,7 +122,7 @@ def serve_http(settings: Settings, token: str, secret: str) -> int:
 
     def factory() -> WSGIApp:
         try:
-            store = make_store(settings)
+            store = make_store(settings, gives_way=role["jobs_only"])  # acks first
         except StoreError as exc:  # the master opened it a moment ago: only a race gets here
             raise SystemExit(f"Cannot start a worker: DATABASE_URL: {exc}") from None
         service = make_service(settings, glossary, version, store)

@@ -90,7 +90,10 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         max_overflow: int = 0,
         connect_timeout_s: float = 5.0,
         statement_timeout_s: float = 10.0,
+        gives_way: bool = False,
     ) -> None:
+        """``gives_way``: this process's writes can wait, so on a SQLite file they let other
+        processes' writers go first, a bounded time (the job worker: ``sqlite_turn``)."""
         parsed = parse_url(url)
         self.url = shown(parsed)
         self.backend = backend_label(parsed)
@@ -108,7 +111,9 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
         # A SQLite file: this host's bot processes take turns to write (``sqlite_turn``).
         # In memory: one shared connection, which two threads must not use at once.
         self._turn = (
-            SqliteWriteTurn(self._path, SQLITE_BUSY_TIMEOUT_S) if self._path is not None else None
+            SqliteWriteTurn(self._path, SQLITE_BUSY_TIMEOUT_S, gives_way=gives_way)
+            if self._path is not None
+            else None
         )
         self._write_lock: contextlib.AbstractContextManager[object] = self._turn or (
             threading.Lock() if sqlite else contextlib.nullcontext()

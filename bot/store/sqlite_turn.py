@@ -19,10 +19,22 @@ child. The wait is bounded: after ``timeout_s`` the writer gets ``NoTurn``, whic
 reports as it would SQLite's own busy timeout. On a filesystem without ``flock`` (some network
 mounts) threads still take turns, processes wait in SQLite's busy handler as before, and one
 warning says so.
+
+Acks first: a process whose writes can wait (the job worker: ``gives_way``) lets the others go
+before it. Each ack in an HTTP worker waits for its enqueue, so every millisecond a job's write
+holds the turn while an enqueue waits is a millisecond on an ack; at 1,000 requests/s on 2 cores
+the turn was busy over half the time, and the enqueues' waits for it were most of the acks' p99
+(bench/RESULTS-serve.md, tenth session). So a writer that does not give way and finds the turn
+taken holds a shared ``flock`` on ``<database>-writer.waiting`` while it waits; a writer that
+gives way first checks that file with an exclusive non-blocking ``flock``, which fails while
+any is held, and if so waits, at most ``GIVE_WAY_S``, before it competes as usual. The job
+worker's writes are thus delayed, never starved: its share of the turn is still whatever the
+enqueues leave, and no write waits past ``GIVE_WAY_S`` for a stuck or endless line of waiters.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import logging
@@ -40,6 +52,12 @@ LONGEST_RETRY_S = 0.001
 thread lock), so polling costs at most ~1,000 cheap system calls a second while it waits."""
 
 
+GIVE_WAY_S = 0.02
+"""The longest a writer that gives way waits for others' writers before it competes as usual:
+a few of the enqueues' transactions (each ~0.2-1 ms), so a job's write is late by at most this
+while the acks are never behind it."""
+
+
 NO_FLOCK = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
 """``flock`` errors of filesystems without it (some network and FUSE mounts)."""
 
@@ -52,17 +70,27 @@ class SqliteWriteTurn:
     """A context manager: the calling thread's turn to write the database at ``database``."""
 
     __slots__ = (
+        "_announced",
         "_fd",
         "_file_locks",
+        "_gives_way",
         "_holding",
         "_lock_path",
         "_pid",
         "_thread_lock",
         "_timeout_s",
+        "_waiting_fd",
+        "_waiting_path",
     )
 
-    def __init__(self, database: Path, timeout_s: float) -> None:
+    def __init__(self, database: Path, timeout_s: float, *, gives_way: bool = False) -> None:
         self._lock_path = database.with_name(f"{database.name}-writer.lock")
+        self._waiting_path = database.with_name(f"{database.name}-writer.waiting")
+        self._gives_way = gives_way
+        """This process's writers let those of processes that do not give way go first."""
+        self._waiting_fd = -1
+        self._announced = False
+        """A shared lock on the waiting file is held: this process's writer waits for the turn."""
         self._timeout_s = timeout_s
         self._thread_lock = threading.Lock()
         self._fd = -1
@@ -103,13 +131,31 @@ class SqliteWriteTurn:
         if not self._file_locks:
             return
         fd = self._descriptor()
+        give_way_until = time.monotonic() + GIVE_WAY_S if self._gives_way else 0.0
+        try:
+            self._take_turn(fd, deadline, give_way_until)
+        finally:
+            if self._announced:  # waiting no more, with the turn or without
+                self._announced = False
+                with contextlib.suppress(OSError):
+                    fcntl.flock(self._waiting_fd, fcntl.LOCK_UN)
+
+    def _take_turn(self, fd: int, deadline: float, give_way_until: float) -> None:
         retry_s = FIRST_RETRY_S
         while True:
+            if give_way_until and self._others_wait():
+                if time.monotonic() < min(give_way_until, deadline):
+                    time.sleep(retry_s)
+                    retry_s = min(retry_s * 2, LONGEST_RETRY_S)
+                    continue
+                give_way_until = 0.0  # waited long enough: compete as usual
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise self._timed_out() from None
+                if not self._gives_way and not self._announced:
+                    self._announce()
                 time.sleep(retry_s)
                 retry_s = min(retry_s * 2, LONGEST_RETRY_S)
             except OSError as exc:
@@ -128,22 +174,53 @@ class SqliteWriteTurn:
                 return
 
     def _descriptor(self) -> int:
-        """This process's descriptor on the lock file (called under the thread lock)."""
+        """This process's descriptor on the lock file, and on the waiting file beside it
+        (called under the thread lock)."""
         pid = os.getpid()
         if self._pid != pid:
+            self._fd = self._open(self._lock_path)
             try:
-                self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError as exc:
-                raise NoTurn(f"cannot open {self._lock_path}: {exc.strerror}") from None
+                self._waiting_fd = self._open(self._waiting_path)
+            except NoTurn:
+                os.close(self._fd)
+                raise
             self._pid = pid
         return self._fd
+
+    @staticmethod
+    def _open(path: Path) -> int:
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise NoTurn(f"cannot open {path}: {exc.strerror}") from None
+
+    def _announce(self) -> None:
+        """Tell writers that give way that one of ours waits (best effort: if it cannot be
+        said, they only compete as they would without it)."""
+        try:
+            fcntl.flock(self._waiting_fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:  # one that gives way is checking this very moment, or no flock here
+            return
+        self._announced = True
+
+    def _others_wait(self) -> bool:
+        """Is a writer of a process that does not give way waiting for the turn?"""
+        try:
+            fcntl.flock(self._waiting_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:  # no flock on this file: nobody can say they wait
+            return False
+        fcntl.flock(self._waiting_fd, fcntl.LOCK_UN)
+        return False
 
     def close(self) -> None:
         """Close this process's descriptor (its lock, if held, goes with it)."""
         with self._thread_lock:
             if self._pid == os.getpid():
                 os.close(self._fd)
-            self._fd = self._pid = -1
+                os.close(self._waiting_fd)
+            self._fd = self._waiting_fd = self._pid = -1
 
     def _timed_out(self) -> NoTurn:
         return NoTurn(

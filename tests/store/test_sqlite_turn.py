@@ -18,14 +18,17 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 
-from bot.store import NewJob, StoreError
+from bot.store import NewJob, StoreError, sqlite_turn
 from bot.store import sql as sql_module
+from bot.store.migrate import upgrade
+from bot.store.sql import SqlStore
 from bot.store.sqlite_turn import NoTurn, SqliteWriteTurn
 from tests.store.helpers import ACME, sqlite_store
 
@@ -89,7 +92,133 @@ def test_the_lock_file_sits_beside_the_database_owner_only(tmp_path: Path) -> No
         pass
     assert turn.lock_path == tmp_path / "state.sqlite3-writer.lock"
     assert stat.S_IMODE(os.stat(turn.lock_path).st_mode) == 0o600
+    waiting = tmp_path / "state.sqlite3-writer.waiting"
+    assert stat.S_IMODE(os.stat(waiting).st_mode) == 0o600
     turn.close()
+
+
+def someone_waits(tmp_path: Path) -> bool:
+    """Does a writer that does not give way say it waits (a shared lock on the waiting file)?"""
+    fd = os.open(tmp_path / "state.sqlite3-writer.waiting", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_a_writer_says_it_waits_only_while_the_turn_is_taken(
+    tmp_path: Path, holder: subprocess.Popen[str]
+) -> None:
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=30)
+    seen_inside: list[bool] = []
+
+    def write() -> None:
+        with turn:
+            seen_inside.append(someone_waits(tmp_path))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    wait_for(lambda: someone_waits(tmp_path))  # the holder has the turn: ours says it waits
+    release(holder)
+    writer.join(timeout=30)
+    assert seen_inside == [False]  # with the turn, it waits no more
+    with turn:  # a free turn: nothing said at all
+        assert not someone_waits(tmp_path)
+    turn.close()
+
+
+WAITER = """
+import fcntl, os, sys
+waiting = os.open(sys.argv[1] + "-writer.waiting", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(waiting, fcntl.LOCK_SH)
+print("waiting", flush=True)
+sys.stdin.readline()
+turn = os.open(sys.argv[1] + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(turn, fcntl.LOCK_EX)
+fcntl.flock(waiting, fcntl.LOCK_UN)
+print("turn", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_writer_that_gives_way_lets_another_process_writer_that_waits_go_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process says its writer waits, and takes the turn only when the test lets it:
+    the job's writer, though the turn is free all along, goes after it."""
+    monkeypatch.setattr(sqlite_turn, "GIVE_WAY_S", 30.0)  # however long the other one waits
+    database = tmp_path / "state.sqlite3"
+    waiter = subprocess.Popen(
+        [sys.executable, "-c", WAITER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert waiter.stdin is not None and waiter.stdout is not None
+    assert waiter.stdout.readline() == "waiting\n"
+    jobs = SqliteWriteTurn(database, timeout_s=30, gives_way=True)
+    order: list[str] = []
+
+    def write() -> None:
+        with jobs:
+            order.append("job")
+
+    job_writer = threading.Thread(target=write)
+    job_writer.start()
+    waiter.stdin.write("go\n")
+    waiter.stdin.flush()
+    assert waiter.stdout.readline() == "turn\n"  # it found the turn free: the job's gave way
+    order.append("ack")
+    release(waiter)
+    job_writer.join(timeout=30)
+    waiter.stdout.close()
+    assert order == ["ack", "job"]
+    jobs.close()
+
+
+def test_a_writer_gives_way_a_bounded_time_only(tmp_path: Path) -> None:
+    """A waiter that never takes the turn (say, stopped) delays a job's write by at most
+    ``GIVE_WAY_S``; then the write competes as usual and, the turn being free, goes in."""
+    stuck = os.open(tmp_path / "state.sqlite3-writer.waiting", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(stuck, fcntl.LOCK_SH)
+    turn = SqliteWriteTurn(tmp_path / "state.sqlite3", timeout_s=30, gives_way=True)
+    started = time.monotonic()
+    with turn:
+        waited = time.monotonic() - started
+    assert waited >= sqlite_turn.GIVE_WAY_S
+    os.close(stuck)
+    turn.close()
+
+
+def test_a_store_that_gives_way_waits_for_others_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job worker's store (``gives_way``) lets a waiting writer of another process go
+    first; here that writer never comes, so the write waits the whole ``GIVE_WAY_S``."""
+    monkeypatch.setattr(sqlite_turn, "GIVE_WAY_S", 0.3)
+    url = f"sqlite:///{tmp_path}/state.sqlite3"
+    upgrade(url)
+    store = SqlStore(url, gives_way=True)
+    stuck = os.open(tmp_path / "state.sqlite3-writer.waiting", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(stuck, fcntl.LOCK_SH)
+    job = NewJob("explain", {"channel": "C1", "terms": ["EQL"]}, "Ev1")
+    try:
+        started = time.monotonic()
+        assert store.enqueue([job], now=1000.0) == 1
+        assert time.monotonic() - started >= 0.3
+    finally:
+        os.close(stuck)
+        store.close()
 
 
 def test_a_writer_waits_while_another_process_has_the_turn_and_gets_it_after(

@@ -79,11 +79,15 @@ def yield_on_wake() -> None:
     preempt an HTTP worker in the middle of a request. A batch process keeps its weight, so its
     share of the cores over time is the same and its jobs do not starve (as they did at nice +5,
     see above), but its threads do not preempt on waking: they run when a core is free or at the
-    next scheduler tick. In 12 interleaved pairs at 1,000 requests/s the server spent 3.6 % less
-    CPU per request (less in 10 of 12 rounds) and the event ack p99 was 5.6 ms lower (medians of
-    the paired differences; bench/RESULTS-serve.md, tenth session). The HTTP workers' enqueue
-    threads as batch threads too did no better (cheaper in 2 of 6 rounds). Best effort: Linux
-    only; moving to ``SCHED_BATCH`` needs no privilege, and where it is refused nothing changes."""
+    next scheduler tick. Since an HTTP worker's poller runs every request itself, a preemption
+    there stalls all of that worker's connections. In 12 interleaved pairs at 1,000 requests/s
+    the server spent 3.6 % less CPU per request (less in 10 of 12 rounds) and the event ack p99
+    was 5.6 ms lower (medians of the paired differences); in 8 minute-long pairs the CPU was the
+    same and the p99 2.8 ms lower (bench/RESULTS-serve.md, tenth session; the eighth session,
+    before the poller answered requests, saw no change in 4 rounds). The HTTP workers' enqueue
+    threads as batch threads too did no better (cheaper in 2 of 6 rounds): the enqueue is on the
+    ack's path. Best effort: Linux only; moving to ``SCHED_BATCH`` needs no privilege, and where
+    it is refused nothing changes."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or a sandbox refused it
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 

@@ -22,14 +22,14 @@ warning says so.
 
 Acks first: a process whose writes can wait (the job worker: ``gives_way``) lets the others go
 before it. Each ack in an HTTP worker waits for its enqueue, so every millisecond a job's write
-holds the turn while an enqueue waits is a millisecond on an ack; at 1,000 requests/s on 2 cores
-the turn was busy over half the time, and the enqueues' waits for it were most of the acks' p99
-(bench/RESULTS-serve.md, tenth session). So a writer that does not give way and finds the turn
-taken holds a shared ``flock`` on ``<database>-writer.waiting`` while it waits; a writer that
-gives way first checks that file with an exclusive non-blocking ``flock``, which fails while
-any is held, and if so waits, at most ``GIVE_WAY_S``, before it competes as usual. The job
-worker's writes are thus delayed, never starved: its share of the turn is still whatever the
-enqueues leave, and no write waits past ``GIVE_WAY_S`` for a stuck or endless line of waiters.
+holds the turn while an enqueue waits is a millisecond on an ack. At 1,000 requests/s on 2 cores
+the turn was busy over half the time, and the enqueues' waits for it were the largest part of
+the acks' p99 (bench/RESULTS-serve.md, tenth session). So a writer that does not give way and
+finds the turn taken holds a shared ``flock`` on ``<database>-writer.waiting`` while it waits.
+A writer that gives way first checks that file with an exclusive non-blocking ``flock``, which
+fails while any is held, and if so waits, at most ``GIVE_WAY_S`` (2 ms), before it competes as
+usual. So a job's write is late by a couple of milliseconds at most, and never waits longer for
+a stuck or endless line of waiters (see ``GIVE_WAY_S`` for why not longer).
 """
 
 from __future__ import annotations
@@ -52,10 +52,14 @@ LONGEST_RETRY_S = 0.001
 thread lock), so polling costs at most ~1,000 cheap system calls a second while it waits."""
 
 
-GIVE_WAY_S = 0.02
+GIVE_WAY_S = 0.002
 """The longest a writer that gives way waits for others' writers before it competes as usual:
-a few of the enqueues' transactions (each ~0.2-1 ms), so a job's write is late by at most this
-while the acks are never behind it."""
+about two of the enqueues' transactions (~0.3-1 ms each). Longer starves the jobs: a job
+writes three times (its claim, its explanation, its end), each of those writes could wait the
+whole bound while the enqueues kept the turn busy, and at 20 ms the job worker fell behind in
+minute-long runs at 1,000 requests/s (908-994 completed/s, up to 4,439 jobs queued), where at
+2 ms it kept pace in 4 of 4 and met the goal in all four, against 2 of 4 without giving way
+(bench/RESULTS-serve.md, tenth session)."""
 
 
 NO_FLOCK = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}

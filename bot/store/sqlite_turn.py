@@ -208,7 +208,9 @@ class SqliteWriteTurn:
         self._announced = True
 
     def _others_wait(self) -> bool:
-        """Is a writer of a process that does not give way waiting for the turn?"""
+        """Is a writer of a process that does not give way waiting for the turn? (A second job
+        worker checking at the same instant also reads as one: then this write waits a little,
+        at most ``GIVE_WAY_S``, for nothing.)"""
         try:
             fcntl.flock(self._waiting_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

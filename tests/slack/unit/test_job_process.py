@@ -142,6 +142,7 @@ def test_a_process_name_goes_where_linux_keeps_it_and_never_fails(tmp_path: Path
 @pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="Linux scheduling policies")
 def test_a_job_worker_yields_on_wake_and_so_do_the_threads_it_starts_later() -> None:
     """Run in a thread of its own: the policy is per thread, and the test's must stay as it is."""
+    usual = os.sched_getscheduler(0)  # SCHED_OTHER, unless the tests themselves run otherwise
     policies: dict[str, int] = {}
 
     def child() -> None:
@@ -159,11 +160,11 @@ def test_a_job_worker_yields_on_wake_and_so_do_the_threads_it_starts_later() -> 
     thread.start()
     thread.join()
     assert policies == {
-        "before": os.SCHED_OTHER,
+        "before": usual,
         "after": os.SCHED_BATCH,
         "started after": os.SCHED_BATCH,
     }
-    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the test's own thread: untouched
+    assert os.sched_getscheduler(0) == usual  # the test's own thread: untouched
 
 
 def test_yielding_on_wake_is_best_effort_where_the_system_refuses_it(

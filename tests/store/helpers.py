@@ -21,11 +21,25 @@ SOLO = Workspace(None, "T3")
 """A workspace outside any organisation."""
 
 
-def sqlite_store(tmp_path: Path) -> SqlStore:
+def sqlite_store(tmp_path: Path, *, gives_way: bool = False) -> SqlStore:
     """A store on a migrated SQLite file, as ``python -m bot migrate`` would leave it."""
     url = f"sqlite:///{tmp_path}/state.sqlite3"
     upgrade(url)
-    return SqlStore(url)
+    return SqlStore(url, gives_way=gives_way)
+
+
+WAIT_S = 30.0
+"""How long a test waits for what must happen soon; only a broken test waits this long."""
+
+
+def wait_until(condition: Callable[[], bool]) -> bool:
+    """``condition`` true within ``WAIT_S``, checked each time a short wait expires."""
+    never = threading.Event()
+    for _ in range(int(WAIT_S / 0.005)):
+        if condition():
+            return True
+        never.wait(0.005)
+    return False
 
 
 def run_together(n: int, call: Callable[[], T]) -> list[T]:

@@ -25,9 +25,7 @@ from bot.store import NewJob, SqlStore, StoreError
 from bot.store.compiled import run_text
 from bot.store.group_commit import GroupCommit
 from tests.store.conftest import empty_postgres_store
-from tests.store.helpers import ACME, run_together, sqlite_store
-
-WAIT_S = 30.0
+from tests.store.helpers import ACME, WAIT_S, run_together, sqlite_store, wait_until
 
 
 class Ledger:
@@ -132,16 +130,6 @@ def second_batch(
 
 def queued(group: GroupCommit[Any], count: int) -> bool:
     return group.waiting == count
-
-
-def wait_until(condition: Callable[[], bool]) -> bool:
-    """``condition`` true within WAIT_S, checked each time a short wait expires."""
-    never = threading.Event()
-    for _ in range(int(WAIT_S / 0.005)):
-        if condition():
-            return True
-        never.wait(0.005)
-    return False
 
 
 def test_a_writer_alone_gets_a_transaction_of_its_own() -> None:

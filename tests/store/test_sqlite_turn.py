@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -27,10 +27,8 @@ import pytest
 
 from bot.store import NewJob, StoreError, sqlite_turn
 from bot.store import sql as sql_module
-from bot.store.migrate import upgrade
-from bot.store.sql import SqlStore
 from bot.store.sqlite_turn import NoTurn, SqliteWriteTurn
-from tests.store.helpers import ACME, sqlite_store
+from tests.store.helpers import ACME, sqlite_store, wait_until
 
 HOLDER = """
 import fcntl, os, sys
@@ -109,13 +107,6 @@ def someone_waits(tmp_path: Path) -> bool:
     return False
 
 
-def wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
-
-
 def test_a_writer_says_it_waits_only_while_the_turn_is_taken(
     tmp_path: Path, holder: subprocess.Popen[str]
 ) -> None:
@@ -128,7 +119,9 @@ def test_a_writer_says_it_waits_only_while_the_turn_is_taken(
 
     writer = threading.Thread(target=write)
     writer.start()
-    wait_for(lambda: someone_waits(tmp_path))  # the holder has the turn: ours says it waits
+    assert wait_until(
+        lambda: someone_waits(tmp_path)
+    )  # the holder has the turn: ours says it waits
     release(holder)
     writer.join(timeout=30)
     assert seen_inside == [False]  # with the turn, it waits no more
@@ -206,9 +199,7 @@ def test_a_store_that_gives_way_waits_for_others_writers(
     """The job worker's store (``gives_way``) lets a waiting writer of another process go
     first; here that writer never comes, so the write waits the whole ``GIVE_WAY_S``."""
     monkeypatch.setattr(sqlite_turn, "GIVE_WAY_S", 0.3)
-    url = f"sqlite:///{tmp_path}/state.sqlite3"
-    upgrade(url)
-    store = SqlStore(url, gives_way=True)
+    store = sqlite_store(tmp_path, gives_way=True)
     stuck = os.open(tmp_path / "state.sqlite3-writer.waiting", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(stuck, fcntl.LOCK_SH)
     job = NewJob("explain", {"channel": "C1", "terms": ["EQL"]}, "Ev1")

@@ -14,6 +14,11 @@ failed (another worker holds it now: our renewals did not reach the store in tim
 runs ahead) or whose lease has ended by our clock is not started: it is skipped, neither
 performed nor settled; its new holder does it.
 
+A job's end takes no write of its own (``Store.finish_job_later``): it rides in the thread's
+next write, the next job's explanation claim or its next claim of jobs, or in another thread's.
+It is durable before the thread's next post all the same: a job that does not write before it
+posts (``Performer.writes_first``) waits for it first, and so does a thread about to sleep.
+
 What can still happen twice: a job whose Slack call had gone out when its worker was killed,
 before the store heard it was done (at most the jobs in hand, one per thread, per kill); and a
 job whose worker could not reach the store for a whole lease while the call was under way, or
@@ -48,7 +53,7 @@ from bot.slack.failures import Failed, Retry
 from bot.slack.held_jobs import HeldJobs
 from bot.slack.perform import Performer
 from bot.slack.priority import AckPriority
-from bot.store.base import Job, Store, StoreError
+from bot.store.base import Job, Later, Store, StoreError
 
 logger = logging.getLogger(__name__)
 throttled = Throttled(logger)
@@ -61,6 +66,9 @@ MAX_BACKOFF_S = 5.0
 STATS_EVERY_S = 5.0
 RENEWALS_PER_LEASE = 3
 """Heartbeats per lease: two may fail (a store hiccup) before a held job's lease ends."""
+
+Ending = tuple[Job, Later[bool]]
+"""A performed job and its end, queued to ride in a later write (``Store.finish_job_later``)."""
 
 
 class JobRunner:
@@ -149,7 +157,21 @@ class JobRunner:
 
     # -- one round (also used by the console and tests, without threads) ---------------------
     def run_once(self, limit: int = BATCH) -> int:
-        """Claim up to ``limit`` jobs and perform them; returns how many were claimed."""
+        """Claim up to ``limit`` jobs and perform them; returns how many were claimed. The end
+        of every job it performed is recorded when it returns."""
+        ending: list[Ending] = []
+        try:
+            return self._round(limit, ending)
+        finally:
+            self._record_ends(ending, wait=True)
+
+    def _round(self, limit: int, ending: list[Ending]) -> int:
+        """``run_once``, except that the ends of jobs may still be queued in ``ending`` when it
+        returns (``Store.finish_job_later``): they ride in this thread's next write (the next
+        job's explanation claim, the next claim of jobs) or in another thread's. So a job's end
+        takes no write turn of its own, and it is durable before this thread's next post: a
+        job that does not write first waits for it (``Performer.writes_first``). A kill repeats
+        at most one post per thread, as before."""
         self._priority.give_way()
         now = self._clock()
         try:
@@ -158,6 +180,8 @@ class JobRunner:
             metrics.store_error("claim_jobs")
             throttled.error("claim", "cannot take jobs, the state store failed: %s", exc)
             raise
+        finally:
+            self._record_ends(ending)
         self._held.hold(jobs, now + self.lease_s)
         queue = deque(jobs)
         try:
@@ -168,7 +192,10 @@ class JobRunner:
                     break
                 job = queue.popleft()
                 if self._still_ours(job):
-                    self._perform(job)
+                    if not self.performer.writes_first(job.kind):
+                        self._record_ends(ending, wait=True)
+                    self._perform(job, ending)
+                    self._record_ends(ending)
                 self._held.let_go([job])  # settled, skipped or left to its lease (``Retry``)
         finally:
             self._held.let_go(jobs)
@@ -205,25 +232,32 @@ class JobRunner:
     # -- internals ------------------------------------------------------------------------
     def _loop(self) -> None:
         backoff = POLL_S
-        while not self._stopping.is_set():
-            seen = self._wakes
-            try:
-                claimed = self.run_once()
-                backoff = POLL_S
-            except StoreError:
-                claimed = 0
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
-            except Exception:
-                logger.exception("job thread crashed; it carries on")
-                claimed = 0
-            if claimed >= BATCH:
-                continue  # a full batch: more may be waiting
-            # Fewer: nothing more was free when we looked. Sleep, unless a job was enqueued
-            # since the claim began (claiming again at once mostly found nothing: an empty
-            # transaction per job at 1,000 requests/s).
-            with self._wake:
-                if self._wakes == seen and not self._stopping.is_set():
-                    self._wake.wait(backoff)
+        ending: list[Ending] = []
+        try:
+            while not self._stopping.is_set():
+                seen = self._wakes
+                try:
+                    claimed = self._round(BATCH, ending)
+                    backoff = POLL_S
+                except StoreError:
+                    claimed = 0
+                    backoff = min(backoff * 2, MAX_BACKOFF_S)
+                except Exception:
+                    logger.exception("job thread crashed; it carries on")
+                    claimed = 0
+                if claimed >= BATCH:
+                    continue  # a full batch: more may be waiting
+                # Fewer: nothing more was free when we looked. Sleep, unless a job was enqueued
+                # since the claim began (claiming again at once mostly found nothing: an empty
+                # transaction per job at 1,000 requests/s). No write of ours comes while we
+                # sleep to carry the ends of our jobs: record them first.
+                if self._wakes == seen:
+                    self._record_ends(ending, wait=True)
+                with self._wake:
+                    if self._wakes == seen and not self._stopping.is_set():
+                        self._wake.wait(backoff)
+        finally:
+            self._record_ends(ending, wait=True)
 
     def _beat(self) -> None:
         while not self._beat_stop.wait(self.lease_s / RENEWALS_PER_LEASE):
@@ -242,7 +276,8 @@ class JobRunner:
             throttled.warning("lost", message, job.kind, job.id)
         return ours
 
-    def _perform(self, job: Job) -> None:
+    def _perform(self, job: Job, ending: list[Ending]) -> None:
+        """Perform ``job`` and settle it: a failure at once, a success queued in ``ending``."""
         try:
             self.performer.perform(job.kind, job.payload, job.workspace)
         except Failed as exc:
@@ -266,7 +301,18 @@ class JobRunner:
             self._settle(lambda: self.store.fail_job(job, error, self._clock()), job)
             return
         metrics.job_done(job.kind, "done")
-        self._settle(lambda: self.store.finish_job(job, self._clock()), job)
+        ending.append((job, self.store.finish_job_later(job, self._clock())))
+
+    def _record_ends(self, ending: list[Ending], *, wait: bool = False) -> None:
+        """Settle the queued ends that have been written (all of them if ``wait``: those still
+        queued are committed now), and keep the rest queued."""
+        still: list[Ending] = []
+        for job, end in ending:
+            if wait or end.ended:
+                self._settle(end.outcome, job)
+            else:
+                still.append((job, end))
+        ending[:] = still
 
     def _settle(self, write: Callable[[], bool], job: Job) -> None:
         try:

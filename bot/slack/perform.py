@@ -103,6 +103,13 @@ class Performer:
             **self.governance.kinds(),
         }
 
+    @staticmethod
+    def writes_first(kind: str) -> bool:
+        """Does a job of ``kind`` make a store write before it posts anything? (An explanation
+        claims its terms first.) The job runner lets the previous job's end ride in that write
+        (``Store.finish_job_later``); before any other kind it waits for it."""
+        return kind == work.EXPLAIN
+
     def perform(self, kind: str, payload: dict[str, Any], workspace: Workspace) -> None:
         """Do one piece of work; raises ``Failed`` or ``Retry`` (already logged), or StoreError."""
         action = self._kinds.get(kind)

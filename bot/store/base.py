@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 ONCE_KEYS_KEPT_S = 24 * 3600.0
 """How long ``prune`` keeps once-keys (and job dedupe keys): far beyond Slack's retries."""
@@ -239,6 +242,42 @@ def purge_criteria(
     return given
 
 
+class Later(Protocol[T_co]):
+    """A write queued to ride in a transaction that runs anyway (``Store.finish_job_later``):
+    whether it has ended, and its result."""
+
+    @property
+    def ended(self) -> bool:
+        """It has committed or failed: ``outcome()`` will not wait."""
+
+    def outcome(self) -> T_co:
+        """Its result once it has ended (committing it now if it is still queued), or raises
+        StoreError."""
+
+
+class Done(Generic[T]):
+    """A ``Later`` write made at once: for stores whose writers share no transactions."""
+
+    __slots__ = ("_error", "_result")
+
+    def __init__(self, write: Callable[[], T]) -> None:
+        self._result: T | None = None
+        self._error: StoreError | None = None
+        try:
+            self._result = write()
+        except StoreError as exc:
+            self._error = exc
+
+    @property
+    def ended(self) -> bool:
+        return True
+
+    def outcome(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+
 class Store(abc.ABC):
     """What the bot remembers; ``SqlStore`` in production, ``MemoryStore`` in handler tests."""
 
@@ -266,6 +305,18 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def finish_job(self, job: Job, now: float) -> bool:
         """The job is done (it is deleted); False if our lease was lost meanwhile."""
+
+    def finish_job_later(self, job: Job, now: float) -> Later[bool]:
+        """``finish_job``, without waiting for a transaction of its own: where this process's
+        writers share transactions (``SqlStore``), it is queued to ride in the next one that
+        runs anyway, this caller's next write or any other writer's. Here, at once.
+
+        Why: on SQLite every write transaction takes the host's one write turn, and the acks
+        wait behind whoever holds it. A job worker's ends of jobs were a quarter of its turns,
+        though its next write (the next job's explanation claim, its next claim of jobs) came
+        milliseconds later. Until it has ended, a killed process loses the write: the caller
+        asks for ``outcome()`` before anything that must come after it (bot/slack/jobs.py)."""
+        return Done(lambda: self.finish_job(job, now))
 
     @abc.abstractmethod
     def fail_job(self, job: Job, error: str, now: float) -> bool:

@@ -16,6 +16,10 @@ write first, and runs it in one transaction in one turn; writers that arrive mea
 the next batch, which the first of them leads. A batch costs about what one write did, so the
 more writers wait, the more each turn carries, and the lock stops being the limit.
 
+A write may also be queued without waiting (``later``): it leads no batch, and rides in the
+next one that another write leads (``Store.finish_job_later``: a job's end rides in its worker's
+next write instead of taking a turn of its own).
+
 Each write keeps its own outcome:
 - the writes of a batch run one after another in one transaction, so each sees those before it
   as it would have in its own transaction;
@@ -46,12 +50,25 @@ Opener = Callable[[str], contextlib.AbstractContextManager[Tx]]
 class _Write(Generic[Tx]):
     """One caller's write, and how it ended."""
 
-    __slots__ = ("action", "done", "error", "one_statement", "result", "signal", "work")
+    __slots__ = (
+        "action",
+        "done",
+        "error",
+        "later",
+        "one_statement",
+        "result",
+        "signal",
+        "work",
+    )
 
-    def __init__(self, action: str, work: Work[Tx, Any], one_statement: bool) -> None:
+    def __init__(
+        self, action: str, work: Work[Tx, Any], one_statement: bool, later: bool = False
+    ) -> None:
         self.action = action
         self.work = work
         self.one_statement = one_statement
+        self.later = later
+        """Queued by ``GroupCommit.later``: no thread waits on it, and it never leads."""
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -100,6 +117,15 @@ class GroupCommit(Generic[Tx]):
             raise write.error
         return write.result  # type: ignore[no-any-return]
 
+    def later(self, action: str, work: Work[Tx, T], *, one_statement: bool = False) -> Queued[T]:
+        """``work`` queued for the next batch, without waiting for it or leading one: it rides
+        in whichever batch runs next (``Store.finish_job_later``). ``Queued.outcome`` commits
+        it if no other write has carried it by then."""
+        write: _Write[Tx] = _Write(action, work, one_statement, later=True)
+        with self._mutex:
+            self._queue.append(write)
+        return Queued(self, write)
+
     def _lead(self, leader: _Write[Tx]) -> None:
         with self._mutex:
             batch, self._queue = self._queue, []
@@ -110,10 +136,11 @@ class GroupCommit(Generic[Tx]):
                 if not write.done:  # only if _commit itself was interrupted
                     write.end(error=StoreError("the state store was interrupted mid-write"))
             with self._mutex:
-                successor = self._queue[0] if self._queue else None
+                # Queued ``later`` writes wait for the next writer that does lead.
+                successor = next((write for write in self._queue if not write.later), None)
                 self._leading = successor is not None
             for write in batch:
-                if write is not leader:
+                if write is not leader and not write.later:
                     write.signal.release()
             if successor is not None:
                 successor.signal.release()
@@ -145,6 +172,34 @@ class GroupCommit(Generic[Tx]):
             write.end(error=exc)
         else:
             write.end(result)
+
+
+class Queued(Generic[T]):
+    """A write queued by ``GroupCommit.later`` (a ``bot.store.base.Later``)."""
+
+    __slots__ = ("_group", "_write")
+
+    def __init__(self, group: GroupCommit[Any], write: _Write[Any]) -> None:
+        self._group = group
+        self._write = write
+
+    @property
+    def ended(self) -> bool:
+        return self._write.done
+
+    def outcome(self) -> T:
+        if not self._write.done:
+            # An empty write queued behind it: batches run in order, so once that one has
+            # ended, so has this (in an earlier batch, or in the same one).
+            with contextlib.suppress(StoreError):
+                self._group.run("commit queued writes", _nothing)
+        if self._write.error is not None:
+            raise self._write.error
+        return self._write.result  # type: ignore[no-any-return]
+
+
+def _nothing(tx: object) -> None:
+    """The work of an empty write."""
 
 
 def _actions(batch: list[_Write[Any]]) -> str:

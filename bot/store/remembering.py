@@ -27,6 +27,7 @@ from bot.store.base import (
     ChannelSettings,
     Job,
     JobStats,
+    Later,
     Miss,
     NewJob,
     NewSuggestion,
@@ -123,6 +124,9 @@ class RememberingStore(Store):
 
     def finish_job(self, job: Job, now: float) -> bool:
         return self.store.finish_job(job, now)
+
+    def finish_job_later(self, job: Job, now: float) -> Later[bool]:
+        return self.store.finish_job_later(job, now)
 
     def fail_job(self, job: Job, error: str, now: float) -> bool:
         return self.store.fail_job(job, error, now)

@@ -51,6 +51,7 @@ from bot.store import compiled, sql_explanations, sql_jobs, sql_lookups, sql_upk
 from bot.store.base import (
     Job,
     JobStats,
+    Later,
     NewJob,
     Pruned,
     Store,
@@ -241,6 +242,13 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
 
     def finish_job(self, job: Job, now: float) -> bool:
         return self._write("finish a job", lambda tx: sql_jobs.finish(tx, job), one_statement=True)
+
+    def finish_job_later(self, job: Job, now: float) -> Later[bool]:
+        if self._group is None:
+            return super().finish_job_later(job, now)
+        return self._group.later(
+            "finish a job", lambda tx: sql_jobs.finish(tx, job), one_statement=True
+        )
 
     def fail_job(self, job: Job, error: str, now: float) -> bool:
         return self._write(

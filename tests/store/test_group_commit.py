@@ -1,6 +1,7 @@
 """Group commit (bot/store/group_commit.py): writers that wait share the next transaction, each
 keeps its own result or error, one bad write fails only itself, and a batch that cannot begin
-fails at once for all.
+fails at once for all. A write queued ``later`` leads nothing: it rides in the next batch a
+writer leads, or in an empty one when its outcome is asked first.
 
 The transactions are a fake that records what each one ran and how it ended, so the batches
 are exact. A batch forms while the first writer's work is held open on an event; writers are
@@ -233,6 +234,85 @@ def test_a_bug_in_a_write_is_raised_to_its_own_caller_only() -> None:
         group.run("queue work", broken)
     assert group.run("queue work", named("a")) == "a done"
     assert ledger.ended == [("rolled back", []), ("committed", ["a"])]
+
+
+def test_a_write_queued_later_opens_nothing_and_rides_in_the_next_writers_transaction() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    end = group.later("finish a job", named("end"))
+    assert ledger.opened == []  # it leads no batch
+    assert end.ended is False
+    assert group.run("record explanations", named("claim")) == "claim done"
+    assert ledger.opened == ["finish a job, record explanations"]
+    assert ledger.ended == [("committed", ["end", "claim"])]
+    assert end.ended is True
+    assert end.outcome() == "end done"
+    assert ledger.opened == ["finish a job, record explanations"]  # asking wrote nothing more
+
+
+def test_a_write_still_queued_is_committed_when_its_outcome_is_asked() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    end = group.later("finish a job", named("end"))
+    assert end.outcome() == "end done"
+    assert ledger.opened == ["finish a job, commit queued writes"]
+    assert ledger.ended == [("committed", ["end"])]  # and the empty write beside it
+    assert group.waiting == 0
+
+
+def test_a_write_queued_later_while_a_batch_runs_rides_in_the_next_one_a_writer_leads() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    end = group.later("finish a job", named("end"))
+    outcomes: list[str] = []
+    writer = threading.Thread(target=lambda: outcomes.append(group.run("claim", named("claim"))))
+    writer.start()
+    assert wait_until(partial(queued, group, 2))
+    held.release()  # the writer behind leads, though the queued-later write came first
+    writer.join(WAIT_S)
+    assert outcomes == ["claim done"]
+    assert ledger.ended == [("committed", ["first"]), ("committed", ["end", "claim"])]
+    assert end.outcome() == "end done"
+
+
+def test_a_batch_that_ends_with_only_queued_later_writes_left_leaves_them_for_the_next() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    held = Held(group)
+    end = group.later("finish a job", named("end"))
+    held.release()  # nobody waits to lead: the queued write stays queued, nothing is opened
+    assert ledger.opened == ["hold"]
+    assert end.ended is False
+    assert group.run("claim work", named("claim")) == "claim done"
+    assert ledger.ended == [("committed", ["first"]), ("committed", ["end", "claim"])]
+    assert end.outcome() == "end done"
+
+
+def test_a_queued_later_write_that_fails_fails_alone_and_its_outcome_raises() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    end = group.later("finish a job", named("end", fail=True))
+    assert group.run("claim work", named("claim")) == "claim done"
+    with pytest.raises(StoreError, match=r"^end broke$"):
+        end.outcome()
+    assert ledger.ended == [
+        ("rolled back", ["end"]),  # the batch, ended by its first write
+        ("rolled back", ["end"]),  # then each write alone
+        ("committed", ["claim"]),
+    ]
+
+
+def test_a_queued_later_write_whose_batch_cannot_begin_raises_the_batchs_error() -> None:
+    ledger = Ledger()
+    ledger.refuse_begin = {0}
+    group = GroupCommit(ledger.open)
+    end = group.later("finish a job", named("end"))
+    with pytest.raises(StoreError, match="no turn"):
+        end.outcome()
+    assert ledger.ended == []
+    assert group.run("claim work", named("claim")) == "claim done"  # nothing is left queued
+    assert ledger.ended == [("committed", ["claim"])]
 
 
 def test_threads_writing_to_one_sqlite_file_each_store_exactly_their_own(tmp_path: Path) -> None:

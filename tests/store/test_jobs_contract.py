@@ -83,6 +83,23 @@ def test_a_job_whose_lease_ended_is_taken_over_and_the_old_owner_changes_nothing
     assert store.job_stats(132.0) == JobStats(queued=0, running=0, failed=0, oldest_queued_s=0.0)
 
 
+def test_an_end_queued_for_later_rides_in_the_next_write_or_is_written_when_asked(
+    store: Store,
+) -> None:
+    store.enqueue([explain(1), explain(2), explain(3)], now=100.0)
+    first, second = store.claim_jobs(2, now=100.0, lease_s=LEASE, max_attempts=5)
+    carried = store.finish_job_later(first, now=101.0)
+    [third] = store.claim_jobs(1, now=101.0, lease_s=LEASE, max_attempts=5)  # a write: it rides
+    assert carried.ended is True
+    assert carried.outcome() is True
+    assert store.job_stats(101.0) == JobStats(queued=0, running=2, failed=0, oldest_queued_s=0.0)
+    asked = store.finish_job_later(second, now=102.0)
+    assert asked.outcome() is True  # nothing carried it: asking wrote it
+    assert store.job_stats(102.0) == JobStats(queued=0, running=1, failed=0, oldest_queued_s=0.0)
+    assert store.finish_job_later(second, now=103.0).outcome() is False  # it was ours no more
+    assert third.id == 3
+
+
 def test_a_job_that_used_its_attempts_is_failed_instead_of_claimed(store: Store) -> None:
     store.enqueue([explain(1)], now=100.0)
     assert [j.attempts for j in store.claim_jobs(1, 100.0, LEASE, max_attempts=2)] == [1]

@@ -68,7 +68,7 @@ class _Write(Generic[Tx]):
         self.work = work
         self.one_statement = one_statement
         self.later = later
-        """Queued by ``GroupCommit.later``: no thread waits on it, and it never leads."""
+        """Queued by ``GroupCommit.later``: it never leads, and its signal only says it ended."""
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -126,6 +126,11 @@ class GroupCommit(Generic[Tx]):
             self._queue.append(write)
         return Queued(self, write)
 
+    def queued(self, write: _Write[Tx]) -> bool:
+        """Is ``write`` still waiting for a batch (not in the one running, nor ended)?"""
+        with self._mutex:
+            return any(queued is write for queued in self._queue)
+
     def _lead(self, leader: _Write[Tx]) -> None:
         with self._mutex:
             batch, self._queue = self._queue, []
@@ -140,7 +145,7 @@ class GroupCommit(Generic[Tx]):
                 successor = next((write for write in self._queue if not write.later), None)
                 self._leading = successor is not None
             for write in batch:
-                if write is not leader and not write.later:
+                if write is not leader:
                     write.signal.release()
             if successor is not None:
                 successor.signal.release()
@@ -188,23 +193,32 @@ class Queued(Generic[T]):
         return self._write.done
 
     def outcome(self) -> T:
-        if not self._write.done:
-            # An empty write queued behind it: batches run in order, so once that one has
-            # ended, so has this (in an earlier batch, or in the same one).
-            with contextlib.suppress(StoreError):
-                self._group.run("commit queued writes", _nothing)
-        if self._write.error is not None:
-            raise self._write.error
-        return self._write.result  # type: ignore[no-any-return]
+        write = self._write
+        if not write.done:
+            if self._group.queued(write):
+                # An empty write queued behind it: batches run in order, so once that one has
+                # ended, so has this (in an earlier batch, or in the same one).
+                with contextlib.suppress(StoreError):
+                    self._group.run(EMPTY, _nothing)
+            else:
+                write.signal.acquire()  # in the batch running now: until it has ended
+        if write.error is not None:
+            raise write.error
+        return write.result  # type: ignore[no-any-return]
 
 
 def _nothing(tx: object) -> None:
     """The work of an empty write."""
 
 
+EMPTY = "commit queued writes"
+"""The action of the empty write that commits queued ``later`` writes: named only alone."""
+
+
 def _actions(batch: list[_Write[Any]]) -> str:
     """What a batch does, for its error message: "queue work, finish a job"."""
-    return ", ".join(dict.fromkeys(write.action for write in batch))
+    actions = dict.fromkeys(write.action for write in batch if write.action != EMPTY)
+    return ", ".join(actions) or EMPTY
 
 
 def _copy(exc: Exception) -> Exception:

@@ -3,10 +3,11 @@ many threads at once (how the tests provoke races)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.store import SqlStore, Workspace
 from bot.store.migrate import upgrade
@@ -26,6 +27,24 @@ def sqlite_store(tmp_path: Path, *, gives_way: bool = False) -> SqlStore:
     url = f"sqlite:///{tmp_path}/state.sqlite3"
     upgrade(url)
     return SqlStore(url, gives_way=gives_way)
+
+
+def count_transactions(store: SqlStore) -> list[str]:
+    """The actions of every transaction the store's writers share from now on (its group
+    commit's), in the order they were opened."""
+    group = store._group
+    assert group is not None
+    opened: list[str] = []
+    real_open = group._open
+
+    @contextlib.contextmanager
+    def counted(action: str) -> Iterator[Any]:
+        opened.append(action)
+        with real_open(action) as tx:
+            yield tx
+
+    group._open = counted
+    return opened
 
 
 WAIT_S = 30.0

@@ -13,6 +13,7 @@ PostgreSQL, where one bad write also fails alone.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -26,7 +27,13 @@ from bot.store import NewJob, SqlStore, StoreError
 from bot.store.compiled import run_text
 from bot.store.group_commit import GroupCommit
 from tests.store.conftest import empty_postgres_store
-from tests.store.helpers import ACME, WAIT_S, run_together, sqlite_store, wait_until
+from tests.store.helpers import (
+    ACME,
+    WAIT_S,
+    run_together,
+    sqlite_store,
+    wait_until,
+)
 
 
 class Ledger:
@@ -131,6 +138,12 @@ def second_batch(
 
 def queued(group: GroupCommit[Any], count: int) -> bool:
     return group.waiting == count
+
+
+def waiting_in(thread: threading.Thread, function: str) -> bool:
+    """Is ``thread`` blocked in ``function`` (its innermost Python frame)?"""
+    frame = sys._current_frames().get(thread.ident or 0)
+    return frame is not None and frame.f_code.co_name == function
 
 
 def test_a_writer_alone_gets_a_transaction_of_its_own() -> None:
@@ -255,7 +268,7 @@ def test_a_write_still_queued_is_committed_when_its_outcome_is_asked() -> None:
     group = GroupCommit(ledger.open)
     end = group.later("finish a job", named("end"))
     assert end.outcome() == "end done"
-    assert ledger.opened == ["finish a job, commit queued writes"]
+    assert ledger.opened == ["finish a job"]  # with the empty write, not named beside it
     assert ledger.ended == [("committed", ["end"])]  # and the empty write beside it
     assert group.waiting == 0
 
@@ -274,6 +287,23 @@ def test_a_write_queued_later_while_a_batch_runs_rides_in_the_next_one_a_writer_
     assert outcomes == ["claim done"]
     assert ledger.ended == [("committed", ["first"]), ("committed", ["end", "claim"])]
     assert end.outcome() == "end done"
+
+
+def test_asked_while_its_batch_runs_a_write_is_answered_when_that_batch_ends() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    end = group.later("finish a job", named("end"))
+    held = Held(group)  # its batch carries the queued write, and stays open
+    outcomes: list[str] = []
+    asker = threading.Thread(target=lambda: outcomes.append(end.outcome()))
+    asker.start()
+    assert wait_until(lambda: waiting_in(asker, "outcome"))
+    assert outcomes == []
+    held.release()
+    asker.join(WAIT_S)
+    assert outcomes == ["end done"]
+    assert ledger.opened == ["finish a job, hold"]  # and no empty write: it was not queued
+    assert ledger.ended == [("committed", ["end", "first"])]
 
 
 def test_a_batch_that_ends_with_only_queued_later_writes_left_leaves_them_for_the_next() -> None:

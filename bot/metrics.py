@@ -34,16 +34,21 @@ call, and the same few children come back each time.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import re
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.metric_families import MULTIPROC_ENV, OTHER, Metrics, build
 
 if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
+
     from bot.store.base import JobStats
 
 __all__ = [
@@ -152,11 +157,31 @@ def render() -> tuple[bytes, str]:
     if not path:
         _get()  # so every family is listed from the first scrape
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-    from prometheus_client.multiprocess import MultiProcessCollector
-
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]
+    registry.register(_Merged(path))
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _Merged:
+    """prometheus_client's merge of every process's file, minus files still empty.
+
+    A process creates its file before sizing it, and a scrape that read it in between failed
+    the whole merge with ``struct.error`` (a 500 from ``/metrics``; for good if that process
+    died in between, its file never sized: prometheus/client_python#1199). An empty file holds
+    nothing yet, so skipping it loses nothing."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def collect(self) -> Iterable[Metric]:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        files = []
+        for name in glob.glob(os.path.join(self._path, "*.db")):
+            with contextlib.suppress(OSError):  # gone meanwhile (a dead process's, removed)
+                if os.path.getsize(name) > 0:
+                    files.append(name)
+        return MultiProcessCollector.merge(files, accumulate=True)  # type: ignore[no-untyped-call,no-any-return]
 
 
 def prepare_multiprocess_dir(path: Path) -> None:

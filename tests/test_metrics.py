@@ -193,6 +193,18 @@ def test_workers_are_summed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert samples[("glossary_ack_seconds_bucket", (("kind", "event"), ("le", "0.015")))] == 0.0
 
 
+def test_a_file_a_starting_worker_has_not_sized_yet_is_skipped_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_python(RECORD, "3", multiproc_dir=tmp_path)
+    (tmp_path / "counter_99999.db").write_bytes(b"")  # created, not yet sized (or never: killed)
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
+    samples = parse(metrics.render()[0])
+    calls = ("glossary_slack_api_calls_total", (("method", "chat.postMessage"), ("status", "ok")))
+    assert samples[calls] == 3.0
+    assert samples[("glossary_ack_seconds_count", (("kind", "event"),))] == 1.0
+
+
 GUNICORN_LIKE = """\
 import json, os, sys
 from pathlib import Path

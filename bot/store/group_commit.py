@@ -151,6 +151,17 @@ class GroupCommit(Generic[Tx]):
                 successor.signal.release()
 
     def _commit(self, batch: list[_Write[Tx]]) -> None:
+        """Run ``batch``'s writes in one transaction. Empty writes (``Queued.outcome``) only
+        wait for those before them: they open nothing, and a write of one statement beside
+        them still runs alone, in autocommit where the database allows."""
+        writes = [write for write in batch if write.work is not _nothing]
+        if writes:
+            self._commit_writes(writes)
+        for write in batch:
+            if not write.done:
+                write.end()
+
+    def _commit_writes(self, batch: list[_Write[Tx]]) -> None:
         started = False
         alone = self._open_alone if len(batch) == 1 and batch[0].one_statement else None
         try:
@@ -199,7 +210,7 @@ class Queued(Generic[T]):
                 # An empty write queued behind it: batches run in order, so once that one has
                 # ended, so has this (in an earlier batch, or in the same one).
                 with contextlib.suppress(StoreError):
-                    self._group.run(EMPTY, _nothing)
+                    self._group.run("commit queued writes", _nothing)
             else:
                 write.signal.acquire()  # in the batch running now: until it has ended
         if write.error is not None:
@@ -211,14 +222,9 @@ def _nothing(tx: object) -> None:
     """The work of an empty write."""
 
 
-EMPTY = "commit queued writes"
-"""The action of the empty write that commits queued ``later`` writes: named only alone."""
-
-
 def _actions(batch: list[_Write[Any]]) -> str:
     """What a batch does, for its error message: "queue work, finish a job"."""
-    actions = dict.fromkeys(write.action for write in batch if write.action != EMPTY)
-    return ", ".join(actions) or EMPTY
+    return ", ".join(dict.fromkeys(write.action for write in batch))
 
 
 def _copy(exc: Exception) -> Exception:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.store import NewJob, SqlStore, StoreError
+from bot.store import NewJob, SqlStore, StoreError, group_commit
 from bot.store.compiled import run_text
 from bot.store.group_commit import GroupCommit
 from tests.store.conftest import empty_postgres_store
@@ -268,7 +268,7 @@ def test_a_write_still_queued_is_committed_when_its_outcome_is_asked() -> None:
     group = GroupCommit(ledger.open)
     end = group.later("finish a job", named("end"))
     assert end.outcome() == "end done"
-    assert ledger.opened == ["finish a job"]  # with the empty write, not named beside it
+    assert ledger.opened == ["finish a job"]  # the empty write beside it opens nothing
     assert ledger.ended == [("committed", ["end"])]  # and the empty write beside it
     assert group.waiting == 0
 
@@ -287,6 +287,22 @@ def test_a_write_queued_later_while_a_batch_runs_rides_in_the_next_one_a_writer_
     assert outcomes == ["claim done"]
     assert ledger.ended == [("committed", ["first"]), ("committed", ["end", "claim"])]
     assert end.outcome() == "end done"
+
+
+def test_a_queued_write_of_one_statement_committed_when_asked_runs_alone() -> None:
+    ledger, alone = Ledger(), Ledger()
+    group = GroupCommit(ledger.open, alone.open)
+    end = group.later("finish a job", named("end"), one_statement=True)
+    assert end.outcome() == "end done"
+    assert alone.ended == [("committed", ["end"])]  # PostgreSQL: autocommit, one round trip
+    assert ledger.opened == []
+
+
+def test_an_empty_write_with_nothing_queued_before_it_opens_no_transaction() -> None:
+    ledger = Ledger()
+    group = GroupCommit(ledger.open)
+    assert group.run("commit queued writes", group_commit._nothing) is None
+    assert ledger.opened == []
 
 
 def test_asked_while_its_batch_runs_a_write_is_answered_when_that_batch_ends() -> None:

@@ -54,9 +54,10 @@ thread lock), so polling costs at most ~1,000 cheap system calls a second while 
 
 GIVE_WAY_S = 0.002
 """The longest a writer that gives way waits for others' writers before it competes as usual:
-about two of the enqueues' transactions (~0.3-1 ms each). Longer starves the jobs: a job
-writes three times (its claim, its explanation, its end), each of those writes could wait the
-whole bound while the enqueues kept the turn busy, and at 20 ms the job worker fell behind in
+about two of the enqueues' transactions (~0.3-1 ms each). Longer starves the jobs: a job's
+writes (its share of a claim, its explanation; then also its end, which now rides in the next
+one) could each wait the whole bound while the enqueues kept the turn busy, and at 20 ms the
+job worker fell behind in
 minute-long runs at 1,000 requests/s (908-994 completed/s, up to 4,439 jobs queued), where at
 2 ms it kept pace in 4 of 4 and met the goal in all four, against 2 of 4 without giving way
 (bench/RESULTS-serve.md, tenth session)."""

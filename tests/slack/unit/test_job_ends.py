@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,7 +25,7 @@ from bot.slack.jobs import JobRunner
 from bot.slack.perform import Performer
 from bot.slack.render.cards import Message
 from bot.store import MemoryStore, SqlStore, StoreError
-from bot.store.base import Job, JobStats, Store
+from bot.store.base import Job, JobStats, NewJob, Store
 from bot.terms import Glossary
 from tests.standin import FakeSlackWebAPI
 from tests.standin.ids import CHANNEL_ID
@@ -53,20 +52,18 @@ def durable(tmp_path: Path, sql: SqlStore) -> Iterator[SqlStore]:
     store.close()
 
 
-def runner_on(
-    store: Store, glossary: Glossary, slack_api: FakeSlackWebAPI, threads: int = 1
-) -> JobRunner:
+def runner_on(store: Store, glossary: Glossary, slack_api: FakeSlackWebAPI) -> JobRunner:
     client = make_client("xoxb-test", slack_api.base_url)
     client.retry_handlers = []
     performer = Performer(GlossaryService(glossary, store), lambda workspace: client)
-    return JobRunner(store, performer, threads=threads, lease_s=30.0, max_attempts=3)
+    return JobRunner(store, performer, threads=1, lease_s=30.0, max_attempts=3)
 
 
-def explanation(thread_ts: str, term: str) -> Any:
+def explanation(thread_ts: str, term: str) -> NewJob:
     return work.explain(WORKSPACE, CHANNEL_ID, thread_ts, [term], dedupe_key=f"{thread_ts}:e")
 
 
-def post(text: str) -> Any:
+def post(text: str) -> NewJob:
     return work.post(WORKSPACE, CHANNEL_ID, Message(text, [{"type": "divider"}]))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from gunicorn.http.parser import RequestParser
 from gunicorn.workers.gthread import TConn
 
+from bot.slack.http_plain import PlainHead, plain_head
 from bot.slack.http_request import MAX_HEAD, ParsedAhead, inspect_request
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -24,9 +25,20 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 class BufferedConn(TConn):  # type: ignore[misc]
     """A gthread connection plus what the poller buffered of its next request."""
 
-    def __init__(self, cfg: Any, sock: socket.socket, client: Any, server: Any, timeout_s: float):
+    def __init__(
+        self,
+        cfg: Any,
+        sock: socket.socket,
+        client: Any,
+        server: Any,
+        timeout_s: float,
+        plain_paths: frozenset[str] = frozenset(),
+    ):
         super().__init__(cfg, sock, client, server)
         self.timeout_s = timeout_s
+        self.plain_paths = plain_paths
+        """Paths whose POSTs the plain lane may take (bot/slack/http_plain.py); none: gunicorn
+        parses every request."""
         self.deadline = 0.0
         self.closing = False
         self.charged = 0
@@ -40,6 +52,10 @@ class BufferedConn(TConn):  # type: ignore[misc]
         self.whole = True
         self.ahead: ParsedAhead | None = None
         """The request, parsed in the poller when its first look found it whole."""
+        self.plain: PlainHead | None = None
+        """The request's head, when the plain lane takes it (then ``ahead`` stays None)."""
+        self.rest: bytes | None = None
+        """What followed a plain request in the buffer (pipelined), until its answer is sent."""
         self.continue_sent = False
         self.data_ready = True  # gthread must not wait for data in the thread: it is here
 
@@ -66,20 +82,45 @@ class BufferedConn(TConn):  # type: ignore[misc]
             # Parse only once the head's end is in sight, searching only what is new, so a
             # client that drips its head byte by byte costs no more than one that sends it whole.
             start, self.scanned = max(0, self.scanned - 3), len(self.buffered)
-            if self.buffered.find(b"\r\n\r\n", start) < 0 and self.scanned <= MAX_HEAD:
+            end = self.buffered.find(b"\r\n\r\n", start)
+            if end < 0 and self.scanned <= MAX_HEAD:
                 return False
-            number = self.parser.req_count + 1 if self.parser is not None else 1
-            arrival = inspect_request(self.cfg, bytes(self.buffered), number, self.client)
+            if end >= 0 and self.plain_paths:
+                self.plain = plain_head(self.cfg, bytes(self.buffered[: end + 4]), self.plain_paths)
+                if self.plain is not None:
+                    self.size = self.plain.size
+                    if self.plain.expects_continue and len(self.buffered) < self.size:
+                        self._continue()
+                    return len(self.buffered) >= self.size
+            arrival = inspect_request(self.cfg, bytes(self.buffered), self._number, self.client)
             if arrival.state == "partial":
                 self.size = arrival.size
-                if arrival.expects_continue and not self.continue_sent:
-                    self.continue_sent = True
-                    # A few bytes into an idle socket's empty send buffer; if the client is
-                    # gone, the next recv says so.
-                    with contextlib.suppress(OSError):
-                        self.sock.send(_CONTINUE)
+                if arrival.expects_continue:
+                    self._continue()
                 return False
             self.whole = arrival.state == "whole"
             self.ahead = arrival.parsed
             return True
         return len(self.buffered) >= self.size
+
+    def _continue(self) -> None:
+        """ "100 Continue", once: the client waits for it before it sends the body."""
+        if not self.continue_sent:
+            self.continue_sent = True
+            # A few bytes into an idle socket's empty send buffer; if the client is gone, the
+            # next recv says so.
+            with contextlib.suppress(OSError):
+                self.sock.send(_CONTINUE)
+
+    def to_gunicorn(self) -> None:
+        """A whole request the plain lane took, handed to gunicorn after all (the worker is
+        stopping, and a thread serves it): gunicorn's parser reads it from the buffer."""
+        self.plain = None
+        self.ahead = inspect_request(
+            self.cfg, bytes(self.buffered), self._number, self.client
+        ).parsed
+
+    @property
+    def _number(self) -> int:
+        """gunicorn's number for the next request it parses on this connection."""
+        return self.parser.req_count + 1 if self.parser is not None else 1

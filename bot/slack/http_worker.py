@@ -42,6 +42,14 @@ socket does not take at once is finished by a thread). Every other route (probes
 OAuth pages, which may read the database or call Slack), a stopping worker's requests and
 requests that are not buffered still go to threads.
 
+Most of those requests do not go through gunicorn's request machinery at all: a plain Slack POST
+(one Content-Length, HTTP/1.x, nothing unusual in its head) takes the *plain lane*
+(bot/slack/http_plain.py): its head is parsed by httptools, the app's routes are called
+directly (``direct``) and the answer's bytes are written here, with gunicorn's keep-alive and
+``max_requests`` rules. In 6 interleaved pairs at 1,000 requests/s the HTTP workers spent
+0.149 ms less CPU per request (bench/RESULTS-serve.md, twelfth session). Any other head is
+parsed and answered by gunicorn, as before.
+
 Acks first: the worker counts each request from its hand-over (to a thread or to the poller's
 own answer) until its answer is written (``AckPriority``), and job threads in the same process
 give way to them, bounded (see bot/slack/priority.py). ``SWITCH_INTERVAL_S`` shortens how long a
@@ -68,6 +76,7 @@ from bot.logs import Throttled
 from bot.slack import ack_hold
 from bot.slack.http_conn import BufferedConn
 from bot.slack.http_held import HeldAnswer, WrittenAnswer, send_rest
+from bot.slack.http_plain import Direct, proxy_protocol_off, response_bytes
 from bot.slack.http_request import MAX_HEAD
 from bot.slack.priority import AckPriority
 
@@ -92,11 +101,17 @@ _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
 )
+_ERROR_BODY = b'{"ok": false, "error": "internal error"}'
+_ERROR = (
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_ERROR_BODY), _ERROR_BODY)
+)
 
 
 class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
     """gthread whose threads only ever run requests that have fully arrived (see module doc)."""
 
+    alive: bool  # gunicorn's (untyped): False once the worker is stopping
     request_timeout_s = 10.0
     priority: AckPriority | None = None
     """Requests in flight, which this process's job threads give way to (``worker_class``)."""
@@ -119,6 +134,9 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._heartbeat_due = 0.0
         self._held: set[HeldAnswer] = set()
         """Answers written on the poller, waiting for their jobs to be stored."""
+        plain = self._buffering and proxy_protocol_off(cfg)
+        self._plain_paths = self.inline_paths if plain else frozenset()
+        """Inline routes whose requests the plain lane may take (bot/slack/http_plain.py)."""
 
     def init_process(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process only: after the fork
@@ -169,7 +187,14 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                 raise
             return
         self.nr_conns += 1
-        conn = BufferedConn(self.cfg, sock, client, listener.getsockname(), self.request_timeout_s)
+        conn = BufferedConn(
+            self.cfg,
+            sock,
+            client,
+            listener.getsockname(),
+            self.request_timeout_s,
+            self._plain_paths,
+        )
         self._wait(conn, time.monotonic() + self.request_timeout_s)
 
     def _wait(self, conn: BufferedConn, deadline: float) -> None:
@@ -236,6 +261,14 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         if conn in self._waiting:
             self._waiting.discard(conn)
             self.poller.unregister(conn.sock)
+        if conn.plain is not None:
+            direct: Direct | None = getattr(
+                self.wsgi, "direct", None
+            )  # our app's, not a stand-in's
+            if self.alive and direct is not None:
+                self._answer_plain(conn, direct)
+                return
+            conn.to_gunicorn()  # a stopping worker's requests go to threads
         if self._inline(conn):
             self._answer_here(conn)
         else:
@@ -310,8 +343,10 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         if not keep:
             self._linger(conn)
             return
-        # Bytes of a pipelined next request may already sit in gunicorn's parser: take them back.
-        conn.next_request(conn.parser.unreader.take_buffered())
+        # Bytes of a pipelined next request may already sit in gunicorn's parser, or after a
+        # plain request: take them back.
+        rest = conn.rest if conn.rest is not None else conn.parser.unreader.take_buffered()
+        conn.next_request(rest)
         self._charge(conn, len(conn.buffered))
         now = time.monotonic()
         if conn.buffered:
@@ -374,7 +409,38 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
                     self.handle_error(request, written, conn.client, exc)
         finally:
             conn.sock = sock
-        answer = HeldAnswer(conn, holds, bytes(written.data), keep and not written.closed)
+        self._send_when_stored(
+            HeldAnswer(conn, holds, bytes(written.data), keep and not written.closed)
+        )
+
+    def _answer_plain(self, conn: BufferedConn, direct: Direct) -> None:
+        """``_answer_here`` for a request the plain lane took: the routes called directly, the
+        answer written here (bot/slack/http_plain.py), gunicorn's keep-alive rules kept."""
+        head, conn.plain = conn.plain, None
+        assert head is not None
+        data, conn.buffered = conn.buffered, bytearray()
+        conn.rest = bytes(data[head.size :])
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+        keep = head.keep_alive and self.alive and bool(self.cfg.keepalive)
+        if self.priority is not None:
+            self.priority.begin()
+        with ack_hold.collecting() as holds:
+            try:
+                body = bytes(data[head.head_size : head.size])
+                status, headers, out = direct("POST", head.path, head.query, head.headers, body)
+                answer = response_bytes(head, status, headers, out, keep)
+            except Exception:  # ours, not the client's: what gunicorn does on a thread
+                self._throttled.exception("plain", "failed to answer %s", head.path)
+                keep = False
+                answer = _ERROR
+        self._send_when_stored(HeldAnswer(conn, holds, answer, keep))
+
+    def _send_when_stored(self, answer: HeldAnswer) -> None:
+        """Send ``answer`` now, or once the enqueues it holds have ended (or timed out)."""
+        holds = answer.holds
         if holds.waiting:
             self._held.add(answer)
             self._next_expiry = min(self._next_expiry, holds.deadline)

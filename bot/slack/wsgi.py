@@ -23,7 +23,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from io import BytesIO
 from typing import Any, Protocol
 
 from slack_bolt import BoltResponse
@@ -37,7 +39,16 @@ from bot.slack import ack_hold
 from bot.slack.http_answer import Answer, access, json_answer, log_access, refusal, request_kind
 from bot.slack.http_request import MAX_BODY
 
-__all__ = ["EVENTS_PATH", "MAX_BODY", "BoltApp", "OAuthPages", "WSGIApp", "create_wsgi_app"]
+__all__ = [
+    "EVENTS_PATH",
+    "MAX_BODY",
+    "BoltApp",
+    "HttpFace",
+    "HttpRequest",
+    "OAuthPages",
+    "WSGIApp",
+    "create_wsgi_app",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,23 +88,40 @@ PAGE_HEADERS = [
 ]
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, Sequence[str]]:
-    """The request headers as Bolt keeps them (lower-case names, lists of values): Bolt takes
-    them as they are rather than building them again."""
-    headers: dict[str, Sequence[str]] = {
-        key[5:].lower().replace("_", "-"): [value]
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
-    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
-        if environ.get(key):
-            headers[name] = [environ[key]]
-    return headers
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """What the routes read of a request, whether it came through WSGI or the HTTP worker's
+    plain lane (bot/slack/http_plain.py)."""
+
+    query: str | None
+    """None when there is none (Bolt skips parsing it then)."""
+    headers: Mapping[str, str]
+    """Lower-case names."""
+    read: Callable[[int], bytes]
+    """Reads the body, at most that many bytes."""
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, Any]) -> HttpRequest:
+        headers = {
+            key[5:].lower().replace("_", "-"): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
+            if environ.get(key):
+                headers[name] = environ[key]
+        stream = environ.get("wsgi.input")
+        read = stream.read if stream is not None else _nothing
+        return cls(environ.get("QUERY_STRING") or None, headers, read)
+
+    def bolt_headers(self) -> dict[str, Sequence[str]]:
+        """The headers as Bolt keeps them (lists of values): Bolt takes them as they are rather
+        than building them again."""
+        return {name: [value] for name, value in self.headers.items()}
 
 
-def _query(environ: dict[str, Any]) -> str | None:
-    """The query string, None when there is none (Bolt skips parsing it then)."""
-    return environ.get("QUERY_STRING") or None
+def _nothing(size: int) -> bytes:
+    return b""
 
 
 class _Routes:
@@ -108,8 +136,8 @@ class _Routes:
         self.ready = ready
         self.refused = Throttled(logger)
 
-    def events(self, environ: dict[str, Any]) -> Answer:
-        raw = environ.get("CONTENT_LENGTH") or ""
+    def events(self, request: HttpRequest) -> Answer:
+        raw = request.headers.get("content-length", "")
         if not raw:
             return refusal("411 Length Required", "length required")
         if not raw.isascii() or not raw.isdigit():
@@ -120,20 +148,20 @@ class _Routes:
         try:
             # Under our gunicorn worker the body is already in memory; under any other server
             # the socket timeout bounds this read.
-            body = environ["wsgi.input"].read(length)
+            body = request.read(length)
         except OSError:
             return refusal("408 Request Timeout", "body not received")
         if len(body) != length:
             return refusal("400 Bad Request", "body shorter than its length")
-        text = self._verified(environ, body)
+        text = self._verified(request, body)
         if text is None:
             return refusal("401 Unauthorized", "invalid signature", outcome="unsigned")
-        return self._dispatch(environ, text)
+        return self._dispatch(request, text)
 
-    def _verified(self, environ: dict[str, Any], body: bytes) -> str | None:
+    def _verified(self, request: HttpRequest, body: bytes) -> str | None:
         """The body as text if Slack signed it, else None (with one throttled line)."""
-        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        timestamp = request.headers.get("x-slack-request-timestamp")
+        signature = request.headers.get("x-slack-signature")
         if not timestamp or not signature:
             reason = "no signature"
         elif not _TIMESTAMP.fullmatch(timestamp):
@@ -152,12 +180,12 @@ class _Routes:
         )
         return None
 
-    def _dispatch(self, environ: dict[str, Any], text: str) -> Answer:
+    def _dispatch(self, request: HttpRequest, text: str) -> Answer:
         kind, category = "-", "unknown"
         try:
-            request = BoltRequest(body=text, query=_query(environ), headers=_headers(environ))
-            kind, category = request_kind(request.body)
-            response = self.bolt_app.dispatch(request)
+            bolt = BoltRequest(body=text, query=request.query, headers=request.bolt_headers())
+            kind, category = request_kind(bolt.body)
+            response = self.bolt_app.dispatch(bolt)
             wsgi_response = WsgiHttpResponse(response.status, response.headers, response.body)
         except Exception as exc:  # Bolt choked on a signed body: the client's fault, not ours
             name = type(exc).__name__
@@ -174,20 +202,20 @@ class _Routes:
         body = b"".join(wsgi_response.get_body())
         return Answer(wsgi_response.status, body, headers, kind, category, outcome)
 
-    def install(self, environ: dict[str, Any]) -> Answer:
+    def install(self, request: HttpRequest) -> Answer:
         assert self.oauth is not None
-        return self._page(environ, self.oauth.handle_installation, "oauth install")
+        return self._page(request, self.oauth.handle_installation, "oauth install")
 
-    def oauth_redirect(self, environ: dict[str, Any]) -> Answer:
+    def oauth_redirect(self, request: HttpRequest) -> Answer:
         assert self.oauth is not None
-        return self._page(environ, self.oauth.handle_callback, "oauth redirect")
+        return self._page(request, self.oauth.handle_callback, "oauth redirect")
 
     def _page(
-        self, environ: dict[str, Any], handle: Callable[[BoltRequest], BoltResponse], kind: str
+        self, request: HttpRequest, handle: Callable[[BoltRequest], BoltResponse], kind: str
     ) -> Answer:
         """An OAuth page from Bolt's flow (a GET: no body to read)."""
-        request = BoltRequest(body="", query=_query(environ), headers=_headers(environ))
-        response = handle(request)
+        bolt = BoltRequest(body="", query=request.query, headers=request.bolt_headers())
+        response = handle(bolt)
         page = WsgiHttpResponse(response.status, response.headers, response.body)
         headers = [h for h in page.get_headers() if h[0].lower() != "content-length"]
         outcome = "ok" if response.status < 400 else "refused"
@@ -195,10 +223,10 @@ class _Routes:
             page.status, b"".join(page.get_body()), headers + PAGE_HEADERS, kind, "oauth", outcome
         )
 
-    def healthz(self, environ: dict[str, Any]) -> Answer:
+    def healthz(self, request: HttpRequest) -> Answer:
         return json_answer("200 OK", {"ok": True}, kind="probe")
 
-    def readyz(self, environ: dict[str, Any]) -> Answer:
+    def readyz(self, request: HttpRequest) -> Answer:
         try:
             ok, report = self.ready()
         except Exception as exc:
@@ -206,38 +234,43 @@ class _Routes:
             return refusal("503 Service Unavailable", "readiness check failed", kind="probe")
         return json_answer("200 OK" if ok else "503 Service Unavailable", report, kind="probe")
 
-    def metrics(self, environ: dict[str, Any]) -> Answer:
+    def metrics(self, request: HttpRequest) -> Answer:
         body, content_type = metrics.render()
         return Answer("200 OK", body, [("Content-Type", content_type)], kind="probe")
 
 
-def create_wsgi_app(
-    bolt_app: BoltApp,
-    *,
-    signing_secret: str,
-    ready: Ready,
-    access_log: bool = True,
-    oauth: OAuthPages | None = None,
-) -> WSGIApp:
-    """The WSGI callable; ``ready()`` returns (ready?, the report ``/readyz`` shows).
+Route = Callable[[HttpRequest], Answer]
 
-    ``oauth`` (OAuth mode: the App's ``oauth_flow``) adds the install and redirect pages."""
-    routes = _Routes(bolt_app, signing_secret, ready, oauth)
-    table: dict[str, dict[str, Callable[[dict[str, Any]], Answer]]] = {
-        EVENTS_PATH: {"POST": routes.events},
-        "/healthz": {"GET": routes.healthz, "HEAD": routes.healthz},
-        "/readyz": {"GET": routes.readyz, "HEAD": routes.readyz},
-        "/metrics": {"GET": routes.metrics},
-    }
-    if oauth is not None:
-        table[oauth.install_path] = {"GET": routes.install}
-        table[oauth.redirect_uri_path] = {"GET": routes.oauth_redirect}
 
-    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
+class HttpFace:
+    """The routes, as a WSGI app (``__call__``) and as the HTTP worker's plain lane calls them
+    (``direct``, bot/slack/http_plain.py): one routing, one accounting, either way in."""
+
+    def __init__(
+        self, routes: _Routes, table: dict[str, dict[str, Route]], access_log: bool
+    ) -> None:
+        self._routes = routes
+        self._table = table
+        self._access_log = access_log
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
-        methods = table.get(path)
+        answer = self._answer(method, path, lambda: HttpRequest.from_environ(environ))
+        start_response(answer.status, answer.headers)
+        return [answer.body]
+
+    def direct(
+        self, method: str, path: str, query: str | None, headers: Mapping[str, str], body: bytes
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """A request the plain lane parsed: (status, headers with Content-Length, body)."""
+        read = BytesIO(body).read
+        answer = self._answer(method, path, lambda: HttpRequest(query, headers, read))
+        return answer.status, answer.headers, answer.body
+
+    def _answer(self, method: str, path: str, request: Callable[[], HttpRequest]) -> Answer:
+        started = time.perf_counter()
+        methods = self._table.get(path)
         if methods is None:
             answer = refusal("404 Not Found", "not found")
         elif method not in methods:
@@ -245,11 +278,14 @@ def create_wsgi_app(
             answer.headers.append(("Allow", ", ".join(methods)))
         else:
             try:
-                answer = methods[method](environ)
+                answer = methods[method](request())
             except Exception:  # a bug of ours: one traceback per minute, a 500 for the client
-                routes.refused.exception(("error", path), "failed to answer %s %s", method, path)
+                self._routes.refused.exception(
+                    ("error", path), "failed to answer %s %s", method, path
+                )
                 answer = refusal("500 Internal Server Error", "internal error", outcome="error")
         answer.headers.append(("Content-Length", str(len(answer.body))))
+        access_log = self._access_log
 
         def answered() -> None:
             seconds = time.perf_counter() - started
@@ -263,7 +299,28 @@ def create_wsgi_app(
             answered()
         else:  # the poller sends the answer once its jobs are stored (bot/slack/ack_hold.py)
             holds.on_send(answered)
-        start_response(answer.status, answer.headers)
-        return [answer.body]
+        return answer
 
-    return wsgi
+
+def create_wsgi_app(
+    bolt_app: BoltApp,
+    *,
+    signing_secret: str,
+    ready: Ready,
+    access_log: bool = True,
+    oauth: OAuthPages | None = None,
+) -> HttpFace:
+    """The WSGI callable; ``ready()`` returns (ready?, the report ``/readyz`` shows).
+
+    ``oauth`` (OAuth mode: the App's ``oauth_flow``) adds the install and redirect pages."""
+    routes = _Routes(bolt_app, signing_secret, ready, oauth)
+    table: dict[str, dict[str, Route]] = {
+        EVENTS_PATH: {"POST": routes.events},
+        "/healthz": {"GET": routes.healthz, "HEAD": routes.healthz},
+        "/readyz": {"GET": routes.readyz, "HEAD": routes.readyz},
+        "/metrics": {"GET": routes.metrics},
+    }
+    if oauth is not None:
+        table[oauth.install_path] = {"GET": routes.install}
+        table[oauth.redirect_uri_path] = {"GET": routes.oauth_redirect}
+    return HttpFace(routes, table, access_log)

@@ -35,9 +35,10 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot import metrics
 from bot.config import load_settings
-from bot.slack import http_worker, work
+from bot.slack import http_conn, http_worker, work
 from bot.slack.dispatch import Dispatcher
 from bot.slack.http_options import NoAccessLog, gunicorn_options, heartbeat_dir, inline_paths
+from bot.slack.http_plain import PlainHead, plain_head
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
 from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
 from bot.slack.perform import Performer
@@ -358,7 +359,9 @@ def test_a_signed_request_is_answered_while_buffer_cap_is_reached(loop: Loop) ->
 def test_each_request_is_parsed_once_pipelined_or_not(
     loop: Loop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Parsed in the poller to know it is whole, and not again in the thread."""
+    """Parsed in the poller to know it is whole, and not again: Slack's requests by the plain
+    lane (httptools) only, other routes by gunicorn only, and not again in the thread."""
+    plain: list[str] = []
     parsed: list[int] = []
     parse = Request.parse
 
@@ -366,7 +369,13 @@ def test_each_request_is_parsed_once_pipelined_or_not(
         parsed.append(request.req_number)
         return parse(request, unreader)
 
+    def taken(cfg: Any, data: bytes, paths: frozenset[str]) -> PlainHead | None:
+        head = plain_head(cfg, data, paths)
+        plain.append(head.path if head is not None else "-")
+        return head
+
     monkeypatch.setattr(Request, "parse", counted)
+    monkeypatch.setattr(http_conn, "plain_head", taken)
     request = signed_define()
     sock = loop.send(request * 2)  # two in one write, then a third on the same connection
     loop.run_until(lambda: loop.received[sock].count(b"pong") == 2, "two answers")
@@ -374,7 +383,12 @@ def test_each_request_is_parsed_once_pipelined_or_not(
     loop.run_until(lambda: loop.received[sock].count(b"pong") == 3, "the third answer")
     loop.run_until(lambda: len(loop.worker._waiting) == 1, "the connection back in the poller")
     assert loop.received[sock].count(b"HTTP/1.1 200 OK\r\n") == 3
-    assert parsed == [1, 2, 3]
+    assert (plain, parsed) == (["/slack/events"] * 3, [])
+    probe = b"GET /healthz HTTP/1.1\r\nHost: bot\r\n\r\n"
+    loop.send(probe * 2, sock)  # the fourth and fifth on this connection: gunicorn's
+    loop.run_until(lambda: loop.received[sock].count(b'{"ok": true}') == 2, "two probes")
+    assert (plain, parsed) == (["/slack/events"] * 3 + ["-", "-"], [1, 2])
+    assert loop.tpool.submitted == 2
 
 
 def test_a_malformed_request_after_a_parsed_one_gets_400_on_the_same_connection(
@@ -585,4 +599,125 @@ def test_pipelined_requests_are_answered_one_turn_at_a_time(loop: Loop) -> None:
     finally:
         sys.setrecursionlimit(limit)
     loop.run_until(lambda: len(loop.worker._waiting) == 1, "the connection waiting for more")
+    assert loop.tpool.submitted == 0
+
+
+# -- the plain lane (bot/slack/http_plain.py) ---------------------------------------------------
+
+
+def without_server_and_date(answer: bytes) -> bytes:
+    """An answer's bytes without the two lines only gunicorn's lane writes differently."""
+    lines = answer.split(b"\r\n")
+    return b"\r\n".join(x for x in lines if not x.startswith((b"Server: ", b"Date: ")))
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [signed_define(), signed_define(command="/other"), post(b'{"a": 1}'), post(b"", 0)],
+    ids=["signed", "unknown-command", "unsigned", "empty"],
+)
+def test_the_plain_lane_answers_what_gunicorns_lane_answers(request_bytes: bytes) -> None:
+    answers = []
+    for plain in (True, False):
+        loop = Loop()
+        try:
+            if not plain:
+                loop.worker._plain_paths = frozenset()
+            sock = loop.send(request_bytes)
+            loop.run_until(lambda: b"\r\n\r\n" in loop.received[sock], "the head")  # noqa: B023
+            head, _, _ = loop.received[sock].partition(b"\r\n\r\n")
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            done = lambda: len(loop.received[sock]) >= len(head) + 4 + length  # noqa: B023, E731
+            loop.run_until(done, "the body")
+            answers.append(loop.received[sock])
+            assert loop.tpool.submitted == 0
+        finally:
+            loop.close()
+    plain_answer, gunicorn_answer = answers
+    assert b"\r\nServer: gunicorn\r\n" in gunicorn_answer
+    assert b"\r\nDate: " in plain_answer and b"Server" not in plain_answer
+    assert without_server_and_date(plain_answer) == without_server_and_date(gunicorn_answer)
+
+
+OLD = b"POST /slack/events HTTP/1.0\r\n"
+CLOSE, KEEP = b"Connection: close", b"Connection: keep-alive"
+
+
+def lingering(loop: Loop) -> Callable[[], bool]:
+    return lambda: [c.closing for c in loop.worker._waiting] == [True]
+
+
+@pytest.mark.parametrize(
+    ("line", "extra", "said"),
+    [
+        (OLD, b"", CLOSE),
+        (b"POST /slack/events HTTP/1.1\r\n", CLOSE + b"\r\n", CLOSE),
+        (OLD, KEEP + b"\r\n", KEEP),
+    ],
+    ids=["http-1.0", "close", "http-1.0-keep-alive"],
+)  # fmt: skip
+def test_the_plain_lane_keeps_or_closes_the_connection_as_http_says(
+    loop: Loop, line: bytes, extra: bytes, said: bytes
+) -> None:
+    request = signed_define()
+    request = line + request.split(b"\r\n", 1)[1]
+    head, body = request.split(b"\r\n\r\n", 1)
+    sock = loop.send(head + b"\r\n" + extra + b"\r\n" + body)
+    loop.run_until(lambda: loop.received[sock].endswith(b"pong"), "the answer")
+    version = line.split(b" ")[2][:8]
+    assert loop.received[sock].startswith(version + b" 200 OK\r\n")
+    assert said + b"\r\n" in loop.received[sock]
+    if said == CLOSE:
+        loop.run_until(lingering(loop), "the connection to linger before its close")
+    else:
+        loop.run_until(lambda: [c.closing for c in loop.worker._waiting] == [False], "kept")
+    assert loop.tpool.submitted == 0
+
+
+def test_the_plain_lane_counts_requests_toward_max_requests(loop: Loop) -> None:
+    """gunicorn's ``max_requests``: the request that reaches it closes its connection, and the
+    worker stops taking new ones (its master then replaces it)."""
+    loop.worker.max_requests = 2
+    sock = loop.send(signed_define())
+    loop.run_until(lambda: loop.received[sock].count(b"pong") == 1, "the first answer")
+    assert (loop.worker.nr, loop.worker.alive) == (1, True)
+    loop.send(signed_define(), sock)
+    loop.run_until(lambda: loop.received[sock].count(b"pong") == 2, "the second answer")
+    assert (loop.worker.nr, loop.worker.alive) == (2, False)
+    assert loop.received[sock].count(b"Connection: keep-alive\r\n") == 1
+    assert loop.received[sock].endswith(
+        CLOSE + b"\r\ncontent-type: text/plain;charset=utf-8\r\nContent-Length: 4\r\n\r\npong"
+    )
+    loop.run_until(lingering(loop), "the connection to linger before its close")
+
+
+def test_a_failure_of_the_plain_lane_itself_is_a_500_and_a_close(
+    loop: Loop, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(loop.worker.wsgi, "direct", broken)
+    sock = loop.send(signed_define())
+    loop.run_until(lambda: b"\r\n\r\n{" in loop.received[sock], "the answer")
+    assert loop.received[sock] == (
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 40\r\nConnection: close\r\n\r\n{"ok": false, "error": "internal error"}'
+    )
+    loop.run_until(lingering(loop), "the connection to linger before its close")
+    assert [r.getMessage() for r in caplog.records] == ["failed to answer /slack/events"]
+    assert loop.tpool.submitted == 0
+
+
+def test_a_body_that_trickles_in_is_answered_by_the_plain_lane_once_whole(loop: Loop) -> None:
+    request = signed_define()
+    sock = loop.send(request[:40])
+    loop.send(request[40:-5], sock)
+    for _ in range(5):
+        loop.step(0.01)
+    assert loop.received[sock] == b""
+    (conn,) = loop.worker._waiting
+    assert conn.plain is not None and conn.size == len(request)
+    loop.send(request[-5:], sock)
+    loop.run_until(lambda: loop.received[sock].endswith(b"pong"), "the answer")
     assert loop.tpool.submitted == 0

@@ -16,7 +16,7 @@ from typing import Any
 from gunicorn.http.parser import RequestParser
 from gunicorn.workers.gthread import TConn
 
-from bot.slack.http_plain import PlainHead, plain_head
+from bot.slack.http_plain import PlainHead, PlainLane
 from bot.slack.http_request import MAX_HEAD, ParsedAhead, inspect_request
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -32,13 +32,13 @@ class BufferedConn(TConn):  # type: ignore[misc]
         client: Any,
         server: Any,
         timeout_s: float,
-        plain_paths: frozenset[str] = frozenset(),
+        lane: PlainLane | None = None,
     ):
         super().__init__(cfg, sock, client, server)
         self.timeout_s = timeout_s
-        self.plain_paths = plain_paths
-        """Paths whose POSTs the plain lane may take (bot/slack/http_plain.py); none: gunicorn
-        parses every request."""
+        self.lane = lane
+        """Which requests the plain lane takes (bot/slack/http_plain.py); None: gunicorn parses
+        every request."""
         self.deadline = 0.0
         self.closing = False
         self.charged = 0
@@ -85,8 +85,8 @@ class BufferedConn(TConn):  # type: ignore[misc]
             end = self.buffered.find(b"\r\n\r\n", start)
             if end < 0 and self.scanned <= MAX_HEAD:
                 return False
-            if end >= 0 and self.plain_paths:
-                self.plain = plain_head(self.cfg, bytes(self.buffered[: end + 4]), self.plain_paths)
+            if end >= 0 and self.lane is not None:
+                self.plain = self.lane.head(bytes(self.buffered[: end + 4]))
                 if self.plain is not None:
                     self.size = self.plain.size
                     if self.plain.expects_continue and len(self.buffered) < self.size:

@@ -91,49 +91,65 @@ class _Head:
         self.headers[key] = value.decode("latin-1").strip(" \t")  # HTTP's whitespace only
 
 
-def plain_head(cfg: Any, data: bytes, paths: frozenset[str]) -> PlainHead | None:
-    """The head ``data`` (up to and with its blank line) if the plain lane takes it: a POST to
-    one of ``paths`` (see the module doc); None sends it to gunicorn."""
-    if not data.startswith(b"POST /") or data.find(b"\r\n\r\n") != len(data) - 4:
-        return None  # (a head that is not one head: the worker's never is)
-    line_end = data.find(b"\r\n")
-    limit = cfg.limit_request_line
-    if line_end < 0 or line_end > (min(limit, GUNICORN_MAX_LINE) if limit else GUNICORN_MAX_LINE):
-        return None
-    head = _Head(cfg.limit_request_fields, cfg.limit_request_field_size)
-    parser = httptools.HttpRequestParser(head)
-    try:
-        parser.feed_data(data)
-    except (httptools.HttpParserError, httptools.HttpParserUpgrade):  # (not a subclass)
-        return None
-    if head.refused or parser.get_method() != b"POST":
-        return None
-    version = parser.get_http_version()
-    path, _, query = head.url.decode("latin-1").partition("?")
-    if version not in ("1.1", "1.0") or path not in paths:
-        return None
-    headers = head.headers
-    length = headers.get("content-length", "")
-    digits = length.isascii() and length.isdigit()  # ("²" is a digit to str.isdigit)
-    if "transfer-encoding" in headers or not digits or len(length) > 9:
-        return None
-    if int(length) > MAX_BODY:
-        return None
-    expect = headers.get("expect")
-    if expect is not None and expect.lower() != "100-continue":  # gunicorn refuses the rest
-        return None
-    expects = expect is not None and version == "1.1"
-    return PlainHead(
-        "POST",
-        path,
-        query or None,
-        version,
-        headers,
-        len(data),
-        int(length),
-        parser.should_keep_alive(),
-        expects,
-    )
+@dataclass(frozen=True, slots=True)
+class PlainLane:
+    """Which heads the plain lane takes: POSTs to ``paths``, within gunicorn's limits (read once
+    from its config: each read of a gunicorn setting is a few attribute lookups)."""
+
+    paths: frozenset[str]
+    line: int
+    """The longest request line, without its CRLF."""
+    fields: int
+    field_size: int
+    """The longest header line (name, ": " and value), or 0: no limit."""
+
+    @classmethod
+    def of(cls, cfg: Any, paths: frozenset[str]) -> PlainLane:
+        limit = cfg.limit_request_line
+        line = min(limit, GUNICORN_MAX_LINE) if limit else GUNICORN_MAX_LINE
+        return cls(paths, line, cfg.limit_request_fields, cfg.limit_request_field_size)
+
+    def head(self, data: bytes) -> PlainHead | None:
+        """The head ``data`` (up to and with its blank line) if the plain lane takes it (see the
+        module doc); None sends it to gunicorn."""
+        if not data.startswith(b"POST /") or data.find(b"\r\n\r\n") != len(data) - 4:
+            return None  # (a head that is not one head: the worker's never is)
+        line_end = data.find(b"\r\n")
+        if line_end > self.line:
+            return None
+        head = _Head(self.fields, self.field_size)
+        parser = httptools.HttpRequestParser(head)
+        try:
+            parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):  # (not a subclass)
+            return None
+        if head.refused or parser.get_method() != b"POST":
+            return None
+        version = parser.get_http_version()
+        path, _, query = head.url.decode("latin-1").partition("?")
+        if version not in ("1.1", "1.0") or path not in self.paths:
+            return None
+        headers = head.headers
+        length = headers.get("content-length", "")
+        digits = length.isascii() and length.isdigit()  # ("²" is a digit to str.isdigit)
+        if "transfer-encoding" in headers or not digits or len(length) > 9:
+            return None
+        if int(length) > MAX_BODY:
+            return None
+        expect = headers.get("expect")
+        if expect is not None and expect.lower() != "100-continue":  # gunicorn refuses the rest
+            return None
+        return PlainHead(
+            "POST",
+            path,
+            query or None,
+            version,
+            headers,
+            len(data),
+            int(length),
+            parser.should_keep_alive(),
+            expect is not None and version == "1.1",
+        )
 
 
 def proxy_protocol_off(cfg: Any) -> bool:

@@ -76,7 +76,7 @@ from bot.logs import Throttled
 from bot.slack import ack_hold
 from bot.slack.http_conn import BufferedConn
 from bot.slack.http_held import HeldAnswer, WrittenAnswer, send_rest
-from bot.slack.http_plain import Direct, proxy_protocol_off, response_bytes
+from bot.slack.http_plain import Direct, PlainLane, proxy_protocol_off, response_bytes
 from bot.slack.http_request import MAX_HEAD
 from bot.slack.priority import AckPriority
 
@@ -134,9 +134,9 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
         self._heartbeat_due = 0.0
         self._held: set[HeldAnswer] = set()
         """Answers written on the poller, waiting for their jobs to be stored."""
-        plain = self._buffering and proxy_protocol_off(cfg)
-        self._plain_paths = self.inline_paths if plain else frozenset()
-        """Inline routes whose requests the plain lane may take (bot/slack/http_plain.py)."""
+        plain = self._buffering and proxy_protocol_off(cfg) and self.inline_paths
+        self._plain_lane = PlainLane.of(cfg, self.inline_paths) if plain else None
+        """Which requests of the inline routes the plain lane takes (bot/slack/http_plain.py)."""
 
     def init_process(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process only: after the fork
@@ -193,7 +193,7 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             client,
             listener.getsockname(),
             self.request_timeout_s,
-            self._plain_paths,
+            self._plain_lane,
         )
         self._wait(conn, time.monotonic() + self.request_timeout_s)
 

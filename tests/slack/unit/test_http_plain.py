@@ -1,6 +1,6 @@
 """http_plain: which heads the plain lane takes, the bytes it answers, and the routes it calls.
 
-Pinned down: ``plain_head`` takes exactly a POST to a given path with one Content-Length of at
+Pinned down: ``PlainLane.head`` takes exactly a POST to a given path with one Content-Length of at
 most 1 MiB, HTTP 1.0 or 1.1, each header once and within gunicorn's limits, and leaves
 everything else to gunicorn (None); ``response_bytes`` writes the status line, Date, Connection,
 headers and body as gunicorn would; ``HttpFace.direct`` answers what the WSGI app answers for
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from slack_bolt import BoltResponse
 
-from bot.slack.http_plain import HttpDate, PlainHead, plain_head, response_bytes
+from bot.slack.http_plain import HttpDate, PlainHead, PlainLane, response_bytes
 from bot.slack.http_request import inspect_request
 from bot.slack.wsgi import create_wsgi_app
 
@@ -35,7 +35,7 @@ def head(*lines: bytes, start: bytes = LINE) -> bytes:
 
 
 def take(data: bytes, cfg: Config | None = None) -> PlainHead | None:
-    return plain_head(cfg or Config(), data, PATHS)
+    return PlainLane.of(cfg or Config(), PATHS).head(data)
 
 
 def test_a_slack_request_is_taken_with_its_headers_as_slack_sent_them() -> None:

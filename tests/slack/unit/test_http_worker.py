@@ -35,10 +35,10 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot import metrics
 from bot.config import load_settings
-from bot.slack import http_conn, http_worker, work
+from bot.slack import http_worker, work
 from bot.slack.dispatch import Dispatcher
 from bot.slack.http_options import NoAccessLog, gunicorn_options, heartbeat_dir, inline_paths
-from bot.slack.http_plain import PlainHead, plain_head
+from bot.slack.http_plain import PlainHead, PlainLane
 from bot.slack.http_request import MAX_BODY, MAX_HEAD, Arrival, inspect_request
 from bot.slack.http_worker import BUFFER_CAP, SlowClientWorker
 from bot.slack.perform import Performer
@@ -363,19 +363,19 @@ def test_each_request_is_parsed_once_pipelined_or_not(
     lane (httptools) only, other routes by gunicorn only, and not again in the thread."""
     plain: list[str] = []
     parsed: list[int] = []
-    parse = Request.parse
+    parse, plain_head = Request.parse, PlainLane.head
 
     def counted(request: Request, unreader: Any) -> Any:
         parsed.append(request.req_number)
         return parse(request, unreader)
 
-    def taken(cfg: Any, data: bytes, paths: frozenset[str]) -> PlainHead | None:
-        head = plain_head(cfg, data, paths)
+    def taken(lane: PlainLane, data: bytes) -> PlainHead | None:
+        head = plain_head(lane, data)
         plain.append(head.path if head is not None else "-")
         return head
 
     monkeypatch.setattr(Request, "parse", counted)
-    monkeypatch.setattr(http_conn, "plain_head", taken)
+    monkeypatch.setattr(PlainLane, "head", taken)
     request = signed_define()
     sock = loop.send(request * 2)  # two in one write, then a third on the same connection
     loop.run_until(lambda: loop.received[sock].count(b"pong") == 2, "two answers")
@@ -622,7 +622,7 @@ def test_the_plain_lane_answers_what_gunicorns_lane_answers(request_bytes: bytes
         loop = Loop()
         try:
             if not plain:
-                loop.worker._plain_paths = frozenset()
+                loop.worker._plain_lane = None
             sock = loop.send(request_bytes)
             loop.run_until(lambda: b"\r\n\r\n" in loop.received[sock], "the head")  # noqa: B023
             head, _, _ = loop.received[sock].partition(b"\r\n\r\n")

@@ -25,7 +25,9 @@ Where the request runs on a thread that must not wait at all (the HTTP worker's 
 ``ack_hold.collecting``), the ack is not delayed but *held*: the listener's answer is written at
 once and sent by the worker when the enqueue has ended or the deadline has passed; the same
 rules then apply, decided by the enqueue's own end (``_ended``) and by the worker at the
-deadline (``_past_deadline``).
+deadline (``_past_deadline``). There the enqueue is queued in the store at once and committed
+with the others of the poller's turn by one pool thread (bot/slack/enqueue_batch.py), so it is
+never "not started": past the deadline, its outcome decides.
 
 What can still answer twice: a write whose COMMIT reached the database but whose answer was lost
 (the connection broke): it reads as a failure, so the first delivery is answered in-process and
@@ -49,6 +51,7 @@ from slack_bolt import BoltContext, BoltRequest
 from bot import metrics
 from bot.logs import Throttled
 from bot.slack import ack_hold
+from bot.slack.enqueue_batch import EnqueueBatch
 from bot.slack.perform import Performer, perform_safely
 from bot.slack.work import ANSWER_WITHOUT_STORE, Incoming, Outcome
 from bot.store.base import NewJob, Store, StoreError, Workspace
@@ -93,6 +96,8 @@ class Dispatcher:
         self._deadline_s = deadline_s
         self._in_flight = 0
         self._lock = threading.Lock()
+        self._batch = EnqueueBatch(store, enqueuer) if enqueuer is not None else None
+        """The poller's enqueues, handed to the pool together (bot/slack/enqueue_batch.py)."""
 
     def handle(self, outcome: Outcome, ack: Callable[..., Any], *, retry_num: int = 0) -> None:
         tasks = list(outcome.tasks)
@@ -108,16 +113,18 @@ class Dispatcher:
         inline = lambda: self.store.enqueue(jobs, now)  # noqa: E731
         if self._enqueuer is None:
             return self._settle(jobs, retry_num, inline)
-        try:
-            future = self._enqueuer.submit(self.store.enqueue, jobs, now)
-        except RuntimeError:  # the pool is shutting down: store it here rather than fail
-            return self._settle(jobs, retry_num, inline)
         holds = ack_hold.current()
-        if holds is not None:  # a thread that must not wait: the answer waits instead
+        if holds is not None and self._batch is not None:
+            # A thread that must not wait (the poller): the answer waits instead.
+            future = self._batch.add(jobs, now)
             late = lambda: self._run_all(self._past_deadline(future, jobs, retry_num))  # noqa: E731
             holds.hold(future, self._deadline_s, late)
             future.add_done_callback(lambda done: self._ended(done, jobs, retry_num))
             return []
+        try:
+            future = self._enqueuer.submit(self.store.enqueue, jobs, now)
+        except RuntimeError:  # the pool is shutting down: store it here rather than fail
+            return self._settle(jobs, retry_num, inline)
         try:
             future.exception(timeout=self._deadline_s)
         except TimeoutError:

@@ -46,9 +46,10 @@ Most of those requests do not go through gunicorn's request machinery at all: a 
 (one Content-Length, HTTP/1.x, nothing unusual in its head) takes the *plain lane*
 (bot/slack/http_plain.py): its head is parsed by httptools, the app's routes are called
 directly (``direct``) and the answer's bytes are written here, with gunicorn's keep-alive and
-``max_requests`` rules. In 6 interleaved pairs at 1,000 requests/s the HTTP workers spent
-0.149 ms less CPU per request (bench/RESULTS-serve.md, twelfth session). Any other head is
-parsed and answered by gunicorn, as before.
+``max_requests`` rules. At 1,000 requests/s the HTTP workers spent 0.12-0.20 ms less CPU per
+request in interleaved pairs (SQLite and PostgreSQL), the server 6-11 % less, and the acks'
+p99 fell 9-15 ms (bench/RESULTS-serve.md, twelfth session). Any other head is parsed and
+answered by gunicorn, as before.
 
 Acks first: the worker counts each request from its hand-over (to a thread or to the poller's
 own answer) until its answer is written (``AckPriority``), and job threads in the same process

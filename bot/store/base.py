@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -278,6 +279,29 @@ class Done(Generic[T]):
         return self._result  # type: ignore[return-value]
 
 
+class Deferred(Generic[T]):
+    """A ``Later`` write made when its outcome is first asked for, on the asking thread: for
+    stores whose writers share no transactions, so that queueing it never writes on the
+    caller's thread (``Store.enqueue_later``: the HTTP worker's poller must never wait)."""
+
+    __slots__ = ("_done", "_lock", "_write")
+
+    def __init__(self, write: Callable[[], T]) -> None:
+        self._write = write
+        self._done: Done[T] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ended(self) -> bool:
+        return self._done is not None
+
+    def outcome(self) -> T:
+        with self._lock:  # once, whoever asks first
+            if self._done is None:
+                self._done = Done(self._write)
+        return self._done.outcome()
+
+
 class Store(abc.ABC):
     """What the bot remembers; ``SqlStore`` in production, ``MemoryStore`` in handler tests."""
 
@@ -305,6 +329,19 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def finish_job(self, job: Job, now: float) -> bool:
         """The job is done (it is deleted); False if our lease was lost meanwhile."""
+
+    def enqueue_later(self, jobs: Sequence[NewJob], now: float) -> Later[int]:
+        """``enqueue``, queued without waiting: where this process's writers share transactions
+        (``SqlStore``) it rides in the next one that runs, and ``outcome()`` commits it if none
+        has; here it is written when ``outcome()`` is first asked for.
+
+        Why: the HTTP worker's poller answers Slack's requests itself and must never wait on the
+        store, so it used to hand each request's enqueue to a thread of its own: a thread woken
+        per request, and its result handed back. Queued here instead, the enqueues of one turn
+        of the poller go to one thread together, which asks for their outcomes
+        (bot/slack/enqueue_batch.py); nothing is stored until then, and a killed process loses
+        only what its acks were still waiting for."""
+        return Deferred(lambda: self.enqueue(jobs, now))
 
     def finish_job_later(self, job: Job, now: float) -> Later[bool]:
         """``finish_job``, without waiting for a transaction of its own: where this process's

@@ -116,6 +116,9 @@ class RememberingStore(Store):
     def enqueue(self, jobs: Sequence[NewJob], now: float) -> int:
         return self.store.enqueue(jobs, now)
 
+    def enqueue_later(self, jobs: Sequence[NewJob], now: float) -> Later[int]:
+        return self.store.enqueue_later(jobs, now)
+
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
         return self.store.claim_jobs(limit, now, lease_s, max_attempts)
 

@@ -224,6 +224,15 @@ class SqlStore(GovernanceMethods, HealthMethods, Store):
             one_statement=len(jobs) == 1,  # on PostgreSQL a job is one statement, key or not
         )
 
+    def enqueue_later(self, jobs: Sequence[NewJob], now: float) -> Later[int]:
+        if self._group is None or not jobs:
+            return super().enqueue_later(jobs, now)
+        return self._group.later(
+            "queue work",
+            lambda tx: sql_jobs.enqueue(tx, jobs, now),
+            one_statement=len(jobs) == 1,  # as ``enqueue``
+        )
+
     def claim_jobs(self, limit: int, now: float, lease_s: float, max_attempts: int) -> list[Job]:
         if limit <= 0:
             return []

@@ -100,6 +100,15 @@ def test_an_end_queued_for_later_rides_in_the_next_write_or_is_written_when_aske
     assert third.id == 3
 
 
+def test_an_enqueue_queued_for_later_is_stored_once_its_outcome_is_known(store: Store) -> None:
+    first = store.enqueue_later([explain(1, "event:Ev1"), explain(2)], now=100.0)
+    again = store.enqueue_later([explain(3, "event:Ev1")], now=100.0)
+    assert (first.outcome(), again.outcome(), first.ended, again.ended) == (2, 0, True, True)
+    assert store.enqueue_later([], now=100.0).outcome() == 0
+    assert store.job_stats(100.0) == JobStats(queued=2, running=0, failed=0, oldest_queued_s=0.0)
+    assert [j.payload["n"] for j in store.claim_jobs(5, 100.0, LEASE, max_attempts=5)] == [1, 2]
+
+
 def test_a_job_that_used_its_attempts_is_failed_instead_of_claimed(store: Store) -> None:
     store.enqueue([explain(1)], now=100.0)
     assert [j.attempts for j in store.claim_jobs(1, 100.0, LEASE, max_attempts=2)] == [1]

@@ -15,7 +15,7 @@ import pytest
 from bot.store import SqlStore, StoreError
 from bot.store.base import NewJob, StoreHealth
 from bot.store.migrate import upgrade
-from tests.store.helpers import ACME, sqlite_store
+from tests.store.helpers import ACME, count_transactions, sqlite_store
 
 REPO = Path(__file__).resolve().parents[2]
 HOUR = 3600.0
@@ -242,3 +242,14 @@ def test_a_failure_while_running_is_a_store_error_and_not_logged(
         assert caplog.records == []
     finally:
         store.close()
+
+
+def test_an_enqueue_queued_for_later_rides_in_the_next_write(tmp_path: Path) -> None:
+    """It is queued before the claim, so the claim, in the same transaction, finds its job."""
+    store = sqlite_store(tmp_path)
+    opened = count_transactions(store)
+    later = store.enqueue_later([NewJob("explain", {"n": 1})], now=100.0)
+    assert (later.ended, opened) == (False, [])
+    [job] = store.claim_jobs(1, now=100.0, lease_s=30.0, max_attempts=5)
+    assert (later.ended, later.outcome(), job.payload) == (True, 1, {"n": 1})
+    assert opened == ["queue work, claim work"]

@@ -225,14 +225,30 @@ def test_a_write_still_waiting_for_its_turn_at_the_deadline_is_never_made(
     stalling: StallingStore,
     retry: int,
     at_once: list[str],
-    held: bool,
 ) -> None:
-    replica = Replica(service, stalling, free=1, held=held)
+    """On a request thread. (On the poller a write is queued in the store at once and never
+    "not started": see the next test.)"""
+    replica = Replica(service, stalling, free=1)
     replica.deliver(Outcome(jobs=(ANSWER,)))  # holds the only enqueue thread
     replica.deliver(Outcome(jobs=(OTHER_ANSWER,)), retry=retry)  # its turn never comes
     assert (replica.acks, replica.performer.posted) == (["ack 0", f"ack {retry}"], at_once)
     assert replica.writes_end() == (at_once, 1)
     assert (replica.jobs_run(), stalling.writes) == ([*at_once, "post D0DM"], 1)
+
+
+@pytest.mark.parametrize("retry", [0, 1], ids=["first", "retry"])
+def test_on_the_poller_a_write_queued_behind_a_stalled_one_is_decided_by_its_outcome(
+    service: GlossaryService, stalling: StallingStore, retry: int
+) -> None:
+    """The poller's enqueues are queued in the store at once (bot/slack/enqueue_batch.py), so
+    past the deadline none is taken for "never started": nothing is answered at once, and when
+    the store comes back each write commits and its job answers, once."""
+    replica = Replica(service, stalling, free=1, held=True)
+    replica.deliver(Outcome(jobs=(ANSWER,)))  # its flush holds the only enqueue thread
+    replica.deliver(Outcome(jobs=(OTHER_ANSWER,)), retry=retry)  # its flush waits for a turn
+    assert (replica.acks, replica.performer.posted) == (["ack 0", f"ack {retry}"], [])
+    assert replica.writes_end() == ([], 2)
+    assert (sorted(replica.jobs_run()), stalling.writes) == (["post D0DM", "post D0OTHER"], 2)
 
 
 def test_a_healthy_store_is_waited_for_and_wakes_a_worker(

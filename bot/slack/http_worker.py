@@ -97,16 +97,19 @@ loop, which turns once per wake-up: thousands of times a second under load, each
 file's metadata, and on a disk-backed folder (the pod's ``/tmp`` is an ``emptyDir``) a write
 that can wait on the filesystem's journal (gunicorn's FAQ, "blocking os.fchmod"). The master
 kills a worker silent for its ``timeout`` (30 s), so once a second is plenty."""
-_BUSY_BODY = b'{"ok": false, "error": "server busy"}'
-_BUSY = (
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
-)
-_ERROR_BODY = b'{"ok": false, "error": "internal error"}'
-_ERROR = (
-    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
-    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_ERROR_BODY), _ERROR_BODY)
-)
+
+
+def _closing_answer(status: bytes, error: bytes) -> bytes:
+    """A whole JSON refusal that closes the connection, written by the poller itself."""
+    body = b'{"ok": false, "error": "%s"}' % error
+    return (
+        b"HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (status, len(body), body)
+    )
+
+
+_BUSY = _closing_answer(b"503 Service Unavailable", b"server busy")
+_ERROR = _closing_answer(b"500 Internal Server Error", b"internal error")
 
 
 class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
@@ -263,9 +266,8 @@ class SlowClientWorker(ThreadWorker):  # type: ignore[misc]
             self._waiting.discard(conn)
             self.poller.unregister(conn.sock)
         if conn.plain is not None:
-            direct: Direct | None = getattr(
-                self.wsgi, "direct", None
-            )  # our app's, not a stand-in's
+            # Our app's routes (``wsgi.HttpFace``); an app without them is served by gunicorn.
+            direct: Direct | None = getattr(self.wsgi, "direct", None)
             if self.alive and direct is not None:
                 self._answer_plain(conn, direct)
                 return
